@@ -1,0 +1,128 @@
+"""Known-item search quality: MRR@10 and success@10, overall and per kind and language,
+for eventsearch and for a plain Whoosh baseline (StandardAnalyzer over title and body,
+no stemming) indexed from the same notes.
+
+    python benchmarks/quality.py                       # dev queries over ../shared/corpora
+    python benchmarks/quality.py --queries other.jsonl --rebuild -v
+
+Query files are JSONL: {"id", "query", "kind", "lang", "targets": [paths relative to the
+corpora folder]}.  Indexes are cached under benchmarks/.cache/ (use --rebuild after changes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from _common import CACHE, CORPORA, SHARED, machine, print_table, require_shared
+
+from eventsearch.indexer import build_index, corpus_files, load_notes
+from eventsearch.model import SearchQuery
+from eventsearch.search import SearchIndex
+
+
+def build_baseline(corpus: Path, target: Path) -> None:
+    from whoosh import index as wi
+    from whoosh.analysis import StandardAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    schema = Schema(path=ID(stored=True, unique=True),
+                    title=TEXT(analyzer=StandardAnalyzer()), body=TEXT(analyzer=StandardAnalyzer()))
+    ix = wi.create_in(str(target), schema)
+    writer = ix.writer(limitmb=256)
+    files = corpus_files([corpus])
+    for key, note, _ in load_notes(files, sorted(files), workers=0):
+        if note is not None:
+            writer.add_document(path=key, title=note.title, body=note.text)
+    writer.commit()
+
+
+def baseline_search(target: Path):  # type: ignore[no-untyped-def]
+    from whoosh import index as wi
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    ix = wi.open_dir(str(target))
+    searcher = ix.searcher()
+    parser = MultifieldParser(["title", "body"], ix.schema, group=OrGroup)
+
+    def run(text: str) -> list[str]:
+        return [hit["path"] for hit in searcher.search(parser.parse(text), limit=10)]
+
+    return run
+
+
+def evaluate(queries: list[dict], search) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    """Reciprocal ranks grouped by 'all', kind and lang."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for q in queries:
+        paths = search(q["query"])[:10]
+        ranks = [i for i, p in enumerate(paths, 1) if p in q["targets"]]
+        rr = 1 / ranks[0] if ranks else 0.0
+        q["_rank"] = ranks[0] if ranks else None
+        for key in ("all", f"kind:{q['kind']}", f"lang:{q['lang']}"):
+            groups[key].append(rr)
+    return groups
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--queries", type=Path, default=SHARED / "eval" / "known-items-dev.jsonl")
+    ap.add_argument("--corpus", type=Path, default=CORPORA)
+    ap.add_argument("--index", type=Path, default=CACHE / "corpora-index")
+    ap.add_argument("--rebuild", action="store_true", help="Rebuild both indexes.")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true", help="List every query's rank.")
+    args = ap.parse_args()
+    if args.corpus == CORPORA:
+        require_shared()
+    queries = [json.loads(line) for line in args.queries.read_text().splitlines() if line.strip()]
+
+    if args.rebuild or not (args.index / "current").exists():
+        started = time.perf_counter()
+        report = build_index([args.corpus], args.index)
+        print(f"built eventsearch index: {report.notes} notes in "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    index = SearchIndex(args.index)
+
+    def ours(text: str) -> list[str]:
+        return [h.path for h in index.search(SearchQuery(q=text, per_page=10)).hits]
+
+    results = {"eventsearch": evaluate(queries, ours)}
+    ranks = {q["id"]: q["_rank"] for q in queries}
+    base_ranks: dict[str, int | None] = {}
+    if not args.no_baseline:
+        base_dir = CACHE / "baseline-index"
+        if args.rebuild or not base_dir.exists():
+            build_baseline(args.corpus, base_dir)
+        results["plain whoosh"] = evaluate(queries, baseline_search(base_dir))
+        base_ranks = {q["id"]: q["_rank"] for q in queries}
+
+    print(f"{len(queries)} queries from {args.queries.name}; {machine()}")
+    keys = sorted(results["eventsearch"], key=lambda k: (k != "all", k))
+    headers = ["group", "n"]
+    for name in results:
+        headers += [f"{name} MRR@10", f"{name} S@10"]
+    rows = []
+    for key in keys:
+        row: list[object] = [key, len(results["eventsearch"][key])]
+        for groups in results.values():
+            rr = groups[key]
+            row += [sum(rr) / len(rr), sum(r > 0 for r in rr) / len(rr)]
+        rows.append(row)
+    print_table(headers, rows)
+    if args.verbose:
+        print()
+        for q in queries:
+            print(f"{q['id']} {q['kind']:9} ours={ranks[q['id']]!s:5} "
+                  f"base={base_ranks.get(q['id'])!s:5} {q['query']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from eventsearch.cli import main
+
+main()

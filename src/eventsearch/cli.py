@@ -1,0 +1,320 @@
+"""The command line: parse options, call one library function, format its output.
+
+Data goes to stdout, progress and diagnostics to stderr.  Exit codes:
+0 success (also when nothing matched), 1 error, 2 usage error,
+75 (EX_TEMPFAIL) another process is writing the index.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import EventSearchError, IndexLocked, QueryError
+
+EX_TEMPFAIL = 75
+EPILOG = ("Exit codes: 0 ok (also when nothing matched), 1 error, 2 usage error, "
+          "75 index locked by another writer.  Settings are read from --config, "
+          "$EVENTSEARCH_CONFIG or ./eventsearch.toml; EVENTSEARCH_INDEX sets the index folder.")
+
+
+class Context:
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(self.config, **overrides)
+
+
+def run(fn: Any) -> Any:
+    """Turn library errors into a one-line message and the documented exit code."""
+    try:
+        return fn()
+    except IndexLocked as exc:
+        click.echo(f"eventsearch: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    except EventSearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip()) \
+            from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.version_option(__version__, prog_name="eventsearch")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (TOML).")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """Search tech event notes - meetup reports, conference summaries, talk
+    transcripts - in English and German."""
+    ctx.obj = Context(config)
+
+
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                            help="Index folder (default: ./index or $EVENTSEARCH_INDEX).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+class ProgressBar:
+    """A progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _report_summary(report: Any, verb: str) -> str:
+    langs = ", ".join(f"{lang} {n}" for lang, n in report.by_lang.most_common())
+    parts = [f"{verb} {report.notes} notes ({langs or 'none'}) in {report.took_s:.1f} s"]
+    if not report.full:
+        parts.append(f"added {report.added}, updated {report.updated}, "
+                     f"removed {report.removed}, moved {report.moved}")
+    if report.skipped:
+        parts.append(f"skipped {len(report.skipped)} files")
+    if report.excluded_drafts:
+        parts.append(f"left out {report.excluded_drafts} drafts")
+    return "; ".join(parts) + "."
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--workers", type=click.IntRange(0, 64), help="Reader processes (0: one per core).")
+@json_option
+@click.pass_obj
+def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers: int | None,
+          as_json: bool) -> None:
+    """Build the index from PATHs (default: corpus/) and swap it in atomically.
+
+    Example: eventsearch index ~/blog/content
+    """
+    from .indexer import build_index
+
+    settings = obj.settings(index_dir=index_dir, workers=workers, corpus=paths)
+    bar = ProgressBar()
+    try:
+        report = run(lambda: build_index(settings.corpus, settings.index_dir,
+                                         workers=settings.workers,
+                                         exclude_drafts=settings.exclude_drafts, progress=bar))
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(_report_summary(report, "Indexed"))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild from scratch (swapped in atomically).")
+@click.option("--wait", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Seconds to wait for another writer before giving up with exit code 75.")
+@click.option("-v", "--verbose", is_flag=True, help="Print a summary line even on success.")
+@json_option
+@click.pass_obj
+def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full: bool,
+            wait: float, verbose: bool, as_json: bool) -> None:
+    """Bring the index up to date with the notes on disk; safe to run from cron.
+
+    Only added, changed, renamed and deleted files are processed.  Silent on
+    success unless -v or --json; files that fail are printed to stderr (exit 1).
+    Exit code 75 when another reindex is running.
+
+    Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
+    """
+    from .indexer import update_index
+
+    settings = obj.settings(index_dir=index_dir)
+    report = run(lambda: update_index(list(paths) or None, settings.index_dir, full=full,
+                                      workers=settings.workers,
+                                      exclude_drafts=settings.exclude_drafts, wait=wait))
+    summary = _report_summary(report, "Reindexed" if report.full else "Index holds")
+    if settings.log_file:
+        with open(settings.log_file, "a", encoding="utf-8") as log:
+            stamp = date.today().isoformat()
+            log.write(f"{stamp} {summary}\n")
+            log.writelines(f"{stamp} failed {p}: {r}\n" for p, r in report.failed)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    elif verbose:
+        click.echo(summary)
+    for path, reason in report.failed:
+        click.echo(f"failed {path}: {reason}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    from .query import parse_date_spec
+
+    try:
+        since, until = parse_date_spec(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return since if param.name == "since" else until
+
+
+@cli.command()
+@click.argument("query", default="")
+@click.option("--tag", "tags", multiple=True, help="Only notes with this tag (repeatable: OR).")
+@click.option("--speaker", "speakers", multiple=True, help="Only talks by this speaker.")
+@click.option("--lang", "langs", multiple=True, help="Only notes in this language (en, de).")
+@click.option("--year", "years", multiple=True, help="Only notes from this year.")
+@click.option("--from", "since", callback=_parse_day, help="Notes on or after DATE (2019-05).")
+@click.option("--to", "until", callback=_parse_day, help="Notes on or before DATE.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Results per page.")
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--no-drafts", is_flag=True, help="Leave drafts out.")
+@json_option
+@index_option
+@click.pass_obj
+def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str, ...],
+           langs: tuple[str, ...], years: tuple[str, ...], since: date | None,
+           until: date | None, sort: str, limit: int, page: int, no_drafts: bool,
+           as_json: bool, index_dir: Path | None) -> None:
+    """Search the index.  QUERY uses the query language described in the README:
+    "exact phrase", AND/OR/NOT, -word, speaker:"Julien Simon", tag:aws, lang:de,
+    date:2019-05, date:2018..2020, wild*cards.
+
+    Example: eventsearch search 'kubernetes deployment' --lang de --json
+    """
+    from .model import SearchQuery
+    from .search import SearchIndex
+
+    settings = obj.settings(index_dir=index_dir)
+    request = SearchQuery(q=query, tags=tags, speakers=speakers, langs=langs, years=years,
+                          since=since, until=until, sort=sort, page=page, per_page=limit,
+                          include_drafts=not no_drafts)
+    result = run(lambda: SearchIndex(settings.index_dir).search(request))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    for message in result.messages:
+        click.echo(f"note: {message}", err=True)
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    start = (result.page - 1) * result.per_page
+    for n, hit in enumerate(result.hits, start + 1):
+        head = click.style(hit.title or hit.path, bold=True)
+        details = [hit.date.isoformat() if hit.date else "no date", hit.lang]
+        if hit.draft:
+            details.append("draft")
+        click.echo(f"{n}. {head}  ({', '.join(details)})")
+        if hit.speakers:
+            click.echo(f"   speakers: {', '.join(hit.speakers)}")
+        if hit.tags:
+            click.echo(f"   tags: {', '.join(hit.tags)}")
+        click.echo(f"   {hit.path}")
+        if hit.snippet:
+            click.echo(f"   {_terminal_snippet(hit.snippet)}")
+        if hit.snippet_url:
+            click.echo(f"   ▶ {hit.snippet_url}")
+        click.echo()
+    click.echo(f"{result.total} notes matched (page {result.page} of {result.pages}, "
+               f"{result.took_ms:.0f} ms).")
+    for name, values in result.facets.items():
+        if values:
+            shown = ", ".join(f"{v.value} ({v.count})" for v in values[:8])
+            click.echo(f"  {name}: {shown}")
+
+
+def _terminal_snippet(snippet_html: str) -> str:
+    marked = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m[1], bold=True, underline=True),
+                    snippet_html)
+    return html.unescape(marked)
+
+
+@cli.command()
+@click.argument("note_id")
+@json_option
+@index_option
+@click.pass_obj
+def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> None:
+    """Show one note's metadata and plain text.  NOTE_ID is its path in the index.
+
+    Example: eventsearch show seeds/pelican-de.md --json
+    """
+    from .search import SearchIndex
+
+    settings = obj.settings(index_dir=index_dir)
+    note = run(lambda: SearchIndex(settings.index_dir).get_note(note_id))
+    if note is None:
+        raise click.ClickException(f"No note with id {note_id!r} in the index. "
+                                   "Ids are paths as shown by `eventsearch search`.")
+    data = {
+        "id": note.path, "path": note.path, "title": note.title,
+        "date": note.date.isoformat() if note.date else None, "lang": note.lang,
+        "declared_lang": note.declared_lang, "format": note.format, "tags": list(note.tags),
+        "speakers": list(note.speakers), "author": note.author, "event": note.event,
+        "location": note.location, "url": note.url, "draft": note.draft,
+        "warnings": list(note.warnings), "text": note.text,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for key, value in data.items():
+        if key != "text" and value not in (None, [], ""):
+            shown = ", ".join(value) if isinstance(value, list) else value
+            click.echo(f"{key + ':':15}{shown}")
+    click.echo()
+    click.echo(note.text)
+
+
+@cli.command()
+@json_option
+@index_option
+@click.pass_obj
+def stats(obj: Context, as_json: bool, index_dir: Path | None) -> None:
+    """How many notes, per language and format, drafts, build time, skipped files.
+
+    Example: eventsearch stats --json
+    """
+    from .search import SearchIndex
+
+    settings = obj.settings(index_dir=index_dir)
+    data = run(lambda: SearchIndex(settings.index_dir).stats())
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"{data['notes']} notes in {data['index']} (built {data['built_at']}, "
+               f"updated {data['updated_at']})")
+    click.echo("  languages: " + ", ".join(f"{k} {v}" for k, v in data["by_lang"].items()))
+    click.echo("  formats: " + ", ".join(f"{k} {v}" for k, v in data["by_format"].items()))
+    click.echo(f"  drafts: {data['drafts']}")
+    if data["skipped"]:
+        click.echo(f"  skipped {len(data['skipped'])} files:")
+        for item in data["skipped"]:
+            click.echo(f"    {item['path']}: {item['reason']}")
+
+
+def main() -> None:
+    cli(prog_name="eventsearch")

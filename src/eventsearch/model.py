@@ -1,0 +1,144 @@
+"""The one data model: a Note read from disk, and the shapes search results take.
+
+Readers produce Notes; nothing downstream sees raw front matter.  The result
+types' ``to_dict()`` is the single JSON shape shared by the CLI and the web API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One searchable document, whatever file format it came from."""
+
+    path: str  # corpus-relative POSIX path with suffix: the unique key and the id
+    title: str
+    text: str  # plain body text: no front matter, markup, shortcodes or timestamps
+    format: str  # "markdown" | "rst" | "html" | "srt" | "vtt" | "transcript" | "pyvideo" | "text"
+    lang: str = "und"  # "en", "de", another ISO 639-1 code, or "und"; set by analyze
+    declared_lang: str | None = None  # what the file claims; only a hint
+    date: date | None = None
+    tags: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+    author: str | None = None  # the writer of a report, never counted as a speaker
+    event: str | None = None
+    location: str | None = None
+    url: str | None = None
+    draft: bool = False
+    # (character offset into text, seconds into the recording) for caption lines
+    cues: tuple[tuple[int, float], ...] = ()
+    warnings: tuple[str, ...] = ()  # non-fatal problems worth reporting (file kept)
+    sha1: str = ""
+    mtime: float = 0.0
+    size: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str  # display form ("AWS Summit")
+    count: int
+    key: str = ""  # case-folded matching key ("aws summit")
+    selected: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "key": self.key or self.value, "count": self.count,
+                "selected": self.selected}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    path: str
+    title: str
+    date: date | None
+    lang: str
+    tags: tuple[str, ...]
+    speakers: tuple[str, ...]
+    author: str | None
+    event: str | None
+    url: str | None
+    draft: bool
+    score: float
+    snippet: str  # HTML: escaped text with <mark> around matches
+    format: str = ""
+    location: str | None = None
+    snippet_time: float | None = None  # seconds into the video for transcript snippets
+    snippet_url: str | None = None  # link to that moment, when the note has a video URL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.path,
+            "path": self.path,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "lang": self.lang,
+            "tags": list(self.tags),
+            "speakers": list(self.speakers),
+            "author": self.author,
+            "event": self.event,
+            "location": self.location,
+            "url": self.url,
+            "draft": self.draft,
+            "format": self.format,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "snippet_time": self.snippet_time,
+            "snippet_url": self.snippet_url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What a user asked for: free text plus facet selections and paging."""
+
+    q: str = ""
+    tags: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()  # "2019-05"
+    since: date | None = None
+    until: date | None = None
+    sort: str = "relevance"  # "relevance" | "date"
+    page: int = 1
+    per_page: int = 10
+    include_drafts: bool = True
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    took_ms: float = 0.0
+    suggestion: str | None = None  # "did you mean" corrected query
+    messages: list[str] = field(default_factory=list)  # how the query was understood
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "took_ms": round(self.took_ms, 2),
+            "suggestion": self.suggestion,
+            "messages": list(self.messages),
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {name: [v.to_dict() for v in values]
+                       for name, values in self.facets.items()},
+        }

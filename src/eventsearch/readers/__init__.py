@@ -1,0 +1,126 @@
+"""Readers: turn every kind of event-note file into one `Note`.
+
+`iter_corpus(root)` lists the candidate files in a stable order; `read_note(path, root)`
+reads one of them.  `read_note` is a pure function of the file (it runs in worker
+processes) and raises only `ParseError`, whose message says in plain words why the file
+was skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import ParseError
+from ..model import Note
+from .build import Draft, finish
+from .html import read_html
+from .markdown import read_markdown
+from .meta import clean_unicode, collapse
+from .pyvideo import read_pyvideo
+from .rst import read_rst
+from .transcript import has_cues, is_dump, read_captions, read_dump
+
+__all__ = ["SUFFIXES", "iter_corpus", "read_note"]
+
+SUFFIXES = frozenset({".md", ".markdown", ".rst", ".html", ".htm", ".txt", ".srt", ".vtt",
+                      ".json"})
+
+
+def iter_corpus(root: Path) -> Iterator[Path]:
+    """Note candidates under root, sorted by relative path; dotfiles and dot-dirs skipped.
+
+    A directory named like a file (`2016-03-16-post.md/`) is walked like any other.
+    """
+    root = Path(root)
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = Path(dirpath)
+        for name in filenames:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES:
+                path = base / name
+                found.append((path.relative_to(root).as_posix(), path))
+    found.sort(key=lambda item: item[0])
+    for _, path in found:
+        yield path
+
+
+def _decode(raw: bytes) -> tuple[str, list[str]]:
+    """Text from bytes: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252 with a warning."""
+    warnings: list[str] = []
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = raw.decode("utf-16", errors="replace")
+    elif b"\x00" in raw:
+        raise ParseError("binary file (contains NUL bytes), not a text note")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+            warnings.append("not UTF-8; decoded as cp1252")
+    text = clean_unicode(text)
+    if not text.strip():
+        raise ParseError("empty file")
+    return text, warnings
+
+
+def _text_reader(text: str, path: Path, rel: str) -> Draft:
+    if is_dump(text):
+        return read_dump(text)
+    if has_cues(text):
+        return read_captions(text, rel, "srt")
+    return read_markdown(text, "text")
+
+
+_READERS: dict[str, Callable[[str, Path, str], Draft]] = {
+    ".md": lambda text, path, rel: read_markdown(text),
+    ".markdown": lambda text, path, rel: read_markdown(text),
+    ".txt": _text_reader,
+    ".rst": lambda text, path, rel: read_rst(text),
+    ".html": lambda text, path, rel: read_html(text),
+    ".htm": lambda text, path, rel: read_html(text),
+    ".srt": lambda text, path, rel: read_captions(text, rel, "srt"),
+    ".vtt": lambda text, path, rel: read_captions(text, rel, "vtt"),
+    ".json": lambda text, path, rel: read_pyvideo(text, path),
+}
+
+
+def read_note(path: Path, root: Path) -> Note:
+    """Read one file into a Note, or raise ParseError(reason) if it cannot be indexed."""
+    path, root = Path(path), Path(root)
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        raise ParseError(f"{path} is not inside the corpus folder {root}") from None
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ParseError(f"unsupported file type {path.suffix or '(no suffix)'!r}")
+    try:
+        raw = path.read_bytes()
+        stat = path.stat()
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}") from None
+    text, warnings = _decode(raw)
+    try:
+        draft = reader(text, path, rel)
+        fields = finish(draft, rel)
+    except ParseError:
+        raise
+    except Exception as exc:  # a reader bug must cost one file, not the whole run
+        raise ParseError(f"reader failed: {type(exc).__name__}: {exc}") from exc
+    body = draft.text if draft.cues else clean_unicode(draft.text)
+    fields["title"] = collapse(clean_unicode(fields["title"]))
+    fields["warnings"] = (*warnings, *fields["warnings"])
+    return Note(
+        path=rel,
+        text=body,
+        format=draft.format,
+        sha1=hashlib.sha1(raw).hexdigest(),
+        mtime=stat.st_mtime,
+        size=stat.st_size,
+        **fields,
+    )

@@ -1,0 +1,138 @@
+"""The Whoosh schema, and how a Note becomes one index document.
+
+Field roles: ``title``/``body``/``meta`` hold unstemmed text (exact matches and
+highlighting); ``*_en``/``*_de`` hold the stemmed text of the note's own
+language; ``tag``/``speaker``/``lang``/``year``/``month`` are facet keys;
+``data`` keeps the display metadata as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import BOOLEAN, COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from .analyze import ANALYSIS_VERSION, SUPPORTED, normalize_key, plain_analyzer, stemming_analyzer
+from .model import Note
+
+SCHEMA_VERSION = 1
+# Both must match what an index was built with; otherwise it is rebuilt.
+INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
+
+TEXT_FIELDS = ("title", "body", "meta")
+STEMMED_FIELDS = tuple(f"{f}_{lang}" for f in ("title", "body") for lang in SUPPORTED)
+FACET_FIELDS = ("tag", "speaker", "lang", "year", "month")
+
+MONTHS_EN = ("January February March April May June July August September October "
+             "November December").split()
+MONTHS_DE = ("Januar Februar März April Mai Juni Juli August September Oktober "
+             "November Dezember").split()
+
+
+def build_schema() -> Schema:
+    plain = plain_analyzer()
+    fields: dict[str, Any] = {
+        "path": ID(unique=True, stored=True, sortable=True),
+        "title": TEXT(analyzer=plain, stored=True, phrase=True),
+        "body": TEXT(analyzer=plain, stored=True, phrase=True),
+        "meta": TEXT(analyzer=plain, phrase=True),
+        "tag": KEYWORD(commas=True, scorable=False),
+        "speaker": KEYWORD(commas=True, scorable=False),
+        "lang": ID(stored=True),
+        "year": ID,
+        "month": ID,
+        "format": ID(stored=True),
+        "draft": BOOLEAN(stored=True),
+        "date": DATETIME(stored=True, sortable=True),
+        # "mtime size sha1" per document, read as a column by the incremental reindex
+        "state": COLUMN(VarBytesColumn()),
+        "data": STORED,
+    }
+    for lang in SUPPORTED:
+        chain = stemming_analyzer(lang)
+        fields[f"title_{lang}"] = TEXT(analyzer=chain, phrase=False)
+        fields[f"body_{lang}"] = TEXT(analyzer=chain, phrase=False)
+    return Schema(**fields)
+
+
+def date_words(day: date) -> str:
+    """A date as words people type: "August 2017 2017-08 2017-08-24 Aug" and German month."""
+    month_en, month_de = MONTHS_EN[day.month - 1], MONTHS_DE[day.month - 1]
+    words = {str(day.year), f"{day.year}-{day.month:02d}", day.isoformat(), month_en,
+             month_en[:3], month_de}
+    return " ".join(sorted(words))
+
+
+def path_words(path: str) -> str:
+    """Folder and file names carry events, years and slugs ("pycon-us-2023/")."""
+    return path.rsplit(".", 1)[0].replace("/", " ").replace("_", " ").replace("-", " ")
+
+
+def note_to_document(note: Note) -> dict[str, Any]:
+    """The index document of a note.  Only this function knows the mapping."""
+    meta_parts = [*note.tags, *note.speakers, note.event or "", note.location or "",
+                  note.author or "", path_words(note.path)]
+    if note.date:
+        meta_parts.append(date_words(note.date))
+    doc: dict[str, Any] = {
+        "path": note.path,
+        "title": note.title,
+        "body": note.text,
+        "meta": "\n".join(p for p in meta_parts if p),
+        "tag": ",".join(normalize_key(t).replace(",", " ") for t in note.tags),
+        "speaker": ",".join(normalize_key(s).replace(",", " ") for s in note.speakers),
+        "lang": note.lang,
+        "format": note.format,
+        "draft": note.draft,
+        "state": file_state(note.mtime, note.size, note.sha1),
+        "data": json.dumps(note_data(note), ensure_ascii=False),
+    }
+    if note.lang in SUPPORTED:
+        doc[f"title_{note.lang}"] = note.title
+        doc[f"body_{note.lang}"] = note.text
+    if note.date:
+        doc["date"] = datetime(note.date.year, note.date.month, note.date.day)
+        doc["year"] = str(note.date.year)
+        doc["month"] = f"{note.date.year}-{note.date.month:02d}"
+    return doc
+
+
+def note_data(note: Note) -> dict[str, Any]:
+    """Display metadata kept beside the document (stored, not searched)."""
+    return {
+        "title": note.title, "date": note.date.isoformat() if note.date else None,
+        "tags": list(note.tags), "speakers": list(note.speakers), "author": note.author,
+        "event": note.event, "location": note.location, "url": note.url,
+        "declared_lang": note.declared_lang, "cues": [list(c) for c in note.cues],
+        "sha1": note.sha1, "size": note.size, "mtime": note.mtime,
+        "warnings": list(note.warnings),
+    }
+
+
+def document_to_note(stored: dict[str, Any]) -> Note:
+    """Rebuild a Note from an index document's stored fields (for `show` and the note page)."""
+    data = json.loads(stored["data"])
+    return Note(
+        path=stored["path"], title=stored.get("title", ""), text=stored.get("body", ""),
+        format=stored.get("format", ""), lang=stored.get("lang", "und"),
+        declared_lang=data.get("declared_lang"),
+        date=date.fromisoformat(data["date"]) if data.get("date") else None,
+        tags=tuple(data["tags"]), speakers=tuple(data["speakers"]), author=data.get("author"),
+        event=data.get("event"), location=data.get("location"), url=data.get("url"),
+        draft=bool(stored.get("draft")), cues=tuple((int(o), float(s)) for o, s in data["cues"]),
+        warnings=tuple(data.get("warnings", ())), sha1=data.get("sha1", ""),
+        mtime=float(data.get("mtime", 0.0)), size=int(data.get("size", 0)),
+    )
+
+
+def file_state(mtime: float, size: int, sha1: str) -> bytes:
+    """What the incremental reindex compares against the file on disk."""
+    return f"{mtime!r} {size} {sha1}".encode()
+
+
+def parse_state(raw: bytes) -> tuple[float, int, str]:
+    mtime, size, sha1 = raw.decode().split(" ")
+    return float(mtime), int(size), sha1

@@ -1,0 +1,129 @@
+"""Highlighted snippets, built from the stored plain text of a hit.
+
+A word is marked when its folded form is one of the query's exact terms or its
+stem (in either language) is one of the query's stems, so "Vorträge" is marked
+for a query "Vortrag" and "deployments" for "deployment".  Everything is
+HTML-escaped; only our own <mark> tags are markup.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .analyze import TOKEN_PATTERN, fold, stem_de, stem_en
+
+WIDTH = 240  # characters in a snippet
+SCAN_LIMIT = 200_000  # characters of a long transcript that are searched for matches
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The query's terms, by how they are compared with the words of a text."""
+
+    plain: frozenset[str] = frozenset()
+    en: frozenset[str] = frozenset()
+    de: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.plain or self.en or self.de)
+
+    def match(self, word: str) -> str | None:
+        """The term this word matches (for counting distinct terms), or None."""
+        low = word.lower()
+        folded = fold(low)
+        if folded in self.plain:
+            return folded
+        if self.en and (s := stem_en(folded)) in self.en:
+            return "en:" + s
+        if self.de and (s := stem_de(low)) in self.de:
+            return "de:" + s
+        return None
+
+
+@dataclass(frozen=True)
+class Snippet:
+    html: str
+    offset: int  # where the first match (or the fragment) starts in the text
+    seconds: float | None = None
+    url: str | None = None
+
+
+def make_snippet(text: str, terms: QueryTerms, cues: tuple[tuple[int, float], ...] = (),
+                 video_url: str | None = None) -> Snippet:
+    matches: list[tuple[int, int, str]] = []
+    if terms:
+        for m in _TOKEN.finditer(text, 0, min(len(text), SCAN_LIMIT)):
+            term = terms.match(m.group())
+            if term:
+                matches.append((m.start(), m.end(), term))
+    if matches:
+        first, last = _best_window(matches)
+        start = _word_start(text, max(0, matches[first][0] - 60))
+    else:
+        first, last, start = 0, -1, 0
+    end = min(len(text), start + WIDTH)
+    if end < len(text):
+        space = text.rfind(" ", start + WIDTH // 2, end)
+        end = space if space > 0 else end
+    parts = ["…" if start > 0 else ""]
+    pos = start
+    for s, e, _ in matches[first:last + 1] if matches else ():
+        if s < pos or e > end:
+            continue
+        parts += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
+        pos = e
+    parts += [escape(text[pos:end]), "…" if end < len(text) else ""]
+    html = " ".join("".join(parts).split())
+    anchor = matches[first][0] if matches else start
+    seconds = _cue_time(cues, anchor)
+    return Snippet(html=html, offset=anchor, seconds=seconds,
+                   url=video_link(video_url, seconds) if seconds is not None else None)
+
+
+def _best_window(matches: list[tuple[int, int, str]]) -> tuple[int, int]:
+    """The run of matches inside one snippet width with the most distinct terms."""
+    best = (0, 0, 0, 0)  # (distinct, count, first, last)
+    lo = 0
+    for hi in range(len(matches)):
+        while matches[hi][1] - matches[lo][0] > WIDTH - 80:
+            lo += 1
+        window = matches[lo:hi + 1]
+        score = (len({t for _, _, t in window}), len(window))
+        if score > best[:2]:
+            best = (*score, lo, hi)
+    return best[2], best[3]
+
+
+def _word_start(text: str, pos: int) -> int:
+    if pos == 0:
+        return 0
+    space = text.find(" ", pos)
+    return space + 1 if 0 <= space < pos + 30 else pos
+
+
+def _cue_time(cues: tuple[tuple[int, float], ...], offset: int) -> float | None:
+    if not cues:
+        return None
+    i = bisect_right([c[0] for c in cues], offset) - 1
+    return cues[max(i, 0)][1]
+
+
+def video_link(url: str | None, seconds: float) -> str | None:
+    """A link to a moment of a video: YouTube's t= parameter, or a media fragment."""
+    if not url:
+        return None
+    t = int(seconds)
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    if host.endswith("youtube.com") or host.endswith("youtu.be"):
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"]
+        query.append(("t", f"{t}s"))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    if host.endswith("vimeo.com"):
+        return urlunsplit(parts._replace(fragment=f"t={t}s"))
+    return None
