@@ -138,7 +138,7 @@ def detect_language(text: str, declared: str | None = None) -> str:
     Declared languages are only a hint (many real notes declare the wrong one):
     they decide only when the text is too short to tell.
     """
-    sample = text[:2000]
+    sample = _prose(text[:20000]) or text[:2000]
     if len(_WORDS.findall(sample)) < 4:
         return declared if declared in SUPPORTED else "und"
     try:
@@ -152,6 +152,22 @@ def detect_language(text: str, declared: str | None = None) -> str:
         if guess.lang in SUPPORTED:
             return guess.lang
     return declared if declared in SUPPORTED else best.lang
+
+
+_SENTENCE = re.compile(r"^[^\n]*\w[^\n]*[.!?:]$", re.M)
+
+
+def _prose(text: str) -> str:
+    """Whole sentences only, when there are enough of them.
+
+    Notes mix languages: a German protocol with English bullet points is German.
+    Sentences (six words or more, ending in punctuation) carry the language of
+    the writer better than fragments, code or lists do.
+    """
+    lines = [m.group().strip() for m in _SENTENCE.finditer(text)]
+    prose = [line for line in lines if len(line.split()) >= 6]
+    sample = "\n".join(prose)[:2000]
+    return sample if len(sample.split()) >= 12 else ""
 
 
 def normalize_key(value: str) -> str:

@@ -1,0 +1,206 @@
+"""The command line: exit codes, the JSON shapes, and the seed notes read through it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+
+import pytest
+from click.testing import CliRunner
+
+from eventsearch.cli import cli
+
+from .conftest import SAMPLE_CORPUS, require_shared
+
+HIT_KEYS = {"id", "path", "title", "date", "lang", "tags", "speakers", "author", "event", "url",
+            "draft", "score", "snippet"}
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", ["index", "reindex", "search", "show", "stats"])
+def test_every_command_has_help(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "eventsearch", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "Exit codes" in out.stdout
+
+
+def test_index_prints_a_summary_and_reports_broken_files(tmp_path):
+    result = invoke("index", str(SAMPLE_CORPUS), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0
+    assert "Indexed 42 notes" in result.stdout
+    assert "skipped broken/empty.md: empty file" in result.stderr
+    assert "broken/binary.txt" in result.stderr
+
+
+def test_index_json_summary(tmp_path):
+    result = invoke("index", str(SAMPLE_CORPUS), "--index", str(tmp_path / "ix"), "--json")
+    report = json.loads(result.stdout)
+    assert report["notes"] == 42
+    assert {s["path"] for s in report["skipped"]} >= {"broken/empty.md", "broken/binary.txt"}
+    assert set(report["by_lang"]) == {"en", "de"}
+
+
+def test_search_json_shape(corpus_index):
+    result = invoke("search", "kubernetes", "--index", str(corpus_index), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert {"query", "total", "page", "per_page", "hits", "facets"} <= set(data)
+    assert data["query"] == "kubernetes" and data["total"] >= len(data["hits"]) > 0
+    for hit in data["hits"]:
+        assert set(hit) >= HIT_KEYS
+        assert hit["id"] == hit["path"]
+    assert {"tag", "speaker", "lang", "year"} <= set(data["facets"])
+    for values in data["facets"].values():
+        for v in values:
+            assert {"value", "count"} <= set(v)
+
+
+def test_search_filters_from_the_command_line(corpus_index):
+    result = invoke("search", "", "--index", str(corpus_index), "--json", "--lang", "de",
+                    "--from", "2019", "--to", "2021-06", "--limit", "50")
+    data = json.loads(result.stdout)
+    assert data["total"] > 0
+    for hit in data["hits"]:
+        assert hit["lang"] == "de" and "2019-01-01" <= hit["date"] <= "2021-06-30"
+
+
+def test_no_match_is_success(corpus_index):
+    result = invoke("search", "zzqxjv", "--index", str(corpus_index), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["total"] == 0
+
+
+def test_human_output_lists_hits_and_facets(corpus_index):
+    result = invoke("search", "Vortrag", "--index", str(corpus_index))
+    assert result.exit_code == 0
+    assert "1. " in result.stdout and "notes matched" in result.stdout
+    assert "speaker:" in result.stdout
+
+
+def test_missing_index_is_exit_1_with_a_fix(tmp_path):
+    result = invoke("search", "x", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 1
+    assert "eventsearch index" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_are_exit_2(corpus_index):
+    assert invoke("search", "x", "--index", str(corpus_index), "--limit", "0").exit_code == 2
+    bad_date = invoke("search", "x", "--index", str(corpus_index), "--from", "yesterday")
+    assert bad_date.exit_code == 2 and "not a date" in bad_date.stderr
+    assert invoke("nonsense").exit_code == 2
+
+
+def test_bad_query_is_explained_not_fatal(corpus_index):
+    result = invoke("search", 'foo:bar "unclosed', "--index", str(corpus_index), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["messages"]
+
+
+def test_index_of_a_missing_folder_is_exit_1(tmp_path):
+    result = invoke("index", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 1 and "No such file or directory" in result.stderr
+
+
+def test_env_variable_selects_the_index(corpus_index):
+    result = invoke("stats", "--json", env={"EVENTSEARCH_INDEX": str(corpus_index)})
+    assert json.loads(result.stdout)["notes"] == 42
+
+
+def test_stats_json(corpus_index):
+    data = json.loads(invoke("stats", "--json", "--index", str(corpus_index)).stdout)
+    assert data["notes"] == 42
+    assert set(data["by_lang"]) == {"en", "de"}
+    assert data["by_format"]["pyvideo"] == 4
+    assert data["drafts"] == 2
+    assert data["built_at"]
+    assert {s["path"] for s in data["skipped"]} == {
+        "broken/empty.md", "broken/binary.txt", "pyvideo/somecon-2019/category.json"}
+
+
+def test_show_json_and_unknown_id(corpus_index):
+    ok = invoke("show", "pelican/content/report-2020-10.md", "--json", "--index",
+                str(corpus_index))
+    note = json.loads(ok.stdout)
+    assert note["lang"] == "de" and note["text"]
+    missing = invoke("show", "no/such.md", "--index", str(corpus_index))
+    assert missing.exit_code == 1 and "No note" in missing.stderr
+
+
+# -- the seed expectations, read through the CLI ----------------------------------------
+
+def _norm(value: str) -> str:
+    return unicodedata.normalize("NFC", value).casefold().strip()
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory):
+    shared = require_shared()
+    index_dir = tmp_path_factory.mktemp("seeds")
+    assert invoke("index", str(shared / "corpora" / "seeds"), "--index",
+                  str(index_dir)).exit_code == 0
+    return index_dir, json.loads((shared / "eval" / "seeds-expected.json").read_text())
+
+
+def _check(name, expected, actual):
+    if isinstance(expected, dict) and "any_of" in expected:
+        assert _norm(str(actual)) in {_norm(v) for v in expected["any_of"]}, name
+    elif isinstance(expected, dict) and "includes" in expected:
+        assert {_norm(v) for v in expected["includes"]} <= {_norm(v) for v in actual}, name
+    elif isinstance(expected, dict) and "equals" in expected:
+        assert {_norm(v) for v in expected["equals"]} == {_norm(v) for v in actual}, name
+    elif isinstance(expected, dict) and "contains" in expected:
+        assert expected["contains"] in (actual or ""), name
+    elif isinstance(expected, bool):
+        assert actual is expected, name
+    else:
+        assert _norm(str(actual)) == _norm(str(expected)), name
+
+
+SEEDS = ["hugo-meetup.md", "jekyll-summit.md", "plain-report.md", "pelican-de.md",
+         "youtube-transcript.txt"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_seed_expectations_through_show_json(seeds_index, seed):
+    index_dir, expected = seeds_index
+    note = json.loads(invoke("show", seed, "--json", "--index", str(index_dir)).stdout)
+    for key, want in expected[seed].items():
+        if key == "not_speakers":
+            assert not {_norm(v) for v in want} & {_norm(v) for v in note["speakers"]}
+        elif key == "body_excludes":
+            for fragment in want:
+                assert fragment not in note["text"], fragment
+        else:
+            _check(f"{seed}: {key}", want, note[key])
+
+
+def test_seeds_are_found_through_search_json(seeds_index):
+    index_dir, _ = seeds_index
+    data = json.loads(invoke("search", "SageMaker", "--json", "--index", str(index_dir)).stdout)
+    assert data["hits"][0]["path"] == "youtube-transcript.txt"
+    assert data["hits"][0]["speakers"] == ["Ian Massingham"]
+    data = json.loads(invoke("search", 'speaker:"Julien Simon"', "--json", "--index",
+                             str(index_dir)).stdout)
+    assert [h["path"] for h in data["hits"]] == ["hugo-meetup.md"]
+
+
+def test_no_warnings_printed_on_a_clean_run(tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    out = subprocess.run([sys.executable, "-m", "eventsearch", "index", str(SAMPLE_CORPUS),
+                          "--index", str(tmp_path / "ix")], capture_output=True, text=True,
+                         env=env, check=True)
+    noise = [line for line in out.stderr.splitlines() if not line.startswith("skipped ")]
+    assert noise == [] or noise == ["Indexing"], noise

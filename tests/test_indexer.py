@@ -1,0 +1,106 @@
+"""Building an index: every file indexed or reported, atomic swaps, the real corpora."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from eventsearch.indexer import build_index, corpus_files
+from eventsearch.model import SearchQuery
+from eventsearch.search import SearchIndex
+from eventsearch.storage import CURRENT, current_generation, read_meta
+
+from .conftest import SAMPLE_CORPUS
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_broken_notes_are_reported_and_the_rest_is_indexed(tmp_path):
+    corpus = tmp_path / "notes"
+    write(corpus / "good.md", "---\ntitle: Good talk\ndate: 2020-01-02\n---\nAbout Rust.\n")
+    write(corpus / "empty.md", "")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02binary")
+    write(corpus / "bad.json", "{not json")
+    report = build_index([corpus], tmp_path / "ix", workers=1)
+    assert report.notes == 1
+    reasons = dict(report.skipped)
+    assert set(reasons) == {"empty.md", "binary.txt", "bad.json"}
+    assert all(reasons.values())
+    assert SearchIndex(tmp_path / "ix").search(SearchQuery(q="rust")).total == 1
+
+
+def test_invalid_front_matter_still_indexes_the_body(tmp_path):
+    corpus = tmp_path / "notes"
+    write(corpus / "tab.md", '---\ntitle:\t"Chaostreff\ndate: 2010-09-05\n---\n'
+          "Wir treffen uns zum Chaostreff im Keller.\n")
+    report = build_index([corpus], tmp_path / "ix", workers=1)
+    assert report.notes == 1 and report.warnings
+    hit = SearchIndex(tmp_path / "ix").search(SearchQuery(q="Keller")).hits[0]
+    assert hit.path == "tab.md"
+
+
+def test_rebuild_swaps_generations_atomically_and_keeps_one_previous(tmp_path):
+    corpus = tmp_path / "notes"
+    write(corpus / "a.md", "# First note\n\nAbout databases.\n")
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, workers=1)
+    first = current_generation(index_dir)
+    reader = SearchIndex(index_dir)
+    assert reader.search(SearchQuery(q="databases")).total == 1
+
+    write(corpus / "b.md", "# Second note\n\nAlso about databases.\n")
+    build_index([corpus], index_dir, workers=1)
+    second = current_generation(index_dir)
+    assert second != first and os.path.islink(index_dir / CURRENT)
+    # A reader opened before the swap sees the new generation without reopening.
+    assert reader.search(SearchQuery(q="databases")).total == 2
+    build_index([corpus], index_dir, workers=1)
+    gens = sorted(p.name for p in index_dir.glob("gen-*"))
+    assert len(gens) == 2 and second.name in gens and first.name not in gens
+
+
+def test_meta_records_roots_format_and_skips(tmp_path):
+    build_index([SAMPLE_CORPUS], tmp_path / "ix", workers=1)
+    meta = read_meta(current_generation(tmp_path / "ix"))
+    assert meta["roots"] == [str(SAMPLE_CORPUS.resolve())]
+    assert meta["format"] and meta["built_at"]
+    assert set(meta["skipped"]) == {"broken/empty.md", "broken/binary.txt",
+                                    "pyvideo/somecon-2019/category.json"}
+
+
+def test_parallel_and_serial_builds_agree(tmp_path):
+    serial = build_index([SAMPLE_CORPUS], tmp_path / "a", workers=1)
+    parallel = build_index([SAMPLE_CORPUS], tmp_path / "b", workers=2)
+    assert serial.by_lang == parallel.by_lang and serial.notes == parallel.notes
+    a, b = SearchIndex(tmp_path / "a"), SearchIndex(tmp_path / "b")
+    for q in ("kubernetes", "Vortrag", "datenschutz", ""):
+        ra, rb = a.search(SearchQuery(q=q)), b.search(SearchQuery(q=q))
+        assert [h.path for h in ra.hits] == [h.path for h in rb.hits]
+
+
+def test_multiple_roots_are_keyed_by_their_common_parent(tmp_path):
+    write(tmp_path / "one" / "a.md", "# A\n\ntext one\n")
+    write(tmp_path / "two" / "b.md", "# B\n\ntext two\n")
+    assert set(corpus_files([tmp_path / "one", tmp_path / "two"])) == {"one/a.md", "two/b.md"}
+
+
+@pytest.mark.slow
+def test_whole_shared_corpus_every_file_indexed_or_reported(shared_index, shared):
+    index_dir, report = shared_index
+    files = set(corpus_files([shared / "corpora"]))
+    index = SearchIndex(index_dir)
+    indexed = set(index.searcher().reader().column_reader("path", translate=True))
+    skipped = dict(report.skipped)
+    assert indexed | set(skipped) == files
+    assert not indexed & set(skipped)
+    assert not [p for p, r in skipped.items() if r.startswith("unexpected error")]
+    # What is skipped is either conference metadata or a file with nothing to index.
+    others = {p: r for p, r in skipped.items() if not p.endswith("category.json")}
+    assert len(others) < 20, others
+    assert report.notes > 25_000
+    assert {"en", "de"} <= set(report.by_lang)
