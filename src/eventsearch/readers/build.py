@@ -59,7 +59,7 @@ DATE_KEYS = ("date", "recorded", "event_date", "publication date", "created")
 def _title(draft: Draft, stem: str) -> tuple[str, bool]:
     """The title, and whether it came from the note itself rather than its file name."""
     title = clean_inline(first_value(draft.meta, "title") or draft.title or "")
-    if not title or _FILE_NAME.match(title) or title.lower() == stem.lower():
+    if not title or _FILE_NAME.match(title):
         heading = next((t for level, t in draft.headings if level == 1 and t), None)
         heading = heading or next((t for _, t in draft.headings if t), None)
         title = heading or title

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 try:
     _LOADER: Any = yaml.CSafeLoader
@@ -117,6 +121,7 @@ def _json(text: str) -> Header | None:
     return Header(meta=lower_keys(data), body=text[end:], found=True)
 
 
+_JSON_START = re.compile(r'\{\s*"')  # not `{{< shortcode >}}` or a kramdown `{:toc}`
 _PELICAN_LINE = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
@@ -125,8 +130,10 @@ def _pelican(text: str) -> Header | None:
     meta: dict[str, Any] = {}
     lines = text.split("\n")
     last = None
+    end = len(lines)
     for index, line in enumerate(lines):
         if not line.strip():
+            end = index
             break
         match = _PELICAN_LINE.match(line)
         if match and not line[0].isspace():
@@ -136,24 +143,29 @@ def _pelican(text: str) -> Header | None:
             meta[last] = f"{meta[last]} {line.strip()}".strip()
         else:
             return None
-    else:
-        index = len(lines)
     if not meta or not PELICAN_KEYS & meta.keys():
         return None
-    return Header(meta=meta, body="\n".join(lines[index:]), found=True)
+    return Header(meta=meta, body="\n".join(lines[end:]), found=True)
 
 
-_MYST = re.compile(r"\A\s*```\{post\}[ \t]*(.*?)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_MYST = re.compile(r"\A\s*```\{(post|eval-rst)\}[ \t]*(.*?)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_RST_POST = re.compile(r"^\s*\.\.\s+post::[ \t]*(.*?)[ \t]*$", re.M)
 _FIELD = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$", re.M)
 
 
 def _myst_post(header: Header) -> None:
-    """Fold a MyST ```` ```{post} DATE ```` fence (with `:key:` fields or a YAML block) into meta."""
+    """Fold a MyST ```` ```{post} DATE ```` fence (with `:key:` fields or a YAML block), or an
+    ```` ```{eval-rst} ```` fence holding an ablog `.. post::` directive, into meta."""
     match = _MYST.match(header.body)
     if not match:
         return
-    inner = match.group(2)
-    post: dict[str, Any] = {"date": match.group(1)} if match.group(1) else {}
+    kind, argument, inner = match.groups()
+    if kind == "eval-rst":
+        directive = _RST_POST.search(inner)
+        if not directive:
+            return
+        argument = directive.group(1)
+    post: dict[str, Any] = {"date": argument} if argument else {}
     post.update((k.lower(), v) for k, v in _FIELD.findall(inner))
     if yaml_block := re.search(r"^---\s*\n(.*?)^---\s*$", inner, re.M | re.S):
         post.update(_yaml(yaml_block.group(1), header.warnings))
@@ -171,7 +183,7 @@ def split_header(text: str) -> Header:
         header = _delimited(start, "---")
     elif start.startswith("+++"):
         header = _delimited(start, "+++")
-    elif start.startswith("{"):
+    elif _JSON_START.match(start):
         header = _json(start)
     if header is None:
         header = _pelican(start) or Header(body=text)

@@ -14,23 +14,25 @@ from . import people
 from .build import Draft
 from .headers import split_header
 from .meta import clean_inline, parse_date
+from .rst import rst_to_text
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_DROP_BLOCKS = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|iframe|noscript|svg)\b.*?(?:</\1\s*>|\Z)",
-                          re.S | re.I)
+_DROP_BLOCKS = re.compile(
+    r"<!--.*?(?:-->|\Z)|<(script|style|iframe|noscript|svg)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _TEMPLATE = re.compile(r"\{%.*?%\}|\{\{[<%].*?[>%]\}\}|\{\{.*?\}\}", re.S)
 _IAL = re.compile(r"\{:[^}\n]*\}")
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:[ \t]*", re.M)
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*$", re.M)
-_SETEXT = re.compile(r"^([^\n]*\S[^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
-_RULE = re.compile(r"^ {0,3}(?:(?:[-*_=][ \t]*){3,}|=+|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*"
-                   r"\|?)[ \t]*$", re.M)
+_SETEXT = re.compile(r"^(?=[^\n]*\S)([^\n]+)\n {0,3}(=+|-+)[ \t]*$", re.M)
+_RULE = re.compile(r"^ {0,3}(?:(?:[-*_=][ \t]*){3,}|=+"  # rules, setext underlines, table rulers
+                   r"|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$", re.M)
 _TABLE_ROW = re.compile(r"^[ \t]*\|[^\n]*$", re.M)
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 _LIST = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+", re.M)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\((?:[^()\n]|\([^)\n]*\))*\)")
-_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^)\n]*\))*\)|\[([^\]\n]+)\]\[[^\]\n]*\]")
+_LINK = re.compile(r"\[([^\]]{0,300})\]\((?:[^()\n]|\([^)\n]*\))*\)|\[([^\]]{1,300})\]\[[^\]\n]*\]")
+_SHORTCUT = re.compile(r"\[([^\[\]\n]{1,100})\](?![(:\[])")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]+\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
 _BLOCK_TAG = re.compile(r"<(?:br|hr)\b[^>]*>|</(?:p|div|li|tr|h[1-6]|section|figure|table|ul|ol|"
@@ -41,25 +43,32 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _CODE_SPAN = re.compile(r"(`+)([^`].*?)\1", re.S)
 _UNDERSCORE = re.compile(r"(?<![\w\\])_{1,2}(?=\S)(.+?)(?<=\S)_{1,2}(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_SPACES = re.compile(r"[ \t]+")
-_EDGES = re.compile(r"^ +| +$", re.M)
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+_EDGES = re.compile(r" ?\n ?")
 _BLANKS = re.compile(r"\n{3,}")
-_PELICAN_LANG = re.compile(r"^\s*(?::::|#!)[\w+-]+\s*$")
+_PELICAN_LANG = re.compile(r"^\s*(?::::[\w+-]+|:[\w-]+:.*)\s*$")  # `:::bash`, MyST `:option:`
 
 
-def _split_fences(body: str) -> list[tuple[bool, str]]:
-    """Alternate prose and fenced-code chunks; fence lines and `:::bash` markers are dropped."""
-    chunks: list[tuple[bool, str]] = []
+def _split_fences(body: str) -> list[tuple[str, str]]:
+    """Alternate ("prose" | "code" | "rst", text) chunks; fence lines and `:::bash` markers go.
+
+    MyST directive fences (```` ```{note} ````) hold Markdown and ```` ```{eval-rst} ```` holds
+    RST, so their content is read as text rather than kept verbatim like code.
+    """
+    chunks: list[tuple[str, str]] = []
     prose: list[str] = []
     code: list[str] | None = None
-    fence = ""
+    fence, kind = "", "code"
     for line in body.split("\n"):
         match = _FENCE.match(line)
         if code is None and match:
-            chunks.append((False, "\n".join(prose)))
+            chunks.append(("prose", "\n".join(prose)))
             prose, code, fence = [], [], match.group(1)
+            info = line.strip()[len(fence) :].strip()
+            kind = "rst" if info.startswith("{eval-rst}") else "code"
+            kind = "prose" if info.startswith("{") and kind == "code" else kind
         elif code is not None and match and match.group(1).startswith(fence[0] * len(fence)):
-            chunks.append((True, "\n".join(code)))
+            chunks.append((kind, "\n".join(code)))
             code = None
         elif code is not None:
             if code or not _PELICAN_LANG.match(line):
@@ -67,8 +76,8 @@ def _split_fences(body: str) -> list[tuple[bool, str]]:
         else:
             prose.append(line)
     if code is not None:
-        chunks.append((True, "\n".join(code)))
-    chunks.append((False, "\n".join(prose)))
+        chunks.append((kind, "\n".join(code)))
+    chunks.append(("prose", "\n".join(prose)))
     return chunks
 
 
@@ -93,8 +102,9 @@ def _prose_to_text(text: str, headings: list[tuple[int, str]]) -> str:
     for match in _ATX.finditer(text):
         headings.append((len(match.group(1)), clean_inline(match.group(2) or "")))
     for match in _SETEXT.finditer(text):
-        if not _RULE.fullmatch(match.group(1)) and not match.group(1).lstrip().startswith(("-", "*")):
-            headings.append((1 if match.group(2)[0] == "=" else 2, clean_inline(match.group(1))))
+        line = match.group(1)
+        if not _RULE.fullmatch(line) and not line.lstrip().startswith(("-", "*")):
+            headings.append((1 if match.group(2)[0] == "=" else 2, clean_inline(line)))
     text = _ATX.sub(lambda m: m.group(2) or "", text)
     text = _RULE.sub("", text)
     text = _TABLE_ROW.sub(lambda m: m.group(0).replace("|", " "), text)
@@ -103,6 +113,7 @@ def _prose_to_text(text: str, headings: list[tuple[int, str]]) -> str:
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
     text = _FOOTNOTE_REF.sub("", text)
+    text = _SHORTCUT.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _BLOCK_TAG.sub("\n", text)
     text = _INLINE_TAG.sub("", text)
@@ -114,11 +125,13 @@ def markdown_to_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     """Plain text with paragraph breaks, plus the headings (level, text) in order."""
     headings: list[tuple[int, str]] = []
     pieces = []
-    for is_code, chunk in _split_fences(body):
-        if is_code:
+    for kind, chunk in _split_fences(body):
+        if kind == "code":
             pieces.append(f"\n\n{chunk.strip(chr(10))}\n\n")
+        elif kind == "rst":
+            pieces.append(f"\n\n{rst_to_text(chunk)}\n\n")
         else:
-            pieces.append(_EDGES.sub("", _SPACES.sub(" ", _prose_to_text(chunk, headings))))
+            pieces.append(_EDGES.sub("\n", _SPACES.sub(" ", _prose_to_text(chunk, headings))))
     text = _BLANKS.sub("\n\n", "\n".join(pieces))
     # the first heading's text can carry leftover decoration such as ** ` … ` **
     return text.strip(), [(level, t) for level, t in headings if t]

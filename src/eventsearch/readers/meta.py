@@ -15,8 +15,8 @@ from typing import Any
 
 # --- text cleanup -----------------------------------------------------------------------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_INVISIBLE.update(dict.fromkeys(map(ord, "\u00a0\u202f\u2007"), " "))
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_ODD_SPACE = re.compile("[\u00a0\u202f\u2007]")
 _WS = re.compile(r"\s+")
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
@@ -26,8 +26,10 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 def clean_unicode(text: str) -> str:
     """NFC, no soft hyphens or zero-width characters, no-break spaces as plain spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ODD_SPACE.sub(" ", _INVISIBLE.sub("", text))
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def collapse(text: str) -> str:
@@ -119,7 +121,7 @@ _PATH_MONTH = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-_/](?P<m>\d\d)(?![\d])")
 
 
 def path_date(path: str) -> date | None:
-    """A date encoded in a path: `2013-08-14.md`, `2021_01_27_x`, `/2014/05/26/`, `report-2020-10`."""
+    """A date in a path: `2013-08-14.md`, `2021_01_27_x`, `/2014/05/26/`, `report-2020-10`."""
     for pattern in _PATH_FULL:
         matches = list(pattern.finditer(path))
         for match in reversed(matches):
@@ -147,7 +149,8 @@ def ensure_list(value: Any, split_spaces: bool = False) -> list[str]:
         return items
     text = str(value)
     parts = _SPLIT.split(text) if ("," in text or ";" in text or not split_spaces) else text.split()
-    return [p for p in (clean_inline(part) for part in parts) if p and "{" not in p]
+    cleaned = (clean_inline(part) for part in parts if "{" not in part)  # no `{{year}}` tags
+    return [part for part in cleaned if any(ch.isalnum() for ch in part)]
 
 
 def dedupe(items: Iterable[str]) -> tuple[str, ...]:

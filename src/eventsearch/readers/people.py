@@ -14,7 +14,7 @@ from .meta import clean_inline, collapse
 
 _PARTICLES = {"von", "van", "de", "der", "den", "da", "di", "du", "le", "la", "zu", "ten", "ter",
               "al", "bin", "dos", "del", "y", "vom", "mc"}
-_STOP = set("""
+_STOP_WORDS = """
 intro introduction protokoll protocol overview teilnehmer teilnehmerinnen agenda themen thema
 wann wo was wer wie warum next prizes preise feedback acknowledgements acknowledgments meetup
 summary update updates news talk talks vortrag vorträge workshop workshops keynote panel pause
@@ -37,8 +37,14 @@ folien video videos recording aufzeichnung photos fotos bilder thanks danke dank
 lizenz who's whoami überblick einladung invitation guest gäste venue anfahrt sprecher speaker
 referent referentin moderation moderator host hosts organizers organisatoren vorstand board
 prize winner winners gewinner zusammenfassung ausblick outlook introductions kurzvorstellung
-""".split())
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+)?"
+afterwards teaser raffle deshalb anwesend anwesende eindrücke convention summit congress kongress
+forum festival expo days tage camp networks systems solutions services group gmbh inc ltd
+exam erfahrungsbericht step week showdown announcing limitation limitations hypothesis meta goal
+goals teilnahme versuch
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'\u2019]+"
+                        r"(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'\u2019]+)?"
                         r"|[A-Z]\.|O'[A-Z][a-z]+|(?:Mc|Mac|De|Di|La|Le|Van|Von)[A-Z][a-z]+)$")
 
 
@@ -71,43 +77,56 @@ _HANDLE = re.compile(r"\(\s*\[?@[\w.]+\]?(?:\([^)]*\))?\s*\)")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
 _LINK_HEADING = re.compile(r"^\[([^\]]+)\]\([^)]*\)$")
-_DASH = re.compile(r"\s+[-–—]\s+")
+_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 _LABEL = re.compile(r"^\W*(?:Referent(?:in|en|innen)?|Vortragende[rn]?|Speakers?|Sprecher(?:in)?"
                     r"|Presenters?)\W*:\W*\s*(.+)$", re.I)
+_HINTS = ("referent", "vortragende", "speaker", "sprecher", "presenter", "vortrag von", "talk by",
+          "presented by", "gehalten von")
+
+
+def _has_hint(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _HINTS)
+
+
 _INLINE = re.compile(r"(?:Vortrag von|[Tt]alk by|[Pp]resented by|[Gg]ehalten von)\s+"
-                     r"((?:[A-ZÀ-Þ][\w'’-]+\s?){2,4})")
+                     r"((?:[A-ZÀ-Þ][\w'\u2019-]+\s?){2,4})")
 
 
-def _dash_names(text: str, prefer_left: bool) -> list[str]:
-    """`Name - Topic` or `Topic - Name`: the side that is a list of names."""
+_COLON = re.compile(r":\s")
+_ENUMERATION = re.compile(r"^\w+\s+\d+\W*$")
+
+
+def _dash_names(text: str, side: str) -> list[str]:
+    """`Name - Topic` (side="left") or `Topic - Name, Company` (side="right")."""
     pieces = _DASH.split(text)
     if len(pieces) < 2:
         return []
-    left = split_names(clean_inline(pieces[0]))
-    right = split_names(clean_inline(pieces[-1]))
-    if prefer_left:
-        return left or right
-    return right or left
+    name, other = (pieces[0], pieces[-1]) if side == "left" else (pieces[-1], pieces[0])
+    if _ENUMERATION.match(clean_inline(other)):  # "Step 1 - Create Recommenders"
+        return []
+    return split_names(clean_inline(name).split(",")[0])
 
 
-def from_heading(text: str) -> list[str]:
+def from_heading(text: str, level: int = 3) -> list[str]:
     """Speakers named by one Markdown heading's text (without the hashes)."""
     if _HANDLE.search(text):  # "### Julien Simon ([@julsimon](…)) & James R ([@jr](…))"
         return split_names(clean_inline(_HANDLE.sub(" ", text)), min_words=1)
     link = _LINK_HEADING.match(text.strip())
     if link:  # "#### [Heather Stenson - Any friend of the docs …](url)"
-        return _dash_names(link.group(1), prefer_left=True)
+        return _dash_names(link.group(1), "left")
     plain = clean_inline(text)
-    if ":" in plain:  # "### Andreas: Hosting of ML models"
-        head = plain.split(":", 1)[0]
-        return split_names(head, min_words=1)
-    return _dash_names(plain, prefer_left=False)  # "### Anaconda Pakete - Reimar Bauer"
+    if colon := _COLON.search(plain):  # "### Andreas: Hosting of ML models" (topic required)
+        head, topic = plain[: colon.start()], plain[colon.end() :]
+        return split_names(head, min_words=1 if level >= 3 else 2) if topic.strip() else []
+    return _dash_names(plain, "right")  # "### Anaconda Pakete - Reimar Bauer"
 
 
 def from_markdown(body: str) -> list[str]:
     """Speakers from headings, announcement bullets and labels in a Markdown body."""
     names: list[str] = []
     fenced = False
+    labels = bool(_has_hint(body))
     for line in body.split("\n"):
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
@@ -116,12 +135,13 @@ def from_markdown(body: str) -> list[str]:
             continue
         if heading := _HEADING.match(line):
             if len(heading.group(1)) >= 2:
-                names += from_heading(heading.group(2))
+                names += from_heading(heading.group(2), len(heading.group(1)))
         elif bullet := _BULLET.match(line):  # "- Wolfgang Kraus / Johannes Heischmann - Topic"
             pieces = _DASH.split(bullet.group(1), maxsplit=1)
-            if len(pieces) == 2:
+            if len(pieces) == 2 and not pieces[0].lstrip().startswith("["):
                 names += split_names(clean_inline(pieces[0]))
-        names += from_text_line(line)
+        if labels:
+            names += from_text_line(line)
     names += from_tables(body)
     return names
 
@@ -129,9 +149,11 @@ def from_markdown(body: str) -> list[str]:
 def from_text_line(line: str) -> list[str]:
     """`Referent: X`, `Speaker: X`, `Vortrag von X`, `talk by X` in one line of text."""
     names: list[str] = []
+    if not _has_hint(line):
+        return names
     plain = clean_inline(line)
     if label := _LABEL.match(plain):
-        value = re.split(r"\s[-–(]|\. ", label.group(1))[0]
+        value = re.split(r"\s[-\u2013(]|\. ", label.group(1))[0]
         names += split_names(value) or split_names(value.split(",")[0])
     for match in _INLINE.finditer(plain):
         candidate = match.group(1).strip()
@@ -145,8 +167,9 @@ def from_text_line(line: str) -> list[str]:
 def from_plain_text(text: str) -> list[str]:
     """Labels and `talk by X` phrases in plain text (pyvideo descriptions, RST bodies)."""
     names: list[str] = []
-    for line in text.split("\n"):
-        names += from_text_line(line)
+    if _has_hint(text):
+        for line in text.split("\n"):
+            names += from_text_line(line)
     return names
 
 
@@ -190,7 +213,7 @@ def from_tables(body: str) -> list[str]:
     return names
 
 
-_WITH = re.compile(r"\bwith\s+((?:[A-ZÀ-Þ][\w'’.-]*\s*){2,4}?)\s*(?:\(|,|$)")
+_WITH = re.compile(r"\bwith\s+((?:[A-ZÀ-Þ][\w'\u2019.-]*\s*){2,4}?)\s*(?:\(|,|$)")
 
 
 def from_title(title: str) -> list[str]:

@@ -52,7 +52,14 @@ def _is_title(lines: list[str], i: int) -> bool:
     if not text or i + 1 >= len(lines) or _ADORNMENT.match(text):
         return False
     under = lines[i + 1].rstrip()
-    return bool(_ADORNMENT.match(under)) and len(under) >= len(text) - 2 and not lines[i][0].isspace()
+    if lines[i][0].isspace() or not _ADORNMENT.match(under):
+        return False
+    return len(under) >= len(text) - 2
+
+
+def rst_to_text(text: str) -> str:
+    """Plain text of an RST fragment (e.g. a MyST ```` ```{eval-rst} ```` block)."""
+    return read_rst(text).text
 
 
 def read_rst(text: str) -> Draft:
