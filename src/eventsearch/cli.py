@@ -122,9 +122,20 @@ def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
-    for path, reason in report.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+    _echo_grouped("skipped", report.skipped)
     click.echo(_report_summary(report, "Indexed"))
+
+
+def _echo_grouped(verb: str, items: list[tuple[str, str]], per_reason: int = 5) -> None:
+    """One line per file, but at most a few per reason: 540 identical lines help nobody."""
+    by_reason: dict[str, list[str]] = {}
+    for path, reason in items:
+        by_reason.setdefault(reason, []).append(path)
+    for reason, paths in by_reason.items():
+        for path in paths[:per_reason]:
+            click.echo(f"{verb} {path}: {reason}", err=True)
+        if len(paths) > per_reason:
+            click.echo(f"{verb} {len(paths) - per_reason} more files: {reason}", err=True)
 
 
 @cli.command()
