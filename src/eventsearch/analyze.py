@@ -25,19 +25,21 @@ SUPPORTED = ("en", "de")
 DetectorFactory.seed = 0  # langdetect is random unless seeded
 
 # Words, with inner dots/apostrophes/hyphen-free joins kept ("node.js", "o'reilly").
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
+TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"  # noqa: RUF001
 
-STOP_EN = frozenset(
+_STOP_EN_WORDS = (
     "a an and are as at be been but by for from has have he her his i if in into is it its "
     "me my no not of on or our she so that the their them then there these they this to "
-    "was we were what when which who will with you your".split()
+    "was we were what when which who will with you your"
 )
-STOP_DE = frozenset(
+STOP_EN = frozenset(_STOP_EN_WORDS.split())
+_STOP_DE_WORDS = (
     "aber als am an auch auf aus bei bin bis bist da damit dann das dass dem den der des "
     "die dies diese diesem diesen dieser doch dort du durch ein eine einem einen einer eines "
     "er es euch für hat hatte ich ihr im in ist ja kann mit nach nicht noch nur ob oder sich "
-    "sie sind so über um und uns von vor war waren was wir wird wie zu zum zur".split()
+    "sie sind so über um und uns von vor war waren was wir wird wie zu zum zur"
 )
+STOP_DE = frozenset(_STOP_DE_WORDS.split())
 
 
 def fold(word: str) -> str:

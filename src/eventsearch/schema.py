@@ -26,10 +26,12 @@ TEXT_FIELDS = ("title", "body", "meta")
 STEMMED_FIELDS = tuple(f"{f}_{lang}" for f in ("title", "body") for lang in SUPPORTED)
 FACET_FIELDS = ("tag", "speaker", "lang", "year", "month")
 
-MONTHS_EN = ("January February March April May June July August September October "
-             "November December").split()
-MONTHS_DE = ("Januar Februar März April Mai Juni Juli August September Oktober "
-             "November Dezember").split()
+_MONTHS_EN = ("January February March April May June July August September October "
+              "November December")
+_MONTHS_DE = ("Januar Februar März April Mai Juni Juli August September Oktober "
+              "November Dezember")
+MONTHS_EN = _MONTHS_EN.split()
+MONTHS_DE = _MONTHS_DE.split()
 
 
 def build_schema() -> Schema:

@@ -9,41 +9,77 @@ restart and never reads a half-written index.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
-from itertools import islice
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from whoosh.query import DateRange, Every, MultiTerm, Term
+import numpy as np
+from whoosh.query import DateRange, Term
 
+from .analyze import fold, stem_de, stem_en
+from .compounds import Compounds
 from .errors import QueryError
 from .facets import FacetTable, disjunctive_counts
 from .model import FacetValue, Hit, Note, SearchQuery, SearchResult
 from .query import ParsedQuery, make_parser, parse_query
+from .ranking import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
 from .schema import document_to_note
 from .snippets import QueryTerms, make_snippet
+from .spelling import Vocabulary
 from .storage import current_generation, open_index, read_meta
+from .synonyms import Synonyms, load_synonyms
 
 FACET_LIMIT = 30  # values per facet returned (selected ones always included)
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
+SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
+
+
+def _same_case(typed: str, fix: str) -> str:
+    """The correction written the way the user wrote the word ("Kuberntes" -> "Kubernetes")."""
+    if len(typed) > 1 and typed.isupper():
+        return fix.upper()
+    if typed[:1].isupper():
+        return fix[:1].upper() + fix[1:]
+    return fix
 
 
 class SearchIndex:
-    """An open index for reading.  Cheap to query from many threads."""
+    """An open index for reading.  Cheap to query from many threads.
 
-    def __init__(self, index_dir: Path) -> None:
+    ``synonyms``: extra synonym groups (the ``synonyms`` setting) added to the
+    built-in table, a ready :class:`~eventsearch.synonyms.Synonyms`, or False for
+    none at all.  ``typo_tolerance=False`` turns typo corrections off.
+    """
+
+    def __init__(self, index_dir: Path, synonyms: Any = None, *,
+                 typo_tolerance: bool = True) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._local = threading.local()
         self._tables: dict[tuple[str, int], FacetTable] = {}
+        self._ranking: dict[tuple[str, int], tuple[IndexStats, Vocabulary, Compounds]] = {}
+        if synonyms is False:
+            self.synonyms: Synonyms | None = None
+        elif isinstance(synonyms, Synonyms):
+            self.synonyms = synonyms
+        else:
+            self.synonyms = load_synonyms(synonyms or ())
+        self.typo_tolerance = typo_tolerance
         self._open()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SearchIndex:
+        """An index opened with the user's settings (index folder, synonym groups)."""
+        return cls(settings.index_dir, synonyms=tuple(settings.synonyms))
 
     def _open(self) -> None:
         self._ix, self.generation_dir = open_index(self.index_dir)
-        self._parser = make_parser(self._ix.schema)
+        self._parser = make_parser()
 
     def searcher(self):  # type: ignore[no-untyped-def]
         """This thread's searcher, refreshed if the index changed since last use."""
@@ -52,6 +88,7 @@ class SearchIndex:
                 if current_generation(self.index_dir) != self.generation_dir:
                     self._open()
                     self._tables.clear()
+                    self._ranking.clear()
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is None or getattr(local, "gen", None) != self.generation_dir:
@@ -64,14 +101,29 @@ class SearchIndex:
         local.searcher = searcher
         return searcher
 
+    def _key(self, searcher) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+        return (str(self.generation_dir), searcher.reader().generation())
+
     def _facet_table(self, searcher) -> FacetTable:  # type: ignore[no-untyped-def]
-        key = (str(self.generation_dir), searcher.reader().generation())
+        key = self._key(searcher)
         table = self._tables.get(key)
         if table is None:
             table = FacetTable(searcher.reader())
             with self._lock:
                 self._tables = {key: table}  # older generations are no longer needed
         return table
+
+    def _ranking_data(self, searcher) -> tuple[IndexStats, Vocabulary, Compounds]:  # type: ignore[no-untyped-def]
+        """Length norms, postings cache, vocabulary and compound splitter of this generation."""
+        key = self._key(searcher)
+        data = self._ranking.get(key)
+        if data is None:
+            reader = searcher.reader()
+            vocab = Vocabulary(reader)
+            data = (IndexStats(reader), vocab, Compounds(vocab))
+            with self._lock:
+                self._ranking = {key: data}
+        return data
 
     # -- searching ---------------------------------------------------------------------
 
@@ -86,9 +138,24 @@ class SearchIndex:
         searcher = self.searcher()
         table = self._facet_table(searcher)
         parsed = parse_query(request.q, self._parser)
+        stats, vocab, compounds = self._ranking_data(searcher)
+        scorer = Scorer(stats, searcher)
+        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance)
+        planner.stem_df = scorer.stem_df
+        plan = planner.plan(parsed.query)
+        if plan is None and parsed.query is not None:
+            plan = ("none",)  # only stop words or only exclusions: nothing to find
 
-        matched = (set(searcher.docs_for_query(parsed.query)) if parsed.query
-                   else set(searcher.reader().all_doc_ids()))
+        if plan is None:
+            evaluated = None
+            mask = stats.alive.copy()
+        elif plan == ("none",):
+            evaluated = None
+            mask = np.zeros(stats.n, dtype=bool)
+        else:
+            evaluated = scorer.evaluate(plan)
+            mask = evaluated.mask & stats.alive
+        matched = set(np.flatnonzero(mask).tolist())
         selected = {
             "tag": {*request.tags, *parsed.tags} - {""},
             "speaker": {*request.speakers, *parsed.speakers} - {""},
@@ -112,13 +179,71 @@ class SearchIndex:
         facets = {name: self._facet_values(table, name, counts[name], selected[name])
                   for name in shown}
 
-        hits = self._rank(searcher, parsed, hits_set, request)
+        concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
+        order = self._order(scorer, plan, evaluated, hits_set, request)
+        hits = self._hits(searcher, order, self._query_terms(concepts))
         result = SearchResult(
             query=request.q, total=len(hits_set), page=request.page,
             per_page=request.per_page, hits=hits, facets=facets, messages=parsed.messages,
         )
+        result.suggestion = self._suggestion(request.q, concepts, len(hits_set))
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
+
+    @staticmethod
+    def _suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
+        """The query with its likely typos corrected, when it found little."""
+        fixes = [c for c in concepts if c.correction and (c.unknown or total < SUGGEST_BELOW)]
+        if not fixes:
+            return None
+        out = text
+        for c in fixes:
+            assert c.correction is not None
+            out = re.sub(rf"(?<!\w){re.escape(c.text)}(?!\w)",
+                         lambda m, fix=c.correction: _same_case(m.group(), fix), out,
+                         count=1, flags=re.IGNORECASE)
+        return out if out.casefold() != text.casefold() else None
+
+    def _order(self, scorer: Scorer, plan: Any, evaluated: Scored | None,  # type: ignore[no-untyped-def]
+               hits_set: set[int], request: SearchQuery) -> list[tuple[int, float]]:
+        """The documents of the requested page, best first, with their scores."""
+        if not hits_set:
+            return []
+        stats = scorer.stats
+        ids = np.fromiter(hits_set, dtype=np.int64, count=len(hits_set))
+        limit = request.page * request.per_page
+        if evaluated is None:
+            scores = np.zeros(ids.size, dtype=np.float32)
+        else:
+            scores = scorer.rank_scores(plan, evaluated)[ids]
+        if request.sort == "date" or evaluated is None:
+            keys = (ids, -scores, -stats.dates[ids])  # newest first, then best, then path order
+        else:
+            keys = (ids, -scores)
+        ranked = ids[np.lexsort(keys)][:limit]
+        page = ranked[(request.page - 1) * request.per_page:]
+        full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
+        return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
+
+    def _hits(self, searcher, order: list[tuple[int, float]], terms: QueryTerms) -> list[Hit]:  # type: ignore[no-untyped-def]
+        hits = []
+        for docnum, score in order:
+            stored = searcher.stored_fields(docnum)
+            data = json.loads(stored["data"])
+            snippet = make_snippet(stored.get("body", ""), terms,
+                                   tuple((int(o), float(s)) for o, s in data["cues"]),
+                                   data.get("url"))
+            hits.append(Hit(
+                path=stored["path"], title=stored.get("title", ""),
+                date=date.fromisoformat(data["date"]) if data.get("date") else None,
+                lang=stored.get("lang", "und"), tags=tuple(data["tags"]),
+                speakers=tuple(data["speakers"]), author=data.get("author"),
+                event=data.get("event"), url=data.get("url"), draft=bool(stored.get("draft")),
+                score=score, snippet=snippet.html,
+                format=stored.get("format", ""), location=data.get("location"),
+                snippet_time=snippet.seconds, snippet_url=snippet.url,
+            ))
+        return hits
 
     def _apply_global_filters(self, searcher, table: FacetTable, matched: set[int],  # type: ignore[no-untyped-def]
                               request: SearchQuery, parsed: ParsedQuery) -> set[int]:
@@ -147,58 +272,36 @@ class SearchIndex:
         return [FacetValue(value=table.display(name, k), key=k, count=counts.get(k, 0),
                            selected=k in selected) for k in keys]
 
-    def _rank(self, searcher, parsed: ParsedQuery, allowed: set[int],  # type: ignore[no-untyped-def]
-              request: SearchQuery) -> list[Hit]:
-        if not allowed:
-            return []
-        limit = request.page * request.per_page
-        everything = parsed.query is None
-        query = Every() if everything else parsed.query
-        kwargs: dict[str, Any] = {"limit": limit, "filter": allowed}
-        if request.sort == "date" or everything:
-            kwargs.update(sortedby="date", reverse=True)
-        results = searcher.search(query, **kwargs)
-        page = results[(request.page - 1) * request.per_page: limit]
-        terms = self._query_terms(searcher, parsed)
-        hits = []
-        for hit in page:
-            stored = hit.fields()
-            data = json.loads(stored["data"])
-            snippet = make_snippet(stored.get("body", ""), terms,
-                                   tuple((int(o), float(s)) for o, s in data["cues"]),
-                                   data.get("url"))
-            hits.append(Hit(
-                path=stored["path"], title=stored.get("title", ""),
-                date=date.fromisoformat(data["date"]) if data.get("date") else None,
-                lang=stored.get("lang", "und"), tags=tuple(data["tags"]),
-                speakers=tuple(data["speakers"]), author=data.get("author"),
-                event=data.get("event"), url=data.get("url"), draft=bool(stored.get("draft")),
-                score=float(hit.score or 0.0), snippet=snippet.html,
-                format=stored.get("format", ""), location=data.get("location"),
-                snippet_time=snippet.seconds, snippet_url=snippet.url,
-            ))
-        return hits
-
     @staticmethod
-    def _query_terms(searcher, parsed: ParsedQuery) -> QueryTerms:  # type: ignore[no-untyped-def]
-        if parsed.query is None:
-            return QueryTerms()
+    def _query_terms(concepts: list[Concept]) -> QueryTerms:
+        """Every form a hit may contain for the snippet to mark: words as typed, stems,
+        synonyms, compound parts and expansions, typo corrections, wildcard expansions."""
         plain: set[str] = set()
-        stems: dict[str, set[str]] = {"en": set(), "de": set()}
-        reader = searcher.reader()
-        pairs = []
-        for leaf in parsed.query.leaves():
-            if isinstance(leaf, MultiTerm):  # prefix, wildcard, fuzzy: the words they reach
-                pairs.extend(islice(leaf.expanded_terms(reader), 200))
-            else:
-                pairs.extend(leaf.iter_all_terms())
-        for field, text in pairs:
-            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-            if field in ("title", "body", "meta"):
-                plain.add(word)
-            elif field[-3:] in ("_en", "_de"):
-                stems[field[-2:]].add(word)
-        return QueryTerms(frozenset(plain), frozenset(stems["en"]), frozenset(stems["de"]))
+        en: set[str] = set()
+        de: set[str] = set()
+        for concept in concepts:
+            for alt in concept.alts:
+                for word in alt.words:
+                    folded = fold(word.lower())
+                    plain.add(folded)
+                    if alt.stem:
+                        en.add(stem_en(folded))
+                        de.add(stem_de(word.lower()))
+        return QueryTerms(frozenset(plain), frozenset(en), frozenset(de))
+
+    def highlight_terms(self, q: str) -> QueryTerms:
+        """What a note page should mark for query q: the same forms the snippets mark."""
+        if not q.strip():
+            return QueryTerms()
+        searcher = self.searcher()
+        parsed = parse_query(q, self._parser)
+        stats, vocab, compounds = self._ranking_data(searcher)
+        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance)
+        planner.stem_df = Scorer(stats, searcher).stem_df
+        plan = planner.plan(parsed.query)
+        if plan is None or plan == ("none",):
+            return QueryTerms()
+        return self._query_terms([c for c, positive in concepts_of(plan) if positive])
 
     # -- single notes and statistics ---------------------------------------------------
 

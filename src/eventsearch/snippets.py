@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .analyze import TOKEN_PATTERN, fold, stem_de, stem_en
+from .analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 
 WIDTH = 240  # characters in a snippet
 SCAN_LIMIT = 200_000  # characters of a long transcript that are searched for matches
 _TOKEN = re.compile(TOKEN_PATTERN)
+STOP = STOP_EN | STOP_DE
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,23 @@ class QueryTerms:
     def match(self, word: str) -> str | None:
         """The term this word matches (for counting distinct terms), or None."""
         low = word.lower()
-        folded = fold(low)
+        if low in STOP:  # "sich" is the German stem of "Sicherheit", but not worth a mark
+            return None
+        folded, en, de = _forms(low)
         if folded in self.plain:
             return folded
-        if self.en and (s := stem_en(folded)) in self.en:
-            return "en:" + s
-        if self.de and (s := stem_de(low)) in self.de:
-            return "de:" + s
+        if en in self.en:
+            return "en:" + en
+        if de in self.de:
+            return "de:" + de
         return None
+
+
+@lru_cache(maxsize=100_000)
+def _forms(low: str) -> tuple[str, str, str]:
+    """A lower-cased word folded, and stemmed in English and German (cached: texts repeat)."""
+    folded = fold(low)
+    return folded, stem_en(folded), stem_de(low)
 
 
 @dataclass(frozen=True)

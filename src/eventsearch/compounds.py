@@ -1,0 +1,96 @@
+"""German compounds, split and joined with the index's own vocabulary.
+
+No word list or model is shipped or downloaded: a word is a compound part when
+the index has it as a word of its own and German notes use the compound.  Two
+directions, both at query time:
+
+* ``split("internetzensur")`` -> ("internet", "zensur"): the query's compound is
+  searched as its parts, all required ("Facebookseite" finds "Facebook ... Seite").
+* ``expansions("datenbank")`` -> ["datenbanksysteme", ...]: compounds of the
+  index that begin or end with the query word ("Sicherheit" finds
+  "Netzwerksicherheit", "Logo Ideen" finds "Logoideen").
+
+Linking elements (Fugen-s and friends: "Sicherheit-s-lücke") are allowed
+between parts.  Parts must have at least 3 letters and the rest of a compound at
+least 4, which keeps inflections ("Datenbank-en") out: the stemmers handle those.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .spelling import Vocabulary
+
+LINKS = ("", "s", "es", "n", "en", "e", "er")
+MIN_PART = 3
+MIN_REST = 4
+MIN_SPLIT_WORD = 7
+MAX_EXPANSIONS = 12
+
+
+class Compounds:
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.split = lru_cache(maxsize=10_000)(self._split)
+        self.expansions = lru_cache(maxsize=10_000)(self._expansions)
+
+    def _known(self, part: str) -> bool:
+        return len(part) >= MIN_PART and part.isalpha() and part in self.vocab
+
+    def _split(self, word: str, depth: int = 0) -> tuple[str, ...] | None:
+        """The parts of a compound (folded, lower-case), or None when it is not one."""
+        if len(word) < MIN_SPLIT_WORD or not word.isalpha() or depth > 1:
+            return None
+        best: tuple[float, tuple[str, ...]] | None = None
+        for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            head = word[i:]
+            for link in LINKS:
+                if link and not word[:i].endswith(link):
+                    continue
+                modifier = word[:i - len(link)] if link else word[:i]
+                if not self._known(modifier):
+                    continue
+                if self._known(head) and len(head) >= MIN_PART:
+                    parts: tuple[str, ...] | None = (modifier, head)
+                else:
+                    rest = self._split(head, depth + 1)
+                    parts = (modifier, *rest) if rest else None
+                if not parts or not any(self.vocab.is_german(p) for p in parts):
+                    continue
+                # prefer few, long, common parts
+                score = min(self.vocab.df(p) for p in parts) ** 0.5 * min(map(len, parts))
+                score /= len(parts) ** 2
+                if best is None or score > best[0]:
+                    best = (score, parts)
+        return best[1] if best else None
+
+    def _expansions(self, word: str) -> tuple[str, ...]:
+        """Compounds in German notes that begin or end with the word, most common first."""
+        if len(word) < MIN_PART or not word.isalpha():
+            return ()
+        found: set[str] = set()
+        for cand in self.vocab.with_prefix(word):
+            rest = cand[len(word):]
+            if len(rest) >= MIN_REST and self._rest_is_word(rest, leading=True):
+                found.add(cand)
+        for cand in self.vocab.with_suffix(word):
+            rest = cand[:-len(word)]
+            if len(rest) >= MIN_PART and self._rest_is_word(rest, leading=False):
+                found.add(cand)
+        german = [c for c in found if c.isalpha() and self.vocab.is_german(c)]
+        german.sort(key=lambda c: (-self.vocab.df(c), c))
+        return tuple(german[:MAX_EXPANSIONS])
+
+    def _rest_is_word(self, rest: str, leading: bool) -> bool:
+        for link in LINKS:
+            if leading:
+                if not rest.startswith(link):
+                    continue
+                part = rest[len(link):]
+            else:
+                if not rest.endswith(link):
+                    continue
+                part = rest[:len(rest) - len(link)] if link else rest
+            if len(part) >= MIN_PART and self._known(part):
+                return True
+        return False

@@ -1,0 +1,109 @@
+"""The index vocabulary, per index generation: typo corrections and "did you mean".
+
+A word of the query that matches nothing (or very little) is compared with the
+words of the index: edit distance 1 from 5 letters, 2 from 9 (a transposition
+counts as one edit), never on shorter words.  The vocabulary is read once per
+index generation and kept in length buckets, so a lookup scans only words of a
+similar length with rapidfuzz's C++ distance — a few milliseconds, and only for
+the rare query word that needs it.  Results are cached.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+PLAIN_FIELDS = ("title", "body", "meta")
+MIN_TYPO_LENGTH = 5  # shorter words are never corrected
+TWO_TYPOS_FROM = 9
+RARE_DF = 3  # a word in fewer notes than this may be a typo
+BETTER_BY = 10  # ... when a correction is in this many times more notes
+
+
+def max_typos(word: str) -> int:
+    if len(word) < MIN_TYPO_LENGTH or not word.isalpha():
+        return 0
+    return 1 if len(word) < TWO_TYPOS_FROM else 2
+
+
+class Vocabulary:
+    """The words of the unstemmed fields of one index reader."""
+
+    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
+        self.reader = reader
+        words: set[bytes] = set()
+        for name in PLAIN_FIELDS:
+            if name in reader.schema:
+                words.update(reader.lexicon(name))
+        self.words = frozenset(w.decode("utf-8") for w in words)
+        self.sorted = sorted(self.words)
+        self.reversed = sorted(w[::-1] for w in self.words)
+        self.by_length: dict[int, list[str]] = {}
+        for w in self.sorted:
+            if w.isalpha():
+                self.by_length.setdefault(len(w), []).append(w)
+        de: set[bytes] = set()
+        for name in ("title_de", "body_de"):
+            if name in reader.schema:
+                de.update(reader.lexicon(name))
+        self.german_stems = frozenset(w.decode("utf-8") for w in de)
+        self.df = lru_cache(maxsize=100_000)(self._df)
+        self.corrections = lru_cache(maxsize=10_000)(self._corrections)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+    def _df(self, word: str) -> int:
+        """In how many notes the word occurs (in its most common unstemmed field)."""
+        if word not in self.words:
+            return 0
+        return max(self.reader.doc_frequency(name, word) for name in PLAIN_FIELDS)
+
+    def with_prefix(self, prefix: str) -> Iterator[str]:
+        i = bisect_left(self.sorted, prefix)
+        while i < len(self.sorted) and self.sorted[i].startswith(prefix):
+            yield self.sorted[i]
+            i += 1
+
+    def with_suffix(self, suffix: str) -> Iterator[str]:
+        rev = suffix[::-1]
+        i = bisect_left(self.reversed, rev)
+        while i < len(self.reversed) and self.reversed[i].startswith(rev):
+            yield self.reversed[i][::-1]
+            i += 1
+
+    def _corrections(self, word: str, typos: int = 0) -> tuple[tuple[str, int, int], ...]:
+        """Words within the allowed edit distance: (word, distance, notes), best first."""
+        typos = typos or max_typos(word)
+        if not typos:
+            return ()
+        found: list[tuple[str, int, int]] = []
+        for length in range(len(word) - typos, len(word) + typos + 1):
+            bucket = self.by_length.get(length)
+            if not bucket:
+                continue
+            for cand, dist, _ in process.extract(word, bucket, scorer=OSA.distance,
+                                                 score_cutoff=typos, limit=None):
+                if cand != word:
+                    found.append((cand, int(dist), self.df(cand)))
+        found.sort(key=lambda c: (c[1], -c[2], c[0]))
+        return tuple(found)
+
+    def typo_fixes(self, word: str, limit: int = 3) -> list[tuple[str, int, int]]:
+        """Corrections worth searching for a query word, or none when it is found enough."""
+        df = self.df(word)
+        if df >= RARE_DF or not max_typos(word):
+            return []
+        fixes = [c for c in self.corrections(word) if c[2] >= max(1, BETTER_BY * df)]
+        fixes.sort(key=lambda c: (c[1], -c[2]))
+        return fixes[:limit]
+
+    def is_german(self, word: str) -> bool:
+        """Whether the word occurs in German notes (its German stem is in their fields)."""
+        from .analyze import fold, stem_de
+
+        return fold(stem_de(word)) in self.german_stems

@@ -1,0 +1,100 @@
+"""Synonym groups: cross-language pairs and jargon searched as alternatives of each other.
+
+The built-in table is ``data/synonyms.txt`` (one group per line, comma-separated);
+users add groups with the ``synonyms`` setting.  Entries are compared in three
+forms — folded (umlauts and ß spelled out), English stem and German stem — so
+"Vorträge", "Vortraege" and "Vortrag" all find the group of "Vortrag".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+
+from .analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+MAX_ENTRY_WORDS = 5
+
+
+def entry_words(entry: str) -> tuple[str, ...]:
+    """An entry as lower-cased words ("Zwei-Faktor-Authentifizierung" -> three words)."""
+    return tuple(w.lower() for w in _TOKEN.findall(entry))
+
+
+def _forms(words: Sequence[str]) -> list[tuple[str, ...]]:
+    folded = tuple(fold(w) for w in words)
+    return list(dict.fromkeys([
+        folded,
+        tuple(stem_en(w) for w in folded),
+        tuple(fold(stem_de(w)) for w in words),
+    ]))
+
+
+class Synonyms:
+    """Looks up the groups a run of query words belongs to."""
+
+    def __init__(self, groups: Iterable[Iterable[str]] = ()) -> None:
+        self.groups: list[tuple[tuple[str, ...], ...]] = []
+        self._index: dict[tuple[str, ...], set[int]] = {}
+        for group in groups:
+            self.add(group)
+
+    def add(self, group: Iterable[str]) -> None:
+        entries = tuple(dict.fromkeys(w for w in (entry_words(e) for e in group)
+                                      if w and len(w) <= MAX_ENTRY_WORDS))
+        if len(entries) < 2:
+            return
+        number = len(self.groups)
+        self.groups.append(entries)
+        for words in entries:
+            for key in _forms(words):
+                self._index.setdefault(key, set()).add(number)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def alternatives(self, words: Sequence[str]) -> list[tuple[str, ...]]:
+        """Other entries of every group the words (lower-cased) form one entry of."""
+        numbers: set[int] = set()
+        for key in _forms(words):
+            numbers |= self._index.get(key, set())
+        mine = set(_forms(words))
+        out: dict[tuple[str, ...], None] = {}
+        for n in sorted(numbers):
+            for entry in self.groups[n]:
+                if not mine.intersection(_forms(entry)):
+                    out[entry] = None
+        return list(out)
+
+    def longest_match(self, words: Sequence[str], start: int) -> int:
+        """How many words from ``start`` form a known entry (longest first); 0 if none."""
+        for length in range(min(MAX_ENTRY_WORDS, len(words) - start), 0, -1):
+            run = words[start:start + length]
+            if length > 1 and (run[0] in STOP_EN | STOP_DE or run[-1] in STOP_EN | STOP_DE):
+                continue
+            if any(k in self._index for k in _forms(run)):
+                return length
+        return 0
+
+
+def read_groups(text: str) -> list[list[str]]:
+    groups = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            groups.append([e.strip() for e in line.split(",") if e.strip()])
+    return groups
+
+
+@lru_cache(maxsize=1)
+def builtin_groups() -> tuple[tuple[str, ...], ...]:
+    text = (resources.files("eventsearch") / "data" / "synonyms.txt").read_text("utf-8")
+    return tuple(tuple(g) for g in read_groups(text))
+
+
+def load_synonyms(extra: Iterable[Iterable[str]] = (), builtin: bool = True) -> Synonyms:
+    """The built-in table plus the user's groups (from the ``synonyms`` setting)."""
+    return Synonyms([*(builtin_groups() if builtin else ()), *extra])
