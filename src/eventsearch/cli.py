@@ -151,32 +151,75 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
             wait: float, verbose: bool, as_json: bool) -> None:
     """Bring the index up to date with the notes on disk; safe to run from cron.
 
-    Only added, changed, renamed and deleted files are processed.  Silent on
-    success unless -v or --json; files that fail are printed to stderr (exit 1).
-    Exit code 75 when another reindex is running.
+    Only added, changed, renamed and deleted files are read (mtime and size
+    first, content hash to confirm).  Without PATH it uses the folders the index
+    was built from (or the corpus setting when there is no index).  --full, new
+    PATHs, or an index built by another version rebuild from scratch into a new
+    folder that is swapped in atomically; searches keep working meanwhile.
+
+    Silent on success unless -v or --json.  Exit codes: 0 ok; 1 failed (files
+    that newly fail to parse are listed on stderr with the reason, and their
+    previously indexed version is kept); 75 another process is writing the index
+    (nothing was done; retry later or pass --wait).  With log_file set, every
+    run appends a summary line and its failures there.
 
     Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
     """
     from .indexer import update_index
 
     settings = obj.settings(index_dir=index_dir)
-    report = run(lambda: update_index(list(paths) or None, settings.index_dir, full=full,
-                                      workers=settings.workers,
-                                      exclude_drafts=settings.exclude_drafts, wait=wait))
+    log = RunLog(settings.log_file)
+
+    def work() -> Any:
+        try:
+            return update_index(list(paths) or None, settings.index_dir, full=full,
+                                workers=settings.workers,
+                                exclude_drafts=settings.exclude_drafts, wait=wait,
+                                default_roots=settings.corpus)
+        except IndexLocked as exc:
+            log.write(f"locked (exit {EX_TEMPFAIL}): {exc}")
+            raise
+        except (EventSearchError, OSError) as exc:
+            log.write(f"error: {exc}")
+            raise
+
+    report = run(work)
     summary = _report_summary(report, "Reindexed" if report.full else "Index holds")
-    if settings.log_file:
-        with open(settings.log_file, "a", encoding="utf-8") as log:
-            stamp = date.today().isoformat()
-            log.write(f"{stamp} {summary}\n")
-            log.writelines(f"{stamp} failed {p}: {r}\n" for p, r in report.failed)
+    log.write(summary, *(f"failed {p}: {r}" for p, r in report.failed))
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif verbose:
         click.echo(summary)
-    for path, reason in report.failed:
-        click.echo(f"failed {path}: {reason}", err=True)
-    if report.failed:
+    _echo_grouped("failed", report.failed)
+    if report.failed or log.broken:
         sys.exit(1)
+
+
+class RunLog:
+    """Lines appended to the log_file setting, each stamped with the local time.
+
+    A log that cannot be written is reported on stderr (and makes the run exit 1),
+    since nobody would otherwise notice that it stays empty.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.broken = False
+
+    def write(self, *lines: str) -> None:
+        if self.path is None or self.broken:
+            return
+        from datetime import datetime
+
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as log:
+                log.writelines(f"{stamp} {line}\n" for line in lines)
+        except OSError as exc:
+            self.broken = True
+            click.echo(f"eventsearch: cannot write the log file {self.path}: "
+                       f"{exc.strerror or exc}", err=True)
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -225,7 +268,7 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
     request = SearchQuery(q=query, tags=tags, speakers=speakers, langs=langs, years=years,
                           since=since, until=until, sort=sort, page=page, per_page=limit,
                           include_drafts=not no_drafts)
-    result = run(lambda: SearchIndex(settings.index_dir).search(request))
+    result = run(lambda: SearchIndex.from_settings(settings).search(request))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -281,14 +324,7 @@ def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> N
     if note is None:
         raise click.ClickException(f"No note with id {note_id!r} in the index. "
                                    "Ids are paths as shown by `eventsearch search`.")
-    data = {
-        "id": note.path, "path": note.path, "title": note.title,
-        "date": note.date.isoformat() if note.date else None, "lang": note.lang,
-        "declared_lang": note.declared_lang, "format": note.format, "tags": list(note.tags),
-        "speakers": list(note.speakers), "author": note.author, "event": note.event,
-        "location": note.location, "url": note.url, "draft": note.draft,
-        "warnings": list(note.warnings), "text": note.text,
-    }
+    data = note.to_dict()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
@@ -325,6 +361,45 @@ def stats(obj: Context, as_json: bool, index_dir: Path | None) -> None:
         click.echo(f"  skipped {len(data['skipped'])} files:")
         for item in data["skipped"]:
             click.echo(f"    {item['path']}: {item['reason']}")
+
+
+@cli.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 exposes it to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.pass_obj
+def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: int) -> None:
+    """Serve the web UI and JSON API with waitress (a production WSGI server).
+
+    Without an index, one is built first from the corpus setting (default
+    corpus/).  Under another WSGI server: gunicorn 'eventsearch.web:create_app()'.
+
+    Example: eventsearch serve --index /srv/eventsearch/index --port 8080
+    """
+    from .storage import current_generation
+
+    settings = obj.settings(index_dir=index_dir)
+    if current_generation(settings.index_dir) is None:
+        from .indexer import build_index
+
+        click.echo(f"No index at {settings.index_dir}; building one from "
+                   f"{', '.join(map(str, settings.corpus))} first.", err=True)
+        report = run(lambda: build_index(settings.corpus, settings.index_dir,
+                                         workers=settings.workers,
+                                         exclude_drafts=settings.exclude_drafts))
+        click.echo(_report_summary(report, "Indexed"), err=True)
+
+    import waitress
+
+    from .web import create_app
+
+    app = run(lambda: create_app(settings))
+    click.echo(f"Serving {settings.site_title} on http://{host}:{port}/ (Ctrl+C to stop)",
+               err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="eventsearch",
+                   _quiet=True)
 
 
 def main() -> None:

@@ -40,6 +40,17 @@ class Note:
     def id(self) -> str:
         return self.path
 
+    def to_dict(self) -> dict[str, Any]:
+        """The note as `eventsearch show --json` and `/api/notes/<id>` print it."""
+        return {
+            "id": self.path, "path": self.path, "title": self.title,
+            "date": self.date.isoformat() if self.date else None, "lang": self.lang,
+            "declared_lang": self.declared_lang, "format": self.format,
+            "tags": list(self.tags), "speakers": list(self.speakers), "author": self.author,
+            "event": self.event, "location": self.location, "url": self.url,
+            "draft": self.draft, "warnings": list(self.warnings), "text": self.text,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class FacetValue:

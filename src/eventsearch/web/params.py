@@ -1,0 +1,67 @@
+"""Request parameters -> a SearchQuery, with 400-worthy problems named in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..model import SearchQuery
+from ..query import parse_date_spec
+from ..search import MAX_PAGE, MAX_PER_PAGE
+
+MAX_Q = 2000
+MAX_VALUES = 20  # selected values per facet
+LIST_PARAMS = ("tag", "speaker", "lang", "year", "month")
+
+
+class BadParameter(ValueError):
+    """A parameter the user can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    query: SearchQuery
+    raw_from: str
+    raw_to: str
+
+
+def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:  # type: ignore[type-arg]
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise BadParameter(f"{name} must be between {low} and {high}")
+    return value
+
+
+def parse_params(args, per_page_default: int) -> SearchParams:  # type: ignore[no-untyped-def]
+    """Read q, tag, speaker, lang, year, month, from, to, sort, page and per_page."""
+    q = args.get("q", "").strip()
+    if len(q) > MAX_Q:
+        raise BadParameter(f"the query is longer than {MAX_Q} characters")
+    lists = {}
+    for name in LIST_PARAMS:
+        values = [v.strip() for v in args.getlist(name) if v.strip()]
+        if len(values) > MAX_VALUES:
+            raise BadParameter(f"at most {MAX_VALUES} values of {name} at once")
+        lists[name] = tuple(dict.fromkeys(values))
+    raw_from, raw_to = args.get("from", "").strip(), args.get("to", "").strip()
+    try:
+        since = parse_date_spec(raw_from)[0] if raw_from else None
+        until = parse_date_spec(raw_to)[1] if raw_to else None
+    except ValueError as exc:
+        raise BadParameter(f"bad date: {exc}") from None
+    sort = args.get("sort", "relevance") or "relevance"
+    if sort not in ("relevance", "date"):
+        raise BadParameter("sort must be 'relevance' or 'date'")
+    query = SearchQuery(
+        q=q, tags=lists["tag"], speakers=lists["speaker"], langs=lists["lang"],
+        years=lists["year"], months=lists["month"], since=since, until=until, sort=sort,
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", per_page_default, 1, MAX_PER_PAGE),
+    )
+    return SearchParams(query=query, raw_from=raw_from, raw_to=raw_to)
