@@ -391,7 +391,11 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
                                          exclude_drafts=settings.exclude_drafts))
         click.echo(_report_summary(report, "Indexed"), err=True)
 
+    import logging
+
     import waitress
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is noise
 
     from .web import create_app
 
