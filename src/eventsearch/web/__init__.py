@@ -2,11 +2,14 @@
 
 Run it with ``eventsearch serve`` (waitress), or under any WSGI server::
 
-    waitress-serve --call 'eventsearch.web:create_app'
-    gunicorn 'eventsearch.web:create_app()'
+    waitress-serve --host 127.0.0.1 --port 8000 --call eventsearch.web:create_app
+    gunicorn --bind 127.0.0.1:8000 --workers 2 --threads 8 'eventsearch.web:create_app()'
 
-The app is read-only: it never imports the indexer, and it sees a cron
-reindex without a restart because ``SearchIndex`` refreshes its searchers.
+Settings come from ``$EVENTSEARCH_CONFIG`` / ``./eventsearch.toml`` and the
+``EVENTSEARCH_*`` environment (``EVENTSEARCH_INDEX=/srv/eventsearch/index``).
+
+The app is read-only: it never imports the indexer, and it sees a cron reindex
+without a restart because ``SearchIndex`` refreshes its searchers.
 """
 
 from __future__ import annotations
@@ -14,44 +17,76 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 
 from ..config import Settings, load_settings
-from ..search import SearchIndex
+from .state import EXTENSION, WebState
 
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                "script-src 'self'; object-src 'none'; base-uri 'none'; "
-                                "form-action 'self'; frame-ancestors 'none'"),
+    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Keys in to_dict()'s documented order, UTF-8, and no raw <, > or & anywhere.
+
+    Escaping those three (``\\u003c``...) changes no value, but a JSON body that
+    is somehow sniffed or embedded as HTML can never hold a live tag.
+    """
+
+    sort_keys = False
+    ensure_ascii = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class App(Flask):
+    json_provider_class = JSONProvider
 
 
 def create_app(settings: Settings | None = None,
                test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app.  Opens the index once (IndexMissing says how to build one)."""
+    """Build the app over the index in ``settings.index_dir``.
+
+    A missing or outdated index is logged and answered with 503 (and its fix)
+    until one is built; it never stops the app from starting.
+    """
     settings = settings or load_settings()
-    app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=16 * 1024)
-    app.json.sort_keys = False  # keep the documented key order of SearchResult.to_dict()
+    app = App(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=16 * 1024, SUGGEST_IN_BACKGROUND=True)
     if test_config:
         app.config.update(test_config)
-    app.extensions["eventsearch"] = {
-        "settings": settings,
-        "index": SearchIndex.from_settings(settings),
-    }
+    app.config["DEBUG"] = False  # never the interactive debugger: this app may be public
+    web = WebState(settings, background=bool(app.config["SUGGEST_IN_BACKGROUND"]
+                                              and not app.testing))
+    app.extensions[EXTENSION] = web
 
-    from . import views
+    from . import api, errors, views
 
     app.register_blueprint(views.bp)
-    views.register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    app.add_url_rule("/healthz", "healthz", api.healthz)
+    errors.register(app)
+    app.after_request(_security_headers)
 
-    @app.after_request
-    def _headers(response):  # type: ignore[no-untyped-def]
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    problem = web.holder.try_open()
+    if problem:
+        app.logger.warning("%s  Serving 503 until it exists.", problem)
+    elif web.suggestions.background:
+        web.suggestions.refresh(web.holder.get())  # warm the suggestion table
     return app
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

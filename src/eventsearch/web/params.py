@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
 
 from ..model import SearchQuery
 from ..query import parse_date_spec
@@ -12,6 +13,7 @@ from ..search import MAX_PAGE, MAX_PER_PAGE
 MAX_Q = 2000
 MAX_VALUES = 20  # selected values per facet
 LIST_PARAMS = ("tag", "speaker", "lang", "year", "month")
+SORTS = ("relevance", "date")
 
 
 class BadParameter(ValueError):
@@ -24,21 +26,27 @@ class SearchParams:
     raw_from: str
     raw_to: str
 
+    @property
+    def filtered(self) -> bool:
+        q = self.query
+        return bool(q.tags or q.speakers or q.langs or q.years or q.months or self.raw_from
+                    or self.raw_to)
 
-def _int(args: Mapping, name: str, default: int, low: int, high: int) -> int:  # type: ignore[type-arg]
-    raw = args.get(name)
-    if raw in (None, ""):
+
+def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:  # type: ignore[type-arg]
+    raw = args.get(name, "").strip()
+    if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {raw!r}") from None
+        raise BadParameter(f"{name} must be a whole number, not {raw[:40]!r}") from None
     if not low <= value <= high:
-        raise BadParameter(f"{name} must be between {low} and {high}")
+        raise BadParameter(f"{name} must be between {low} and {high}, not {value}")
     return value
 
 
-def parse_params(args, per_page_default: int) -> SearchParams:  # type: ignore[no-untyped-def]
+def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:  # type: ignore[type-arg]
     """Read q, tag, speaker, lang, year, month, from, to, sort, page and per_page."""
     q = args.get("q", "").strip()
     if len(q) > MAX_Q:
@@ -48,6 +56,8 @@ def parse_params(args, per_page_default: int) -> SearchParams:  # type: ignore[n
         values = [v.strip() for v in args.getlist(name) if v.strip()]
         if len(values) > MAX_VALUES:
             raise BadParameter(f"at most {MAX_VALUES} values of {name} at once")
+        if any(len(v) > 200 for v in values):
+            raise BadParameter(f"a {name} is longer than 200 characters")
         lists[name] = tuple(dict.fromkeys(values))
     raw_from, raw_to = args.get("from", "").strip(), args.get("to", "").strip()
     try:
@@ -55,13 +65,16 @@ def parse_params(args, per_page_default: int) -> SearchParams:  # type: ignore[n
         until = parse_date_spec(raw_to)[1] if raw_to else None
     except ValueError as exc:
         raise BadParameter(f"bad date: {exc}") from None
-    sort = args.get("sort", "relevance") or "relevance"
-    if sort not in ("relevance", "date"):
-        raise BadParameter("sort must be 'relevance' or 'date'")
+    if since and until and since > until:
+        raise BadParameter(f"the 'from' date ({raw_from}) is after the 'to' date ({raw_to})")
+    sort = args.get("sort", "").strip() or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"sort must be 'relevance' or 'date', not {sort[:40]!r}")
+    default = min(max(per_page_default, 1), MAX_PER_PAGE)
     query = SearchQuery(
         q=q, tags=lists["tag"], speakers=lists["speaker"], langs=lists["lang"],
         years=lists["year"], months=lists["month"], since=since, until=until, sort=sort,
         page=_int(args, "page", 1, 1, MAX_PAGE),
-        per_page=_int(args, "per_page", per_page_default, 1, MAX_PER_PAGE),
+        per_page=_int(args, "per_page", default, 1, MAX_PER_PAGE),
     )
     return SearchParams(query=query, raw_from=raw_from, raw_to=raw_to)

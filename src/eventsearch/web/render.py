@@ -1,4 +1,9 @@
-"""A note's plain text as safe HTML: escaped paragraphs, query matches marked."""
+"""A note's plain text as safe HTML: escaped paragraphs, query matches marked.
+
+Nothing from a note is ever markup: every character is escaped, and the only tags
+are our own <p>, <h2>, <br> and <mark>.  Which words to mark is decided by the
+same QueryTerms the result snippets use (folded umlauts, English and German stems).
+"""
 
 from __future__ import annotations
 
@@ -11,26 +16,44 @@ from ..analyze import TOKEN_PATTERN
 from ..snippets import QueryTerms
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+_BLANK_LINE = re.compile(r"\n\s*\n")
 MAX_CHARS = 300_000  # a note page never renders more than this
+_NOT_A_HEADING = re.compile(r"[.,;!?…\"“”»)]$|https?://|@|^[-*•]|^\d+$")
 
 
-def note_html(text: str, terms: QueryTerms) -> Markup:
-    """Paragraphs split on blank lines; nothing from the note is ever markup."""
-    text = text[:MAX_CHARS]
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return Markup("\n".join(f"<p>{_mark(p, terms)}</p>" for p in paragraphs))
+def note_html(text: str, terms: QueryTerms, title: str = "") -> Markup:
+    """Paragraphs split on blank lines; short stand-alone lines read as headings."""
+    clipped = len(text) > MAX_CHARS
+    paragraphs = [p.strip() for p in _BLANK_LINE.split(text[:MAX_CHARS]) if p.strip()]
+    if paragraphs and title and paragraphs[0].casefold() == title.strip().casefold():
+        paragraphs = paragraphs[1:]  # many formats repeat the title as the first line
+    out = []
+    for n, paragraph in enumerate(paragraphs):
+        inner = _mark(paragraph, terms)
+        if n + 1 < len(paragraphs) and _is_heading(paragraph):
+            out.append(f"<h2>{inner}</h2>")
+        else:
+            out.append(f"<p>{_lines(inner)}</p>")
+    if clipped:
+        out.append('<p class="clipped">(The rest of this long note is not shown.)</p>')
+    return Markup("\n".join(out))
+
+
+def _is_heading(paragraph: str) -> bool:
+    return ("\n" not in paragraph and 2 < len(paragraph) <= 80
+            and not _NOT_A_HEADING.search(paragraph))
 
 
 def _mark(paragraph: str, terms: QueryTerms) -> str:
     if not terms:
-        return _lines(escape(paragraph))
+        return escape(paragraph)
     out, pos = [], 0
     for m in _TOKEN.finditer(paragraph):
         if terms.match(m.group()):
             out += [escape(paragraph[pos:m.start()]), "<mark>", escape(m.group()), "</mark>"]
             pos = m.end()
     out.append(escape(paragraph[pos:]))
-    return _lines("".join(out))
+    return "".join(out)
 
 
 def _lines(html: str) -> str:

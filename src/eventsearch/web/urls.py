@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+# parameters that describe a result set (everything but paging)
+FILTERS = ("tag", "speaker", "lang", "year", "month", "from", "to")
 
-def with_args(args: MultiDict, path: str = "/search", **changes: object) -> str:  # type: ignore[type-arg]
+
+def with_args(args: MultiDict, path: str | None = None,  # type: ignore[type-arg]
+              **changes: object) -> str:
     """The current query string with some parameters replaced (None removes them).
 
     Changing anything but the page goes back to page 1.
@@ -24,10 +30,11 @@ def with_args(args: MultiDict, path: str = "/search", **changes: object) -> str:
                 items.add(key, v)
         else:
             items.add(key, value)
-    return _url(path, items)
+    return _url(path or url_for("search.search_page"), items)
 
 
-def toggle(args: MultiDict, name: str, value: str, path: str = "/search") -> str:  # type: ignore[type-arg]
+def toggle(args: MultiDict, name: str, value: str,  # type: ignore[type-arg]
+           path: str | None = None) -> str:
     """Select a facet value, or unselect it when it is selected (case-insensitively)."""
     current = args.getlist(name)
     folded = value.casefold()
@@ -38,7 +45,14 @@ def toggle(args: MultiDict, name: str, value: str, path: str = "/search") -> str
     changes: dict[str, object] = {name: kept}
     if name == "year" and not kept:
         changes["month"] = None  # months only make sense inside a year
+    if name == "year" and len(kept) > 1:
+        changes["month"] = None  # ... and only inside one year
     return with_args(args, path, **changes)
+
+
+def selected(args: MultiDict, names: Iterable[str] = FILTERS) -> bool:  # type: ignore[type-arg]
+    """Whether any filter is set."""
+    return any(v.strip() for name in names for v in args.getlist(name))
 
 
 def _url(path: str, items: MultiDict) -> str:  # type: ignore[type-arg]

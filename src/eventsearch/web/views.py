@@ -1,60 +1,65 @@
-"""Routes: the search page, note pages, the JSON API, health and browser integration."""
+"""HTML pages: search, notes, and what browsers ask for (OpenSearch, favicon)."""
 
 from __future__ import annotations
 
-import threading
+from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
-    current_app,
-    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
-from werkzeug.exceptions import HTTPException
 
-from ..errors import EventSearchError, IndexMissing, QueryError, SchemaMismatch
-from ..model import SearchResult
-from ..search import SearchIndex
-from ..storage import read_meta
-from . import timeline
-from .params import LIST_PARAMS, BadParameter, SearchParams, parse_params
+from ..model import SearchQuery
+from . import pages
+from .params import MAX_Q, BadParameter, parse_params
 from .render import note_html
-from .suggest import Suggester
-from .urls import toggle, with_args
+from .state import index, lang_name, settings
+from .timeline import MONTHS
+from .urls import with_args
 
 bp = Blueprint("search", __name__)
 
-LANG_NAMES = {"en": "English", "de": "Deutsch", "es": "Español", "fr": "Français",
-              "it": "Italiano", "pt": "Português", "und": "unknown"}
-FACET_TITLES = {"tag": "Tags", "speaker": "Speakers", "lang": "Language", "year": "Year",
-                "month": "Month"}
-FACETS_SHOWN = 8  # the rest behind "more"
-EXAMPLES = ["kubernetes deployment", "Vorträge Datenbank", 'speaker:"Priya Raman"',
-            "tag:rust date:2018..2021", "Datenschutz lang:de", "machine learning"]
-_suggesters: dict[tuple[str, int], Suggester] = {}
-_suggest_lock = threading.Lock()
+
+@bp.app_template_filter("http_url")
+def http_url(url: str | None) -> str | None:
+    """Only http(s) links from notes become hrefs: no javascript: or data: URLs."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
 
 
-def index() -> SearchIndex:
-    return current_app.extensions["eventsearch"]["index"]
+@bp.app_template_filter("clock")
+def clock(seconds: float | None) -> str:
+    """754.2 -> "12:34", 3754 -> "1:02:34"."""
+    s = int(seconds or 0)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
-def settings() -> Any:
-    return current_app.extensions["eventsearch"]["settings"]
+@bp.app_template_filter("nicedate")
+def nicedate(day: date | None) -> str:
+    """2019-05-03 -> "3 May 2019" (English, whatever the server's locale)."""
+    if day is None:
+        return ""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+@bp.app_context_processor
+def common() -> dict[str, Any]:
+    site = settings().site_title
+    return {"site_title": site, "lang_name": lang_name, "page_title": None}
 
-
-# -- HTML pages -----------------------------------------------------------------------------
 
 @bp.get("/")
 @bp.get("/search")
@@ -63,193 +68,57 @@ def search_page() -> Any:
         params = parse_params(request.args, settings().per_page)
     except BadParameter as exc:
         return render_template("error.html", status=400, message=str(exc),
-                               **_base()), 400
+                               q=request.args.get("q", "")[:MAX_Q]), 400
     result = index().search(params.query)
-    filtered = any(request.args.getlist(name) for name in LIST_PARAMS) or \
-        params.raw_from or params.raw_to
-    return render_template("search.html", result=result, params=params,
-                           browsing=not params.query.q and not filtered,
-                           **_search_context(result, params), **_base())
+    context = pages.search_context(result, params, request.args)
+    if result.total == 0 and not context["browsing"]:
+        context["top_tags"] = _top_tags()
+    body = render_template("search.html", **context)
+    response = Response(body, mimetype="text/html")
+    response.headers["Link"] = f'<{context["json_url"]}>; rel="alternate"; type="application/json"'
+    return response
+
+
+def _top_tags(n: int = 12) -> list[dict[str, str]]:
+    """The most used tags of the whole index, for pages that found nothing."""
+    everything = index().search(SearchQuery(per_page=1))
+    return [{"label": v.value, "url": url_for("search.search_page", tag=v.key or v.value)}
+            for v in everything.facets.get("tag", [])[:n]]
 
 
 @bp.get("/notes/<path:note_id>")
 def note_page(note_id: str) -> Any:
-    note = index().get_note(note_id)
+    note = index().get_note(note_id)  # an exact term lookup: never a file path
     if note is None:
-        abort(404, description=f"There is no note {note_id!r} in the index.")
-    q = request.args.get("q", "")[:2000]
-    terms = index().highlight_terms(q)
-    back = with_args(request.args, "/search", page=request.args.get("page"))
-    return render_template("note.html", note=note, body=note_html(note.text, terms),
-                           back=back, q=q, lang_names=LANG_NAMES, **_base(note.title))
+        abort(404, description="There is no note with this id. It may have been renamed "
+                               "or deleted since the link was made.")
+    q = request.args.get("q", "").strip()[:MAX_Q]
+    body = note_html(note.text, index().highlight_terms(q), note.title)
+    back = with_args(request.args, page=request.args.get("page")) if request.args else None
+    json_url = url_for("api.note", note_id=note.path)
+    response = Response(render_template(
+        "note.html", note=note, body=body, back=back, q=q, page_title=note.title or note.path,
+        json_url=json_url, autofocus=False), mimetype="text/html")
+    response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
+    return response
 
 
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
-    base = (settings().base_url or request.url_root).rstrip("/")
-    xml = render_template("opensearch.xml", base=base, title=settings().site_title)
+    base = (settings().base_url or request.host_url).rstrip("/")
+    root = request.script_root
+    xml = render_template("opensearch.xml", base=base + root if not settings().base_url
+                          else base, title=settings().site_title)
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
-    return redirect(url_for("static", filename="favicon.svg"), code=301)
+    return redirect(url_for("static", filename="favicon.svg"), code=301)  # type: ignore[return-value]
 
 
-# -- JSON API -------------------------------------------------------------------------------
-
-def _api_params() -> SearchParams:
-    try:
-        return parse_params(request.args, settings().per_page)
-    except BadParameter as exc:
-        abort(400, description=str(exc))
-
-
-@bp.get("/api/search")
-def api_search() -> Response:
-    return jsonify(index().search(_api_params().query).to_dict())
-
-
-@bp.get("/api/facets")
-def api_facets() -> Response:
-    data = index().search(_api_params().query).to_dict()
-    return jsonify({k: data[k] for k in ("query", "total", "facets", "messages")})
-
-
-@bp.get("/api/notes/<path:note_id>")
-def api_note(note_id: str) -> Response:
-    note = index().get_note(note_id)
-    if note is None:
-        abort(404, description=f"There is no note {note_id!r} in the index.")
-    return jsonify(note.to_dict())
-
-
-@bp.get("/api/suggest")
-def api_suggest() -> Response:
-    q = request.args.get("q", "")[:200]
-    return jsonify({"query": q, "suggestions": [s.to_dict() for s in _suggester().suggest(q)]})
-
-
-@bp.get("/healthz")
-def healthz() -> Response:
-    stats = index().stats()
-    meta = read_meta(index().generation_dir)
-    return jsonify({"ok": True, "index": stats["index"], "notes": stats["notes"],
-                    "built_at": meta.get("built_at"), "updated_at": meta.get("updated_at")})
-
-
-def _suggester() -> Suggester:
-    idx = index()
-    searcher = idx.searcher()
-    key = (str(idx.generation_dir), searcher.reader().generation())
-    found = _suggesters.get(key)
-    if found is None:
-        with _suggest_lock:
-            found = _suggesters.get(key)
-            if found is None:
-                table = idx._facet_table(searcher)
-                found = Suggester(searcher.reader(), table)
-                _suggesters.clear()
-                _suggesters[key] = found
-    return found
-
-
-# -- errors ---------------------------------------------------------------------------------
-
-def register_error_handlers(app: Flask) -> None:
-    def respond(status: int, message: str) -> Any:
-        if wants_json():
-            return jsonify({"ok": False, "error": message, "status": status}), status
-        return render_template("error.html", status=status, message=message,
-                               **_base()), status
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Any:
-        messages = {404: "Nothing here.", 405: "That method is not allowed here.",
-                    413: "The request is too large."}
-        message = exc.description if exc.code in (400, 404) and exc.description else \
-            messages.get(exc.code or 500, exc.name)
-        if exc.code == 404 and "requested URL was not found" in message:
-            message = "Nothing here. Try the search box."
-        return respond(exc.code or 500, message)
-
-    @app.errorhandler(QueryError)
-    def query_error(exc: QueryError) -> Any:
-        return respond(400, str(exc))
-
-    @app.errorhandler(IndexMissing)
-    @app.errorhandler(SchemaMismatch)
-    def index_error(exc: EventSearchError) -> Any:
-        app.logger.error("index unavailable: %s", exc)
-        return respond(503, str(exc))
-
-    @app.errorhandler(Exception)
-    def crash(exc: Exception) -> Any:
-        app.logger.exception("unhandled error on %s", request.path)
-        return respond(500, "Something went wrong on our side. It has been logged.")
-
-
-# -- template context -------------------------------------------------------------------------
-
-def _base(title: str | None = None) -> dict[str, Any]:
-    site = settings().site_title
-    return {"site_title": site, "page_title": f"{title} \u2013 {site}" if title else site}
-
-
-def _search_context(result: SearchResult, params: SearchParams) -> dict[str, Any]:
-    args = request.args
-    facets = {}
-    for name, values in result.facets.items():
-        if name == "month":
-            continue
-        items = [{"value": LANG_NAMES.get(v.value, v.value) if name == "lang" else v.value,
-                  "count": v.count, "selected": v.selected, "url": toggle(args, name, v.key)}
-                 for v in values]
-        if name == "year":
-            items.sort(key=lambda i: i["value"], reverse=True)
-        facets[name] = items
-    chips = [{"label": f"{FACET_TITLES[name]}: {LANG_NAMES.get(v, v) if name == 'lang' else v}",
-              "url": toggle(args, name, v)}
-             for name in LIST_PARAMS for v in args.getlist(name) if v.strip()]
-    for name, label in (("from", "from"), ("to", "to")):
-        if args.get(name, "").strip():
-            chips.append({"label": f"{label} {args[name]}", "url": with_args(args, **{name: None})})
-    return {
-        "facets": facets, "facet_titles": FACET_TITLES, "facets_shown": FACETS_SHOWN,
-        "chips": chips, "timeline": _timeline(result, args), "pages": _pages(result, args),
-        "sort_urls": {s: with_args(args, sort=s) for s in ("relevance", "date")},
-        "suggestion_url": with_args(args, q=result.suggestion) if result.suggestion else None,
-        "note_args": {k: args.getlist(k) for k in args if k != "per_page"},
-        "lang_names": LANG_NAMES, "examples": EXAMPLES,
-        "clear_url": with_args(args, **{n: None for n in (*LIST_PARAMS, "from", "to")}),
-    }
-
-
-def _timeline(result: SearchResult, args) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
-    years = {v.key: v.count for v in result.facets.get("year", [])}
-    selected_years = [y for y in args.getlist("year") if y.strip()]
-    if len(selected_years) == 1 and "month" in result.facets:
-        year = selected_years[0]
-        months = {v.key: v.count for v in result.facets["month"]}
-        chosen = {m.casefold() for m in args.getlist("month")}
-        values = [(key[5:], count, toggle(args, "month", key), key in chosen)
-                  for key, count in timeline.fill_months(year, months)]
-        return {"bars": timeline.bars(values), "caption": f"Notes per month in {year}",
-                "unit": year, "up": with_args(args, year=None, month=None)}
-    filled = timeline.fill_years(years)
-    if len(filled) < 2:
-        return None
-    values = [(y, c, with_args(args, year=y, month=None), y in selected_years) for y, c in filled]
-    return {"bars": timeline.bars(values), "caption": "Notes per year", "unit": "", "up": None}
-
-
-def _pages(result: SearchResult, args) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    current, last = result.page, min(result.pages, 1000)
-    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    out: list[dict[str, Any]] = []
-    for n in shown:
-        if out and n - out[-1]["n"] > 1:
-            out.append({"n": n - 1, "gap": True})
-        out.append({"n": n, "url": with_args(args, page=n), "current": n == current,
-                    "gap": False})
-    return out if last > 1 else []
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Result pages are endless combinations of filters: let crawlers index notes only."""
+    text = "User-agent: *\nDisallow: /search\nDisallow: /api/\n"
+    return Response(text, mimetype="text/plain")

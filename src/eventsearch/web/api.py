@@ -1,0 +1,80 @@
+"""The JSON API.  /api/search returns exactly SearchResult.to_dict(), the same document
+`eventsearch search --json` prints; errors are {"ok": false, "error": ..., "status": N}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+
+from ..storage import read_meta
+from .params import BadParameter, SearchParams, parse_params
+from .state import index, settings, state, suggester
+from .suggest import Suggestion
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _params() -> SearchParams:
+    try:
+        return parse_params(request.args, settings().per_page)
+    except BadParameter as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/search")
+def search() -> Response:
+    return jsonify(index().search(_params().query).to_dict())
+
+
+@bp.get("/facets")
+def facets() -> Response:
+    """Facet counts only (no hits), for the same parameters as /api/search."""
+    data = index().search(_params().query).to_dict()
+    return jsonify({k: data[k] for k in ("query", "total", "facets", "messages")})
+
+
+@bp.get("/notes/<path:note_id>")
+def note(note_id: str) -> Response:
+    found = index().get_note(note_id)
+    if found is None:
+        abort(404, description=f"There is no note with the id {note_id[:300]!r}.")
+    return jsonify(found.to_dict())
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """Titles, tags and speakers for a prefix: {"query", "suggestions": [{label, kind, url}]}.
+
+    ``format=opensearch`` answers in the OpenSearch suggestions format browsers use.
+    """
+    q = request.args.get("q", "")[:200]
+    table = suggester()
+    found = table.suggest(q) if table is not None else []
+    if request.args.get("format") == "opensearch":
+        response = jsonify([q, [s.label for s in found]])
+        response.mimetype = "application/x-suggestions+json"
+        return response
+    return jsonify({"query": q, "suggestions": [_suggestion(s) for s in found]})
+
+
+def _suggestion(s: Suggestion) -> dict[str, Any]:
+    if s.kind == "title":
+        url = url_for("search.note_page", note_id=s.key)
+    else:
+        url = url_for("search.search_page", **{s.kind: s.key})
+    return {"label": s.label, "kind": s.kind, "count": s.count, "url": url}
+
+
+def healthz() -> Any:
+    """Liveness for monitoring: 200 with the note count, 503 while there is no index."""
+    problem = state().holder.try_open()
+    if problem:
+        return jsonify({"ok": False, "error": problem, "status": 503, "index": "missing"}), 503
+    idx = index()
+    searcher = idx.searcher()
+    meta = read_meta(idx.generation_dir)
+    return jsonify({"ok": True, "status": 200, "index": "present",
+                    "notes": searcher.doc_count(), "generation": idx.generation_dir.name,
+                    "built_at": meta.get("built_at"), "updated_at": meta.get("updated_at"),
+                    "last_indexed": meta.get("updated_at") or meta.get("built_at")})

@@ -1,0 +1,66 @@
+"""One error shape: JSON {"ok": false, "error", "status"} under /api and /healthz, a
+friendly page elsewhere.  Details of unexpected errors go to the log, never to the client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import IndexMissing, QueryError, SchemaMismatch
+
+MESSAGES = {
+    400: "That request did not make sense.",
+    404: "Nothing here. Try the search box.",
+    405: "This address is read-only: it only answers GET requests.",
+    413: "The request is too large.",
+    414: "The address is too long.",
+    431: "The request headers are too large.",
+    500: "Something went wrong on our side. It has been logged.",
+    503: "The search index is not available right now.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/api", "/healthz")
+
+
+def respond(status: int, message: str) -> Any:
+    if wants_json():
+        return jsonify({"ok": False, "error": message, "status": status}), status
+    q = request.args.get("q", "")[:2000] if status != 500 else ""
+    return render_template("error.html", status=status, message=message, q=q,
+                           page_title=f"{status} error"), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        message = MESSAGES.get(status, exc.name)
+        # our own aborts carry a message written for the user; Werkzeug's defaults do not
+        if exc.description and exc.description != type(exc).description:
+            message = exc.description
+        elif status == 404 and wants_json():
+            message = f"There is no API endpoint {request.path[:200]}."
+        response = respond(status, message)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            body, code = response
+            return body, code, {"Allow": ", ".join(exc.valid_methods)}  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(QueryError)
+    def query_error(exc: QueryError) -> Any:
+        return respond(400, str(exc))
+
+    @app.errorhandler(IndexMissing)
+    @app.errorhandler(SchemaMismatch)
+    def index_error(exc: Exception) -> Any:
+        app.logger.error("index unavailable: %s", exc)
+        return respond(503, str(exc))
+
+    @app.errorhandler(Exception)
+    def crash(exc: Exception) -> Any:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(500, MESSAGES[500])
