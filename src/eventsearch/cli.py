@@ -143,6 +143,7 @@ def _echo_grouped(verb: str, items: list[tuple[str, str]], per_reason: int = 5) 
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from scratch (swapped in atomically).")
 @click.option("--wait", type=click.FloatRange(0), default=0.0, show_default=True,
+              metavar="SECONDS",
               help="Seconds to wait for another writer before giving up with exit code 75.")
 @click.option("-v", "--verbose", is_flag=True, help="Print a summary line even on success.")
 @json_option

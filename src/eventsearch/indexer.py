@@ -3,6 +3,13 @@
 Reading and language detection run in worker processes (they cost more than
 Whoosh's own work); the single Whoosh writer runs here.  One writer at a time
 across processes, guarded by an OS-level lock that dies with its process.
+
+A full build writes a new generation and swaps it in (see storage.py).  An
+update compares the corpus with the index's ``path``/``state`` columns: equal
+mtime and size means unchanged; otherwise the content hash decides.  Files whose
+mtime changed but whose content did not are remembered in ``touched.json``, and
+files that fail to parse in ``eventsearch.json``, so a cron run neither re-reads
+nor re-reports them.
 """
 
 from __future__ import annotations
@@ -12,26 +19,46 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.query import Term
+from whoosh.writing import MERGE_SMALL
 
 from .analyze import detect_language
 from .errors import EventSearchError, IndexLocked, ParseError
 from .model import Note
-from .readers import iter_corpus, read_note
+from .readers import SUFFIXES, read_note
 from .schema import INDEX_FORMAT, build_schema, note_to_document, parse_state
-from .storage import CURRENT, LOCK_FILE, current_generation, read_meta, write_meta
+from .storage import (
+    CURRENT,
+    LOCK_FILE,
+    TOUCHED_FILE,
+    current_generation,
+    list_generations,
+    read_meta,
+    remove_leftovers,
+    write_meta,
+)
 
 Progress = Callable[[int, int], None]  # (files just done, files in all)
 PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
+# A file modified this close to (or after) the start of the scan that indexed it may
+# have changed again within the same mtime tick: confirm it by hash next time (git's
+# "racy clean" rule; 2 s covers FAT and other coarse timestamps).
+RACY_S = 2.0
+
+FileInfo = tuple[str, float, int]  # (absolute path, mtime, size); size -1: cannot stat
 
 
 @dataclass
@@ -51,6 +78,8 @@ class IndexReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     by_lang: Counter[str] = field(default_factory=Counter)
     took_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    committed: bool = False  # whether the index changed on disk
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,7 +90,14 @@ class IndexReport:
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
             "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "committed": self.committed,
         }
+
+
+# -- one writer at a time ------------------------------------------------------------
+
+_LOCK_FDS: set[int] = set()  # lock descriptors held here, closed in forked workers
 
 
 @contextmanager
@@ -72,7 +108,7 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     reindex never blocks the next one (unlike a PID file).
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -86,29 +122,93 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
                         "try again later (or pass --wait SECONDS)."
                     ) from None
                 time.sleep(0.1)
+        _LOCK_FDS.add(fd)
         yield
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        _LOCK_FDS.discard(fd)
+        os.close(fd)  # closing the last descriptor releases the lock
 
 
-def corpus_files(roots: Sequence[Path]) -> dict[str, Path]:
-    """Every note file under the roots, keyed by its path relative to the indexed root
-    (the common parent when there are several roots)."""
+def _init_worker(parent: int) -> None:
+    """First thing in each forked reader: never outlive, or outlock, the indexer.
+
+    A forked child inherits the lock descriptors (ours and Whoosh's
+    MAIN_WRITELOCK); if it outlived a SIGKILLed parent, the next reindex would
+    find the index locked.  So the child drops its copies and asks Linux to
+    kill it when the parent dies.  Ctrl-C is the parent's to handle.
+    """
+    for fd in list(_LOCK_FDS):
+        with suppress(OSError):
+            os.close(fd)  # only this process's copy: the parent keeps the lock
+    _LOCK_FDS.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+# -- what is on disk ----------------------------------------------------------------
+
+def scan_corpus(roots: Sequence[Path]) -> dict[str, FileInfo]:
+    """Every note file under the roots, sorted, keyed by its path relative to the indexed
+    root (the common parent when there are several roots), with mtime and size.
+
+    Lists the same files as `readers.iter_corpus` (dotfiles and dot-dirs skipped,
+    symlinked folders not followed) but with one scandir pass and no pathlib: the
+    no-change reindex of 21.7k notes spends most of its time here.
+    """
     roots = [r.resolve() for r in roots]
     for root in roots:
         if not root.exists():
             raise EventSearchError(f"No such file or directory: {root}")
     base = roots[0] if len(roots) == 1 else Path(os.path.commonpath(roots))
-    files: dict[str, Path] = {}
+    if len(roots) == 1 and roots[0].is_file():
+        base = roots[0].parent
+    found: dict[str, FileInfo] = {}
     for root in roots:
+        rel = root.relative_to(base).as_posix()
         if root.is_file():
-            base = root.parent if len(roots) == 1 else base
-            files[root.relative_to(base).as_posix()] = root
+            found[rel] = _stat(str(root))
             continue
-        for path in iter_corpus(root):
-            files[path.relative_to(base).as_posix()] = path
-    return files
+        stack = [(str(root), "" if rel == "." else rel + "/")]
+        while stack:
+            folder, prefix = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue  # vanished or unreadable folder: as os.walk does
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        stack.append((entry.path, prefix + name + "/"))
+                elif os.path.splitext(name)[1].lower() in SUFFIXES:
+                    found[prefix + name] = _stat(entry.path, entry)
+    return dict(sorted(found.items()))
 
+
+def _stat(path: str, entry: os.DirEntry[str] | None = None) -> FileInfo:
+    try:
+        st = entry.stat() if entry is not None else os.stat(path)
+    except OSError:
+        return path, -1.0, -1
+    return path, st.st_mtime, st.st_size
+
+
+def corpus_files(roots: Sequence[Path]) -> dict[str, Path]:
+    """Every note file under the roots, keyed like `scan_corpus`."""
+    return {key: Path(info[0]) for key, info in scan_corpus(roots).items()}
+
+
+# -- reading notes ------------------------------------------------------------------
 
 def _load(item: tuple[str, str, str]) -> tuple[str, Note | None, str | None]:
     """Read and understand one file (runs in a worker process)."""
@@ -123,14 +223,18 @@ def _load(item: tuple[str, str, str]) -> tuple[str, Note | None, str | None]:
     return key, replace(note, path=key, lang=lang), None
 
 
-def load_notes(files: dict[str, Path], keys: Sequence[str], workers: int,
-               progress: Progress | None = None) -> Iterator[tuple[str, Note | None, str | None]]:
-    """Yield (key, note or None, reason) in key order, reading in parallel when it pays."""
-    items = [(k, str(files[k]), str(files[k])[: -len(k)] or ".") for k in keys]
+def load_notes(files: Mapping[str, FileInfo] | Mapping[str, Path], keys: Sequence[str],
+               workers: int, progress: Progress | None = None
+               ) -> Iterator[tuple[str, Note | None, str | None]]:
+    """Yield (key, note or None, reason) in key order, reading in parallel when it pays.
+
+    ``files`` comes from `scan_corpus` (or `corpus_files`)."""
+    paths = {k: v[0] if isinstance(v, tuple) else str(v) for k, v in files.items()}
+    items = [(k, paths[k], paths[k][: -len(k)] or ".") for k in keys]
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(items) >= PARALLEL_FROM:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
             for result in pool.imap(_load, items, chunksize=32):
                 if progress:
                     progress(1, len(items))
@@ -143,33 +247,49 @@ def load_notes(files: dict[str, Path], keys: Sequence[str], workers: int,
             yield result
 
 
+# -- entry points -------------------------------------------------------------------
+
 def build_index(roots: Sequence[Path], index_dir: Path, *, workers: int = 0,
                 exclude_drafts: bool = False, progress: Progress | None = None,
                 wait: float = 0.0) -> IndexReport:
     """Build a complete new index generation and swap it in atomically."""
     with writer_lock(index_dir, wait):
+        remove_leftovers(index_dir)
         return _build(roots, index_dir, workers, exclude_drafts, progress)
 
 
 def update_index(roots: Sequence[Path] | None, index_dir: Path, *, full: bool = False,
                  workers: int = 0, exclude_drafts: bool = False,
-                 progress: Progress | None = None, wait: float = 0.0) -> IndexReport:
-    """Apply only what changed on disk since the last run (or rebuild when it must)."""
+                 progress: Progress | None = None, wait: float = 0.0,
+                 default_roots: Sequence[Path] = ()) -> IndexReport:
+    """Apply only what changed on disk since the last run (or rebuild when it must).
+
+    Without ``roots`` the folders the index was built from are used, and
+    ``default_roots`` when there is no index yet.  A full build happens on
+    ``full``, with no usable index, or when the index format, the roots or
+    ``exclude_drafts`` differ from what the index was built with.
+    """
     with writer_lock(index_dir, wait):
+        remove_leftovers(index_dir)
         gen = current_generation(index_dir)
-        meta = read_meta(gen) if gen else {}
+        usable = gen is not None and whoosh_index.exists_in(str(gen))
+        meta = read_meta(gen) if gen is not None else {}
         old_roots = [Path(r) for r in meta.get("roots", [])]
-        roots = [r.resolve() for r in roots] if roots else old_roots
-        if not roots:
+        chosen = roots or old_roots or default_roots
+        if not chosen:
             raise EventSearchError(
                 f"No index at {index_dir} yet and no PATH given: "
                 "run `eventsearch index PATH` first.")
-        if (full or gen is None or meta.get("format") != INDEX_FORMAT
-                or sorted(map(str, roots)) != sorted(map(str, old_roots))
+        resolved = [Path(r).resolve() for r in chosen]
+        if (full or not usable or meta.get("format") != INDEX_FORMAT
+                or sorted(map(str, resolved)) != sorted(map(str, old_roots))
                 or meta.get("exclude_drafts", False) != exclude_drafts):
-            return _build(roots, index_dir, workers, exclude_drafts, progress)
-        return _update(roots, gen, meta, workers, exclude_drafts, progress)
+            return _build(resolved, index_dir, workers, exclude_drafts, progress)
+        assert gen is not None
+        return _update(resolved, gen, meta, workers, exclude_drafts, progress)
 
+
+# -- full build ---------------------------------------------------------------------
 
 def _new_generation(index_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
@@ -187,26 +307,38 @@ def _swap_in(index_dir: Path, gen: Path) -> None:
     os.symlink(gen.name, tmp)
     os.replace(tmp, index_dir / CURRENT)
     keep = {gen.name, previous.name if previous else ""}
-    for old in index_dir.glob("gen-*"):
+    for old in list_generations(index_dir):
         if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+            _rmtree(old)
+
+
+def _rmtree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts: bool,
            progress: Progress | None) -> IndexReport:
     started = time.perf_counter()
-    files = corpus_files(roots)
+    scanned_at = time.time()
+    roots = [Path(r).resolve() for r in roots]  # recorded: reindex compares and reuses them
+    previous = current_generation(index_dir)
+    known_broken = read_meta(previous).get("skipped", {}) if previous else {}
+    files = scan_corpus(roots)
     report = IndexReport(full=True)
+    report.timings["scan"] = time.perf_counter() - started
     gen = _new_generation(index_dir)
     try:
         ix = whoosh_index.create_in(str(gen), build_schema())
         writer = ix.writer(limitmb=256)
         try:
             skipped: dict[str, Any] = {}
-            for key, note, reason in load_notes(files, sorted(files), workers, progress):
+            for key, note, reason in load_notes(files, list(files), workers, progress):
                 if note is None:
-                    report.skipped.append((key, reason or "unreadable"))
-                    skipped[key] = _skip_record(files[key], reason)
+                    record = _skip_record(files[key], reason)
+                    report.skipped.append((key, record["reason"]))
+                    skipped[key] = record
+                    if not _same_skip(known_broken.get(key), record):
+                        report.failed.append((key, record["reason"]))
                     continue
                 if exclude_drafts and note.draft:
                     report.excluded_drafts += 1
@@ -215,125 +347,208 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
                 report.added += 1
                 report.by_lang[note.lang] += 1
                 report.warnings.extend((key, w) for w in note.warnings)
+            mark = time.perf_counter()
+            report.timings["read+add"] = mark - started - report.timings["scan"]
             writer.commit()
+            report.timings["commit"] = time.perf_counter() - mark
         except BaseException:
             writer.cancel()
             raise
         report.notes = report.added
-        report.failed = list(report.skipped)
+        report.committed = True
         report.took_s = time.perf_counter() - started
-        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, built=True))
+        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
+                              built=True))
     except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
+        _rmtree(gen)
         raise
     _swap_in(index_dir, gen)
     return report
 
 
-def _skip_record(path: Path, reason: str | None) -> dict[str, Any]:
-    try:
-        st = path.stat()
-        return {"reason": reason, "mtime": st.st_mtime, "size": st.st_size}
-    except OSError:
-        return {"reason": reason, "mtime": None, "size": None}
+def _skip_record(info: FileInfo, reason: str | None) -> dict[str, Any]:
+    _, mtime, size = info
+    return {"reason": reason or "unreadable",
+            "mtime": mtime if size >= 0 else None, "size": size if size >= 0 else None}
+
+
+def _same_skip(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """The same file failing for the same reason as last time (already reported)."""
+    return bool(old) and new["size"] is not None and all(
+        old.get(k) == new[k] for k in ("reason", "mtime", "size"))  # type: ignore[union-attr]
 
 
 def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
-          skipped: dict[str, Any], built: bool, previous: dict[str, Any] | None = None
-          ) -> dict[str, Any]:
+          skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
+          built: bool) -> dict[str, Any]:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    meta = dict(previous or {})
+    meta = dict(previous)
     meta.update({
         "format": INDEX_FORMAT, "roots": [str(r) for r in roots],
-        "exclude_drafts": exclude_drafts, "updated_at": now, "skipped": skipped,
+        "exclude_drafts": exclude_drafts, "checked_at": now, "scanned_at": scanned_at,
+        "skipped": skipped,
         "last_run": report.to_dict() | {"skipped": len(report.skipped),
                                         "warnings": len(report.warnings)},
     })
+    if report.committed:
+        meta["updated_at"] = now
     if built:
         meta["built_at"] = now
     return meta
 
 
+# -- incremental update -------------------------------------------------------------
+
 def indexed_state(ix: whoosh_index.Index) -> dict[str, tuple[float, int, str]]:
     """path -> (mtime, size, sha1) of every live document, read from columns."""
     with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return {}  # an EmptyReader has no columns
         paths = reader.column_reader("path", translate=True)
         states = reader.column_reader("state")
         return {paths[d]: parse_state(states[d]) for d in reader.all_doc_ids()}
 
 
-def _sha1(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest()
+def _sha1(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha1(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _drop_empty_segments(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's MERGE_SMALL, minus segments whose documents were all deleted.
+
+    Whoosh keeps such a segment forever (its size counts deleted documents), so
+    editing every note would double the index on disk at each run.
+    """
+    return MERGE_SMALL(writer, [s for s in segments if s.doc_count() > 0])
 
 
 def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int,
             exclude_drafts: bool, progress: Progress | None) -> IndexReport:
     started = time.perf_counter()
+    scanned_at = time.time()
     report = IndexReport(full=False)
     ix = whoosh_index.open_dir(str(gen))
     indexed = indexed_state(ix)
-    files = corpus_files(roots)
+    files = scan_corpus(roots)
+    if not files and indexed:
+        # An unmounted share or an emptied folder: almost surely not what cron should apply.
+        raise EventSearchError(
+            f"Found no notes under {', '.join(map(str, roots))}, but the index holds "
+            f"{len(indexed)}; not emptying it. Run `eventsearch reindex --full` if that "
+            "is what you want.")
     old_skips: dict[str, Any] = meta.get("skipped", {})
+    old_touched: dict[str, list[float]] = read_meta(gen, TOUCHED_FILE)
+    racy_from = float(meta.get("scanned_at", 0.0)) - RACY_S
     skipped: dict[str, Any] = {}
+    touched: dict[str, list[float]] = {}
     todo: list[str] = []
-    for key, path in files.items():
-        try:
-            st = path.stat()
-        except OSError as exc:
-            report.failed.append((key, f"cannot read: {exc.strerror}"))
+    hashed = 0
+    for key, info in files.items():
+        _, mtime, size = info
+        if size < 0:
+            todo.append(key)  # cannot stat: reading it will say why
             continue
+        racy = mtime >= racy_from
         known = indexed.get(key)
-        if known and known[0] == st.st_mtime and known[1] == st.st_size:
-            continue
-        if known and _sha1(path) == known[2]:
-            continue  # touched, not changed
+        if known:
+            was_touched = old_touched.get(key) == [mtime, size]
+            if not racy and (was_touched or (known[0], known[1]) == (mtime, size)):
+                if was_touched:
+                    touched[key] = [mtime, size]
+                continue
+            hashed += 1
+            if _sha1(info[0]) == known[2]:
+                if (known[0], known[1]) != (mtime, size):
+                    touched[key] = [mtime, size]  # touched, not changed
+                continue
         old = old_skips.get(key)
-        if not known and old and (old["mtime"], old["size"]) == (st.st_mtime, st.st_size):
-            skipped[key] = old  # still broken, already reported
+        if not racy and old and (old["mtime"], old["size"]) == (mtime, size):
+            skipped[key] = old  # still broken, already reported (old version kept if any)
             report.skipped.append((key, old["reason"]))
             continue
         todo.append(key)
     gone = sorted(set(indexed) - set(files))
     report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
+    report.timings["scan"] = time.perf_counter() - started
+    if touched != old_touched:
+        # Written before the commit: it only vouches for files this run leaves alone.
+        write_meta(gen, touched, TOUCHED_FILE)
     if todo or gone:
-        writer = ix.writer(limitmb=256)
-        try:
-            gone_hashes = Counter(indexed[k][2] for k in gone)
-            for key in gone:
-                writer.delete_by_term("path", key)
-            for key, note, reason in load_notes(files, todo, workers, progress):
-                if note is None:
-                    reason = reason or "unreadable"
-                    kept = " (the previously indexed version is kept)" if key in indexed else ""
-                    report.failed.append((key, reason + kept))
-                    report.skipped.append((key, reason))
-                    skipped[key] = _skip_record(files[key], reason)
-                    continue
-                if exclude_drafts and note.draft:
-                    report.excluded_drafts += 1
-                    if key in indexed:
-                        writer.delete_by_term("path", key)
-                        report.removed += 1
-                    continue
-                writer.update_document(**note_to_document(note))
-                report.warnings.extend((key, w) for w in note.warnings)
-                if key in indexed:
-                    report.updated += 1
-                elif gone_hashes[note.sha1] > 0:
-                    gone_hashes[note.sha1] -= 1
-                    report.moved += 1
-                else:
-                    report.added += 1
-            report.removed += len(gone) - report.moved
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        _apply(ix, files, todo, gone, indexed, old_skips, skipped, report, workers,
+               exclude_drafts, progress)
+    mark = time.perf_counter()
     with ix.searcher() as searcher:
         report.notes = searcher.doc_count()
         for lang in searcher.lexicon("lang"):
-            report.by_lang[lang.decode()] = searcher.doc_frequency("lang", lang)
+            live = sum(1 for _ in searcher.docs_for_query(Term("lang", lang)))
+            if live:
+                report.by_lang[lang.decode()] = live
+    report.timings["count"] = time.perf_counter() - mark
     report.took_s = time.perf_counter() - started
-    if todo or gone or skipped != old_skips:
-        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, built=False, previous=meta))
+    if report.committed or skipped != old_skips or touched != old_touched or hashed:
+        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
+                              built=False))
     return report
+
+
+def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
+           gone: list[str], indexed: dict[str, tuple[float, int, str]],
+           old_skips: dict[str, Any], skipped: dict[str, Any], report: IndexReport,
+           workers: int, exclude_drafts: bool, progress: Progress | None) -> None:
+    """Read the changed files and write the differences in one commit."""
+    mark = time.perf_counter()
+    try:
+        # Our lock is held, so a Whoosh lock holder is a foreign process or a dying one.
+        writer = ix.writer(limitmb=256, timeout=5.0)
+    except LockError:
+        raise IndexLocked(f"Another process holds Whoosh's write lock in {ix.storage.folder}; "
+                          "try again later.") from None
+    changed = False
+    try:
+        gone_hashes = Counter(indexed[k][2] for k in gone)
+        for key in gone:
+            writer.delete_by_term("path", key)
+            changed = True
+        for key, note, reason in load_notes(files, todo, workers, progress):
+            if note is None:
+                record = _skip_record(files[key], reason)
+                skipped[key] = record
+                report.skipped.append((key, record["reason"]))
+                if not _same_skip(old_skips.get(key), record):
+                    kept = " (the previously indexed version is kept)" if key in indexed else ""
+                    report.failed.append((key, record["reason"] + kept))
+                continue
+            if exclude_drafts and note.draft:
+                report.excluded_drafts += 1
+                if key in indexed:
+                    writer.delete_by_term("path", key)
+                    report.removed += 1
+                    changed = True
+                continue
+            writer.update_document(**note_to_document(note))
+            changed = True
+            report.warnings.extend((key, w) for w in note.warnings)
+            if key in indexed:
+                report.updated += 1
+            elif gone_hashes[note.sha1] > 0:
+                gone_hashes[note.sha1] -= 1
+                report.moved += 1
+            else:
+                report.added += 1
+        report.removed += len(gone) - report.moved
+        report.timings["read+add"] = time.perf_counter() - mark
+        if changed:
+            mark = time.perf_counter()
+            writer.commit(mergetype=_drop_empty_segments)
+            report.timings["commit"] = time.perf_counter() - mark
+            report.committed = True
+        else:
+            writer.cancel()
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
