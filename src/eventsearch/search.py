@@ -89,13 +89,15 @@ class SearchIndex:
                     self._open()
                     self._tables.clear()
                     self._ranking.clear()
+        with self._lock:  # the index and its folder change together in _open()
+            ix, gen = self._ix, self.generation_dir
         local = self._local
         searcher = getattr(local, "searcher", None)
-        if searcher is None or getattr(local, "gen", None) != self.generation_dir:
+        if searcher is None or getattr(local, "gen", None) != gen:
             if searcher is not None:
                 searcher.close()
-            searcher = self._ix.searcher()
-            local.gen = self.generation_dir
+            searcher = ix.searcher()
+            local.gen = gen
         elif not searcher.up_to_date():
             searcher = searcher.refresh()
         local.searcher = searcher
@@ -315,7 +317,10 @@ class SearchIndex:
         reader = searcher.reader()
 
         def per(field: str) -> dict[str, int]:
-            out = {t.decode(): searcher.doc_frequency(field, t) for t in reader.lexicon(field)}
+            # doc_frequency would count deleted documents too; count the live ones
+            out = {t.decode(): sum(1 for _ in searcher.docs_for_query(Term(field, t)))
+                   for t in reader.lexicon(field)}
+            out = {k: v for k, v in out.items() if v}
             return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
         meta = read_meta(self.generation_dir)
