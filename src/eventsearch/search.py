@@ -140,11 +140,8 @@ class SearchIndex:
         searcher = self.searcher()
         table = self._facet_table(searcher)
         parsed = parse_query(request.q, self._parser)
-        stats, vocab, compounds = self._ranking_data(searcher)
-        scorer = Scorer(stats, searcher)
-        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance)
-        planner.stem_df = scorer.stem_df
-        plan = planner.plan(parsed.query)
+        stats = self._ranking_data(searcher)[0]
+        scorer, plan = self._plan(searcher, parsed)
         if plan is None and parsed.query is not None:
             plan = ("none",)  # only stop words or only exclusions: nothing to find
 
@@ -295,15 +292,18 @@ class SearchIndex:
         """What a note page should mark for query q: the same forms the snippets mark."""
         if not q.strip():
             return QueryTerms()
-        searcher = self.searcher()
-        parsed = parse_query(q, self._parser)
-        stats, vocab, compounds = self._ranking_data(searcher)
-        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance)
-        planner.stem_df = Scorer(stats, searcher).stem_df
-        plan = planner.plan(parsed.query)
-        if plan is None or plan == ("none",):
+        _, plan = self._plan(self.searcher(), parse_query(q, self._parser))
+        if plan is None:
             return QueryTerms()
         return self._query_terms([c for c, positive in concepts_of(plan) if positive])
+
+    def _plan(self, searcher, parsed: ParsedQuery) -> tuple[Scorer, Any]:  # type: ignore[no-untyped-def]
+        """The query's concepts and their variants (synonyms, compounds, typo fixes)."""
+        stats, vocab, compounds = self._ranking_data(searcher)
+        scorer = Scorer(stats, searcher)
+        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance)
+        planner.stem_df = scorer.stem_df
+        return scorer, planner.plan(parsed.query)
 
     # -- single notes and statistics ---------------------------------------------------
 
