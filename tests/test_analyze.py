@@ -1,16 +1,26 @@
 """Per-language analysis: folding, stemming, detection, and what each chain yields."""
 
+import contextlib
+import pickle
+
 import pytest
 
+from eventsearch import analyze
 from eventsearch.analyze import (
     detect_language,
     fold,
     normalize_key,
     plain_analyzer,
+    plain_chain,
     stem_de,
     stem_en,
     stemming_analyzer,
+    stemming_chain,
 )
+from eventsearch.errors import ParseError
+from eventsearch.readers import iter_corpus, read_note
+
+from .conftest import SAMPLE_CORPUS, require_shared
 
 
 def tokens(analyzer, text):
@@ -99,3 +109,68 @@ def test_other_languages_are_recorded():
 
 def test_normalize_key_merges_case_and_spacing():
     assert normalize_key("AWS  Summit ") == normalize_key("aws summit") == "aws summit"
+
+
+def _notes(root, every=1):
+    for path in sorted(iter_corpus(root))[::every]:
+        with contextlib.suppress(ParseError):
+            yield read_note(path, root)
+
+
+def _token_tuples(analyzer, text, **options):
+    return [(t.text, t.pos, t.startchar, t.endchar, t.stopped, t.original)
+            for t in analyzer(text, positions=True, chars=True, keeporiginal=True, **options)]
+
+
+MIXED = ("Die Vorträge über Kubernetes-Deployments: the talks of O'Reilly's node.js "
+         "Größe GRÖSSE Fußabdruck, das ist ein Test; Datenbanken und Straße 2019-05 _x_")
+
+
+@pytest.mark.parametrize("lang", ["plain", "en", "de"])
+@pytest.mark.parametrize("options", [{}, {"removestops": False}, {"start_pos": 4, "start_char": 9},
+                                     {"tokenize": False}])
+def test_fused_analyzers_yield_exactly_what_the_filter_chains_yield(lang, options):
+    fused = plain_analyzer() if lang == "plain" else stemming_analyzer(lang)
+    chain = plain_chain() if lang == "plain" else stemming_chain(lang)
+    texts = [MIXED, MIXED.upper(), "the", "", "Ü"]
+    texts += [note.text[:4000] for note in _notes(SAMPLE_CORPUS)]
+    for text in texts:
+        for _ in range(2):  # the second pass answers from the word cache
+            assert _token_tuples(fused, text, **options) == _token_tuples(chain, text, **options)
+
+
+def test_fused_analyzer_pickles_without_its_cache():
+    fused = stemming_analyzer("de")
+    list(fused("Vorträge über Datenbanken"))
+    copy = pickle.loads(pickle.dumps(fused))
+    assert copy == fused and copy._cache == {}
+    assert [t.text for t in copy("Vorträge")] == ["vortrag"]
+
+
+def test_clear_english_or_german_prose_skips_langdetect(monkeypatch):
+    calls = []
+    monkeypatch.setattr(analyze, "detect_langs",
+                        lambda text: calls.append(text) or analyze.detect_langs(text))
+    english = ("The speaker showed how the team moved their services to Kubernetes and what "
+               "they learned about deployments, monitoring and the cost of running it all. ")
+    german = ("Der Vortrag zeigte, wie das Team seine Dienste auf Kubernetes umgezogen hat und "
+              "was sie über Deployments, Monitoring und die Kosten gelernt haben. ")
+    assert detect_language(english * 2) == "en"
+    assert detect_language(german * 2) == "de"
+    assert calls == []
+
+
+def test_mixed_or_foreign_prose_still_goes_to_langdetect():
+    french = ("Dans cette présentation nous parlons de la migration de nos services vers "
+              "Kubernetes et de ce que nous avons appris sur le déploiement et la supervision. ")
+    assert detect_language(french * 2) == "fr"
+
+
+def test_fast_path_agrees_with_langdetect_on_the_shared_corpus(monkeypatch):
+    shared = require_shared()
+    texts = [f"{note.title}\n{note.text}" for note in _notes(shared / "corpora", every=25)]
+    fast = [detect_language(t) for t in texts]
+    monkeypatch.setattr(analyze, "_clearly_en_or_de", lambda words: None)
+    slow = [detect_language(t) for t in texts]
+    assert len(texts) > 900
+    assert fast == slow

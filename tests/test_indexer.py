@@ -83,6 +83,39 @@ def test_parallel_and_serial_builds_agree(tmp_path):
         assert [h.path for h in ra.hits] == [h.path for h in rb.hits]
 
 
+def _index_contents(index_dir):
+    """Every stored document in document-number order, and every term's documents (by path)."""
+    ix = SearchIndex(index_dir)
+    reader = ix.searcher().reader()
+    paths = list(reader.column_reader("path", translate=True))
+    stored = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
+    terms = {(field, text): sorted(paths[d] for d in reader.postings(field, text).all_ids())
+             for field, text in reader.all_terms()}
+    return len(list(reader.leaf_readers())), stored, terms
+
+
+def test_worker_segments_equal_a_serial_build(tmp_path):
+    corpus = tmp_path / "notes"
+    for n in range(450):
+        lang = n % 3
+        body = ("Der Vortrag über Datenbanken und Kubernetes war sehr gut besucht. " * 3
+                if lang == 0 else f"Talk {n} covered deployments and monitoring of services. " * 3)
+        front = f"---\ntitle: Note {n}\ntags: [t{n % 5}]\ndate: 2020-01-{n % 28 + 1:02d}\n---\n"
+        write(corpus / f"{n % 7}" / f"note-{n:03d}.md", front + body + "\n")
+    write(corpus / "3" / "broken.md", "")
+    serial = build_index([corpus], tmp_path / "a", workers=1)
+    parallel = build_index([corpus], tmp_path / "b", workers=2)
+    assert serial.to_dict() | {"took_s": 0, "timings": {}} == \
+        parallel.to_dict() | {"took_s": 0, "timings": {}}
+    assert serial.notes == 450 and [p for p, _ in parallel.skipped] == ["3/broken.md"]
+    segments_a, stored_a, terms_a = _index_contents(tmp_path / "a")
+    segments_b, stored_b, terms_b = _index_contents(tmp_path / "b")
+    assert (segments_a, segments_b) == (1, 2)
+    assert [d["path"] for d in stored_b] == sorted(d["path"] for d in stored_b)  # path order
+    assert stored_a == stored_b
+    assert terms_a == terms_b
+
+
 def test_multiple_roots_are_keyed_by_their_common_parent(tmp_path):
     write(tmp_path / "one" / "a.md", "# A\n\ntext one\n")
     write(tmp_path / "two" / "b.md", "# B\n\ntext two\n")

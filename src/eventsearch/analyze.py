@@ -15,12 +15,21 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import snowballstemmer
 from langdetect import DetectorFactory, LangDetectException, detect_langs
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StopFilter,
+    Token,
+)
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 SUPPORTED = ("en", "de")
 DetectorFactory.seed = 0  # langdetect is random unless seeded
 
@@ -114,19 +123,115 @@ class StemFilter(Filter):
             yield t
 
 
-def plain_analyzer():  # type: ignore[no-untyped-def]
-    """Unstemmed: exact words rank first, and snippets highlight from it."""
+def plain_chain():  # type: ignore[no-untyped-def]
+    """The unstemmed chain as Whoosh filters: the definition `plain_analyzer` follows."""
     return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
             | StopFilter(stoplist=STOP_EN | STOP_DE, minsize=1) | FoldFilter())
 
 
-def stemming_analyzer(lang: str):  # type: ignore[no-untyped-def]
+def stemming_chain(lang: str):  # type: ignore[no-untyped-def]
+    """A language's stemming chain as Whoosh filters: what `stemming_analyzer` does."""
     if lang == "en":
         return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
                 | StopFilter(stoplist=STOP_EN, minsize=1) | FoldFilter() | StemFilter(stem_en))
     if lang == "de":
         return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
                 | StopFilter(stoplist=STOP_DE, minsize=1) | StemFilter(stem_de))
+    raise ValueError(f"no analysis chain for language {lang!r}")
+
+
+def fold_stem_en(word: str) -> str:
+    return stem_en(fold(word))
+
+
+def _unchanged(word: str) -> str:
+    return word
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+_WHOLE = re.compile(r"(?s).+")  # tokenize=False: the whole value is one token
+WORD_CACHE = 200_000  # distinct spellings remembered per analyzer and process
+
+
+class WordAnalyzer(Analyzer):
+    """Tokenise, lowercase, drop stop words, fold and stem in one pass.
+
+    Gives exactly the tokens of the filter chain it replaces (`plain_chain`,
+    `stemming_chain`; the tests compare them), about three times faster: a
+    chain costs a Python generator per filter per token, and stemming the same
+    word again and again.  Each spelling's outcome is cached.
+
+    ``normalize`` makes the indexed form of a word, ``stop_form`` the form a
+    stop word keeps when stop words are not removed (query mode); both are
+    module-level functions, as the schema is pickled with the index.
+    """
+
+    def __init__(self, stoplist: frozenset[str], normalize: Callable[[str], str],
+                 stop_form: Callable[[str], str]) -> None:
+        self.stoplist = stoplist
+        self.normalize = normalize
+        self.stop_form = stop_form
+        self._cache: dict[str, tuple[bool, str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordAnalyzer) and self.__getstate__() == other.__getstate__()
+
+    def _word(self, raw: str) -> tuple[bool, str]:
+        low = raw.lower()
+        if low in self.stoplist:
+            return True, self.stop_form(low)
+        return False, self.normalize(low)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,  # type: ignore[override]
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 **kwargs: Any) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        cache = self._cache
+        pos = None  # stop words removed, later positions close up (as StopFilter renumbers)
+        matches = (_TOKEN if tokenize else _WHOLE).finditer(value)
+        for i, match in enumerate(matches):
+            raw = match.group()
+            known = cache.get(raw)
+            if known is None:
+                known = self._word(raw)
+                if len(cache) < WORD_CACHE:
+                    cache[raw] = known
+            stopped, t.text = known
+            if stopped and removestops:
+                continue
+            t.stopped = stopped
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = raw
+            if positions:
+                t.pos = start_pos + i
+                if not stopped:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+def plain_analyzer() -> WordAnalyzer:
+    """Unstemmed: exact words rank first, and snippets highlight from it."""
+    return WordAnalyzer(STOP_EN | STOP_DE, fold, fold)
+
+
+def stemming_analyzer(lang: str) -> WordAnalyzer:
+    if lang == "en":
+        return WordAnalyzer(STOP_EN, fold_stem_en, fold)
+    if lang == "de":
+        return WordAnalyzer(STOP_DE, stem_de, _unchanged)
     raise ValueError(f"no analysis chain for language {lang!r}")
 
 
@@ -141,8 +246,12 @@ def detect_language(text: str, declared: str | None = None) -> str:
     they decide only when the text is too short to tell.
     """
     sample = _prose(text[:20000]) or text[:2000]
-    if len(_WORDS.findall(sample)) < 4:
+    words = _WORDS.findall(sample)
+    if len(words) < 4:
         return declared if declared in SUPPORTED else "und"
+    clear = _clearly_en_or_de(words)
+    if clear:
+        return clear
     try:
         ranked = detect_langs(sample)
     except LangDetectException:
@@ -154,6 +263,32 @@ def detect_language(text: str, declared: str | None = None) -> str:
         if guess.lang in SUPPORTED:
             return guess.lang
     return declared if declared in SUPPORTED else best.lang
+
+
+_ONLY_EN = STOP_EN - STOP_DE
+_ONLY_DE = STOP_DE - STOP_EN
+
+
+def _clearly_en_or_de(words: list[str]) -> str | None:
+    """English or German when stop words say so beyond doubt, without langdetect.
+
+    langdetect costs ~2.5 ms a note, as much as all other indexing work.  Prose
+    of 20+ words where a fifth are one language's stop words and at most 1% the
+    other's settles 60% of the 25.3k shared notes, and agrees with langdetect on
+    every one of them (French, Spanish or Dutch never pass).
+    """
+    if len(words) < 20:
+        return None
+    en = de = 0
+    for word in words:
+        low = word.lower()
+        en += low in _ONLY_EN
+        de += low in _ONLY_DE
+    if en >= 0.2 * len(words) and de <= 0.01 * len(words):
+        return "en"
+    if de >= 0.2 * len(words) and en <= 0.01 * len(words):
+        return "de"
+    return None
 
 
 _SENTENCE = re.compile(r"^[^\n]*\w[^\n]*[.!?:]$", re.M)

@@ -1,8 +1,11 @@
 """Building and updating the index: read -> understand -> write.
 
-Reading and language detection run in worker processes (they cost more than
-Whoosh's own work); the single Whoosh writer runs here.  One writer at a time
-across processes, guarded by an OS-level lock that dies with its process.
+A full build splits the files into one contiguous part per core; each worker
+process reads, detects languages and writes its part as a Whoosh segment of its
+own, and the new table of contents lists those segments.  An update reads the
+changed files in worker processes and writes them with one Whoosh writer here.
+One writer at a time across processes, guarded by an OS-level lock that dies
+with its process.
 
 A full build writes a new generation and swaps it in (see storage.py).  An
 update compares the corpus with the index's ``path``/``state`` columns: equal
@@ -28,12 +31,13 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.query import Term
-from whoosh.writing import MERGE_SMALL
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from .analyze import detect_language
 from .errors import EventSearchError, IndexLocked, ParseError
@@ -53,6 +57,8 @@ from .storage import (
 
 Progress = Callable[[int, int], None]  # (files just done, files in all)
 PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
+WRITER_MB = 128  # Whoosh's posting buffer per writer process, before it spills to disk
+PROGRESS_EVERY = 16  # files between progress messages from a worker
 # A file modified this close to (or after) the start of the scan that indexed it may
 # have changed again within the same mtime tick: confirm it by hash next time (git's
 # "racy clean" rule; 2 s covers FAT and other coarse timestamps).
@@ -329,31 +335,30 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
     gen = _new_generation(index_dir)
     try:
         ix = whoosh_index.create_in(str(gen), build_schema())
-        writer = ix.writer(limitmb=256)
-        try:
-            skipped: dict[str, Any] = {}
-            for key, note, reason in load_notes(files, list(files), workers, progress):
-                if note is None:
-                    record = _skip_record(files[key], reason)
-                    report.skipped.append((key, record["reason"]))
-                    skipped[key] = record
-                    if not _same_skip(known_broken.get(key), record):
-                        report.failed.append((key, record["reason"]))
-                    continue
-                if exclude_drafts and note.draft:
-                    report.excluded_drafts += 1
-                    continue
-                writer.add_document(**note_to_document(note))
-                report.added += 1
-                report.by_lang[note.lang] += 1
-                report.warnings.extend((key, w) for w in note.warnings)
-            mark = time.perf_counter()
-            report.timings["read+add"] = mark - started - report.timings["scan"]
-            writer.commit()
-            report.timings["commit"] = time.perf_counter() - mark
-        except BaseException:
-            writer.cancel()
-            raise
+        parts = _split(files, workers or os.cpu_count() or 1)
+        if len(parts) > 1:
+            written = _write_in_workers(gen, files, parts, exclude_drafts, progress)
+        else:
+            written = [_write_here(ix, files, list(files), exclude_drafts, progress)]
+        mark = time.perf_counter()
+        report.timings["read+write"] = mark - started - report.timings["scan"]
+        segments = [w.segment for w in written if w.segment is not None]
+        writer = ix.writer()
+        # Whoosh's MpWriter(multisegment=True) ends the same way: the new TOC lists
+        # the segments the workers wrote, nothing is merged.
+        writer.commit(mergetype=lambda _writer, _old: segments)
+        report.timings["commit"] = time.perf_counter() - mark
+        skipped: dict[str, Any] = {}
+        for part in written:
+            report.added += part.added
+            report.excluded_drafts += part.excluded_drafts
+            report.by_lang.update(part.by_lang)
+            report.warnings.extend(part.warnings)
+            for key, record in part.skipped.items():
+                report.skipped.append((key, record["reason"]))
+                skipped[key] = record
+                if not _same_skip(known_broken.get(key), record):
+                    report.failed.append((key, record["reason"]))
         report.notes = report.added
         report.committed = True
         report.took_s = time.perf_counter() - started
@@ -364,6 +369,153 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
         raise
     _swap_in(index_dir, gen)
     return report
+
+
+@dataclass
+class _Written:
+    """What one writer made of its share of the files (one segment)."""
+
+    added: int = 0
+    excluded_drafts: int = 0
+    by_lang: Counter[str] = field(default_factory=Counter)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    skipped: dict[str, Any] = field(default_factory=dict)  # key -> skip record
+    segment: Any = None  # the finished Whoosh segment, None when nothing was added
+
+
+def _split(files: Mapping[str, FileInfo], workers: int) -> list[list[str]]:
+    """The keys cut into one contiguous run per worker, of about equal work.
+
+    Contiguous runs keep document numbers in path order across the segments, as
+    a serial build has them (ties in ranking fall back to that order).  Work is
+    estimated as a fixed cost per file (language detection, small notes) plus
+    its size.
+    """
+    keys = list(files)
+    if workers <= 1 or len(keys) < PARALLEL_FROM:
+        return [keys]
+    workers = min(workers, len(keys) // (PARALLEL_FROM // 2))
+    weights = [4096 + max(files[k][2], 0) for k in keys]
+    share = sum(weights) / workers
+    parts: list[list[str]] = [[]]
+    done = 0.0
+    for key, weight in zip(keys, weights, strict=True):
+        if done >= share * len(parts) and len(parts) < workers:
+            parts.append([])
+        parts[-1].append(key)
+        done += weight
+    return parts
+
+
+def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str],
+                 exclude_drafts: bool, progress: Progress | None) -> _Written:
+    """Read, understand and add each file's note to the writer's new segment."""
+    out = _Written()
+    for key in keys:
+        path = files[key][0]
+        _, note, reason = _load((key, path, path[: -len(key)] or "."))
+        if progress:
+            progress(1, len(files))
+        if note is None:
+            out.skipped[key] = _skip_record(files[key], reason)
+        elif exclude_drafts and note.draft:
+            out.excluded_drafts += 1
+        else:
+            writer.add_document(**note_to_document(note))
+            out.added += 1
+            out.by_lang[note.lang] += 1
+            out.warnings.extend((key, w) for w in note.warnings)
+    return out
+
+
+def _write_here(ix: whoosh_index.Index, files: Mapping[str, FileInfo], keys: Sequence[str],
+                exclude_drafts: bool, progress: Progress | None) -> _Written:
+    """The serial build: one segment written by this process."""
+    writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
+    try:
+        out = _write_notes(writer, files, keys, exclude_drafts, progress)
+        out.segment = _finish_segment(writer, out)
+    finally:
+        if not writer.is_closed:
+            writer.cancel()
+    return out
+
+
+def _finish_segment(writer: Any, written: _Written) -> Any:
+    """Flush the writer's segment to disk without committing it (the caller lists it)."""
+    # What Whoosh's own sub-writers call.  Not cancel(): that would delete the
+    # temporary folder the other workers are still spilling postings into.
+    segment = writer._finalize_segment() if written.added else writer._close_segment()
+    writer.is_closed = True
+    return segment
+
+
+def _segment_worker(parent: int, gen: str, files: Mapping[str, FileInfo], keys: list[str],
+                    exclude_drafts: bool, number: int, queue: Any) -> None:
+    """One worker process: read its share of the files and write them as one segment."""
+    _init_worker(parent)
+    done = 0
+
+    def report_progress(n: int, _total: int) -> None:
+        nonlocal done
+        done += n
+        if done >= PROGRESS_EVERY:
+            queue.put(("progress", number, done))
+            done = 0
+
+    try:
+        ix = whoosh_index.open_dir(gen)
+        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
+        written = _write_notes(writer, files, keys, exclude_drafts, report_progress)
+        written.segment = _finish_segment(writer, written)
+        queue.put(("progress", number, done))
+        queue.put(("done", number, written))
+    except BaseException as exc:  # reported to the parent, which stops the build
+        queue.put(("error", number, f"{type(exc).__name__}: {exc}"))
+
+
+def _write_in_workers(gen: Path, files: Mapping[str, FileInfo], parts: list[list[str]],
+                      exclude_drafts: bool, progress: Progress | None) -> list[_Written]:
+    """Each worker process reads, analyses and writes its part as a segment of its own.
+
+    Whoosh's writer is pure Python and costs as much as reading and language
+    detection together, so a single writer fed by reader processes leaves a core
+    idle; here both cores do everything.
+    """
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_segment_worker, daemon=True,
+                         args=(os.getpid(), str(gen), files, part, exclude_drafts, n, queue))
+             for n, part in enumerate(parts)]
+    results: dict[int, _Written] = {}
+    try:
+        for proc in procs:
+            proc.start()
+        while len(results) < len(procs):
+            try:
+                kind, number, payload = queue.get(timeout=1.0)
+            except Empty:
+                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise EventSearchError(
+                        f"An indexing worker process died (exit code {dead[0]}); "
+                        "nothing was changed. Out of memory? Try --workers 1.") from None
+                continue
+            if kind == "progress" and progress:
+                progress(payload, len(files))
+            elif kind == "done":
+                results[number] = payload
+            elif kind == "error":
+                raise EventSearchError(f"Indexing failed in a worker process: {payload}")
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        queue.close()
+    return [results[n] for n in range(len(procs))]
 
 
 def _skip_record(info: FileInfo, reason: str | None) -> dict[str, Any]:
