@@ -286,33 +286,56 @@ def concepts_of(node: Node | None, positive: bool = True) -> Iterable[tuple[Conc
 # -- per-generation statistics -------------------------------------------------------------
 
 
-class IndexStats:
-    """Field length norms, dates and cached postings of one index reader, as arrays."""
+@dataclass
+class StatsPart:
+    """One segment's field lengths (before normalisation) and dates."""
 
-    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
+    lengths: dict[str, np.ndarray]
+    dates: np.ndarray
+
+
+def stat_fields(schema) -> list[str]:  # type: ignore[no-untyped-def]
+    """The fields BM25F scores, as far as the index has them."""
+    return [f for f in ("title", "body", "meta",
+                        *(f"{r}_{lang}" for r in ("title", "body") for lang in SUPPORTED))
+            if f in schema]
+
+
+def segment_stats(leaf) -> StatsPart:  # type: ignore[no-untyped-def]
+    """Read one segment's field lengths and dates from Whoosh."""
+    count = leaf.doc_count_all()
+    return StatsPart({f: _field_lengths(leaf, f, count) for f in stat_fields(leaf.schema)},
+                     _dates(leaf, count))
+
+
+class IndexStats:
+    """Field length norms, dates and cached postings of one index reader, as arrays.
+
+    Built from the reader's segments (``segment_stats``, in order); which documents
+    are alive always comes from the reader itself.
+    """
+
+    def __init__(self, reader, parts: list[StatsPart] | None = None) -> None:  # type: ignore[no-untyped-def]
         self.reader = reader
         self.n = reader.doc_count_all()
         self.alive = np.ones(self.n, dtype=bool)
-        self.fields = [f for f in ("title", "body", "meta",
-                                   *(f"{r}_{lang}" for r in ("title", "body")
-                                     for lang in SUPPORTED)) if f in reader.schema]
-        self.norm: dict[str, np.ndarray] = {}
-        lengths = {f: np.zeros(self.n, dtype=np.float32) for f in self.fields}
-        for leaf, base in reader.leaf_readers():
-            count = leaf.doc_count_all()
+        self.fields = stat_fields(reader.schema)
+        leaves = list(reader.leaf_readers())
+        if parts is None:
+            parts = [segment_stats(leaf) for leaf, _ in leaves]
+        for leaf, base in leaves:
             if leaf.has_deletions():
-                for d in range(count):
-                    if leaf.is_deleted(d):
-                        self.alive[base + d] = False
-            for f in self.fields:
-                lengths[f][base:base + count] = _field_lengths(leaf, f, count)
+                dead = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                self.alive[dead + base] = False
+        self.norm: dict[str, np.ndarray] = {}
         for f in self.fields:
-            with_field = lengths[f][lengths[f] > 0]
+            lengths = _joined([p.lengths[f] for p in parts], self.n, np.float32)
+            with_field = lengths[lengths > 0]
             avg = float(with_field.mean()) if with_field.size else 1.0
             b = B[f.split("_")[0]]
-            self.norm[f] = (1 - b + b * lengths[f] / avg).astype(np.float32)
-        self.recency = _recency(reader, self.n)
-        self.dates = _dates(reader, self.n)
+            self.norm[f] = (1 - b + b * lengths / avg).astype(np.float32)
+        self.dates = _joined([p.dates for p in parts], self.n, np.float64)
+        self.recency = _recency(self.dates)
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -386,23 +409,26 @@ def _field_lengths(leaf, fieldname: str, count: int) -> np.ndarray:  # type: ign
                         dtype=np.float32)
 
 
-def _dates(reader, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _joined(arrays: list[np.ndarray], n: int, dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(n, dtype)
+
+
+def _dates(leaf, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Each document's date as a sortable number (0 when it has none)."""
     out = np.zeros(n, dtype=np.float64)
-    if "date" not in reader.schema or not reader.has_column("date"):
+    if "date" not in leaf.schema or not leaf.has_column("date"):
         return out
-    col = reader.column_reader("date", translate=False)
+    col = leaf.column_reader("date", translate=False)
     values = np.array([float(v) for v in col], dtype=np.float64)
     values[(values <= 0) | (values >= 2**63 - 2**20)] = 0
     out[:values.size] = values[:n]
     return out
 
 
-def _recency(reader, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    dates = _dates(reader, n)
+def _recency(dates: np.ndarray) -> np.ndarray:
     dated = dates[dates > 0]
     if not dated.size:
-        return np.zeros(n, dtype=np.float32)
+        return np.zeros(dates.size, dtype=np.float32)
     lo, hi = float(dated.min()), float(dated.max())
     out = np.where(dates > 0, (dates - lo) / max(hi - lo, 1.0), 0.0)
     return out.astype(np.float32)

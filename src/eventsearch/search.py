@@ -28,6 +28,7 @@ from .model import FacetValue, Hit, Note, SearchQuery, SearchResult
 from .query import ParsedQuery, make_parser, parse_query
 from .ranking import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
 from .schema import document_to_note
+from .segment_cache import ReaderTables, read_tables
 from .snippets import QueryTerms, make_snippet
 from .spelling import Vocabulary
 from .storage import current_generation, open_index, read_meta
@@ -61,8 +62,7 @@ class SearchIndex:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._tables: dict[tuple[str, int], FacetTable] = {}
-        self._ranking: dict[tuple[str, int], tuple[IndexStats, Vocabulary, Compounds]] = {}
+        self._cached: dict[tuple[str, int], ReaderTables] = {}
         if synonyms is False:
             self.synonyms: Synonyms | None = None
         elif isinstance(synonyms, Synonyms):
@@ -87,8 +87,7 @@ class SearchIndex:
             with self._lock:
                 if current_generation(self.index_dir) != self.generation_dir:
                     self._open()
-                    self._tables.clear()
-                    self._ranking.clear()
+                    self._cached = {}
         with self._lock:  # the index and its folder change together in _open()
             ix, gen = self._ix, self.generation_dir
         local = self._local
@@ -106,26 +105,24 @@ class SearchIndex:
     def _key(self, searcher) -> tuple[str, int]:  # type: ignore[no-untyped-def]
         return (str(self.generation_dir), searcher.reader().generation())
 
-    def _facet_table(self, searcher) -> FacetTable:  # type: ignore[no-untyped-def]
+    def _tables(self, searcher) -> ReaderTables:  # type: ignore[no-untyped-def]
+        """Facet keys, length norms, dates and vocabulary of the searcher's reader
+        (loaded from the per-segment cache files, see segment_cache.py)."""
         key = self._key(searcher)
-        table = self._tables.get(key)
-        if table is None:
-            table = FacetTable(searcher.reader())
+        tables = self._cached.get(key)
+        if tables is None:
+            tables = read_tables(self.generation_dir, searcher.reader())
             with self._lock:
-                self._tables = {key: table}  # older generations are no longer needed
-        return table
+                self._cached = {key: tables}  # older generations are no longer needed
+        return tables
+
+    def _facet_table(self, searcher) -> FacetTable:  # type: ignore[no-untyped-def]
+        return self._tables(searcher).facets
 
     def _ranking_data(self, searcher) -> tuple[IndexStats, Vocabulary, Compounds]:  # type: ignore[no-untyped-def]
         """Length norms, postings cache, vocabulary and compound splitter of this generation."""
-        key = self._key(searcher)
-        data = self._ranking.get(key)
-        if data is None:
-            reader = searcher.reader()
-            vocab = Vocabulary(reader)
-            data = (IndexStats(reader), vocab, Compounds(vocab))
-            with self._lock:
-                self._ranking = {key: data}
-        return data
+        tables = self._tables(searcher)
+        return tables.stats, tables.vocab, tables.compounds
 
     # -- searching ---------------------------------------------------------------------
 

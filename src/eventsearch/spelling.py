@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from itertools import chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -30,29 +32,60 @@ def max_typos(word: str) -> int:
     return 1 if len(word) < TWO_TYPOS_FROM else 2
 
 
-class Vocabulary:
-    """The words of the unstemmed fields of one index reader."""
+@dataclass
+class WordsPart:
+    """One segment's words (sorted, and each reversed and sorted) and German stems."""
 
-    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
+    words: list[str]
+    reversed: list[str]
+    german_stems: list[str]
+
+
+def segment_words(leaf) -> WordsPart:  # type: ignore[no-untyped-def]
+    """Read one segment's lexicons from Whoosh."""
+    words: set[bytes] = set()
+    for name in PLAIN_FIELDS:
+        if name in leaf.schema:
+            words.update(leaf.lexicon(name))
+    de: set[bytes] = set()
+    for name in ("title_de", "body_de"):
+        if name in leaf.schema:
+            de.update(leaf.lexicon(name))
+    decoded = sorted(w.decode("utf-8") for w in words)
+    return WordsPart(decoded, sorted(w[::-1] for w in decoded),
+                     sorted(w.decode("utf-8") for w in de))
+
+
+def _merged(lists: list[list[str]]) -> list[str]:
+    """Sorted lists as one sorted list without duplicates (sorting sorted runs is a merge)."""
+    if len(lists) == 1:
+        return lists[0]
+    return list(dict.fromkeys(sorted(chain.from_iterable(lists))))
+
+
+class Vocabulary:
+    """The words of the unstemmed fields of one index reader, from its segments'
+    ``segment_words`` (a word of deleted notes stays, as in Whoosh's lexicon)."""
+
+    def __init__(self, reader, parts: list[WordsPart] | None = None) -> None:  # type: ignore[no-untyped-def]
         self.reader = reader
-        words: set[bytes] = set()
-        for name in PLAIN_FIELDS:
-            if name in reader.schema:
-                words.update(reader.lexicon(name))
-        self.words = frozenset(w.decode("utf-8") for w in words)
-        self.sorted = sorted(self.words)
-        self.reversed = sorted(w[::-1] for w in self.words)
-        self.by_length: dict[int, list[str]] = {}
-        for w in self.sorted:
-            if w.isalpha():
-                self.by_length.setdefault(len(w), []).append(w)
-        de: set[bytes] = set()
-        for name in ("title_de", "body_de"):
-            if name in reader.schema:
-                de.update(reader.lexicon(name))
-        self.german_stems = frozenset(w.decode("utf-8") for w in de)
+        if parts is None:
+            parts = [segment_words(leaf) for leaf, _ in reader.leaf_readers()]
+        self.sorted = _merged([p.words for p in parts])
+        self.words = frozenset(self.sorted)
+        self.reversed = _merged([p.reversed for p in parts])
+        self.german_stems = frozenset(chain.from_iterable(p.german_stems for p in parts))
         self.df = lru_cache(maxsize=100_000)(self._df)
         self.corrections = lru_cache(maxsize=10_000)(self._corrections)
+
+    @cached_property
+    def by_length(self) -> dict[int, list[str]]:
+        """Words of letters only, by length: only typo corrections need them."""
+        out: dict[int, list[str]] = {}
+        for w in self.sorted:
+            if w.isalpha():
+                out.setdefault(len(w), []).append(w)
+        return out
 
     def __contains__(self, word: str) -> bool:
         return word in self.words
