@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -281,8 +282,13 @@ def assert_tables_match_whoosh(index_dir: Path) -> None:
                     for t in reader.lexicon(name)}
             assert tables.facets.postings[name] == want
             assert list(tables.facets.postings[name]) == list(want)  # lexicon order
-            column = [tuple(k for k, ids in want.items() if d in ids) for d in range(n)]
-            assert tables.facets.columns[name] == column
+            for d in range(n):  # each note's own keys
+                keys = Counter(k for k, ids in want.items() if d in ids)
+                assert tables.facets.count(name, [d]) == keys, (name, d)
+            assert tables.facets.count(name, range(n)) == \
+                Counter({k: len(ids) for k, ids in want.items() if ids})
+            for key, ids in want.items():
+                assert tables.facets.docs_with(name, [key]) == set(ids)
         stats = tables.stats
         assert stats.alive.tolist() == [not reader.is_deleted(d) for d in range(n)]
         for f in stats.fields:

@@ -1,8 +1,9 @@
 """Facet counting from a per-generation table of each document's facet keys.
 
 Whoosh's stock ``groupedby`` rebuilds its doc-to-values lists on every search
-(~200 ms at 21.7k notes); reading them once per index generation from the
-postings and counting with a Counter costs a few milliseconds a query.
+(~200 ms at 21.7k notes); reading them once per segment from the postings (and
+caching them on disk, see segment_cache.py) and counting with numpy costs a few
+milliseconds a query.
 
 Counts are disjunctive, like a good shop's: each facet is counted as if its own
 selection were removed (OR within a facet, AND across facets), so a user can
@@ -12,9 +13,13 @@ widen a selection as well as narrow it.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property
 from itertools import chain
+
+import numpy as np
 
 from .analyze import normalize_key
 from .schema import FACET_FIELDS
@@ -22,9 +27,10 @@ from .schema import FACET_FIELDS
 _STORED_LIST = {"tag": "tags", "speaker": "speakers"}
 
 
-# One segment's facets: field -> (each key -> the segment's documents with it, in
-# lexicon order; each document's keys).  Deleted documents may be left out.
-FacetPart = dict[str, tuple[dict[str, list[int]], list[tuple[str, ...]]]]
+# One segment's facets, per field: its keys in lexicon order, and each document's keys
+# as indexes into them (row d is idx[ptr[d]:ptr[d + 1]]).  Deleted documents may be
+# left out: the reader's deletions are applied when the segments are joined.
+FacetPart = dict[str, tuple[list[str], np.ndarray, np.ndarray]]
 
 
 def segment_facets(leaf) -> FacetPart:  # type: ignore[no-untyped-def]
@@ -32,64 +38,106 @@ def segment_facets(leaf) -> FacetPart:  # type: ignore[no-untyped-def]
     size = leaf.doc_count_all()
     part: FacetPart = {}
     for name in FACET_FIELDS:
-        column: list[tuple[str, ...]] = [()] * size
-        by_key: dict[str, list[int]] = {}
+        keys: list[str] = []
+        docs: list[np.ndarray] = []
         for term in leaf.lexicon(name):
-            key = term.decode("utf-8")
-            ids = list(leaf.postings(name, term).all_ids())
-            by_key[key] = ids
-            for d in ids:
-                column[d] += (key,)
-        part[name] = (by_key, column)
+            keys.append(term.decode("utf-8"))
+            docs.append(np.array(list(leaf.postings(name, term).all_ids()), dtype=np.int64))
+        rows = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+        idx = np.repeat(np.arange(len(keys), dtype=np.int32), [d.size for d in docs])
+        order = np.lexsort((idx, rows))  # by document, then key
+        ptr = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=size), out=ptr[1:])
+        part[name] = (keys, ptr, idx[order])
     return part
 
 
 class FacetTable:
-    """Every document's facet keys for one index reader (one generation).
+    """Every document's facet keys for one index reader (one generation), as arrays.
 
-    Built from the reader's segments (``segment_facets``, in order, with each one's
-    first document number) and the reader's deletions, which no cache may hold.
+    Joined from the reader's segments (``segment_facets``, in order, with each one's
+    first document number); deletions come from the reader, never from a cache.
     """
 
     def __init__(self, reader, parts: list[tuple[FacetPart, int]] | None = None) -> None:  # type: ignore[no-untyped-def]
         self.reader = reader
+        n = reader.doc_count_all()
         if parts is None:
             parts = [(segment_facets(leaf), base) for leaf, base in reader.leaf_readers()]
-        dead = _deleted(reader)  # first document number -> deleted documents of its segment
-        self.columns: dict[str, list[tuple[str, ...]]] = {}
-        self.postings: dict[str, dict[str, list[int]]] = {}
+        self.alive = np.ones(n, dtype=bool)
+        for leaf, base in reader.leaf_readers():
+            if leaf.has_deletions():
+                self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + base] = False
+        self.keys: dict[str, list[str]] = {}
+        self._ptr: dict[str, np.ndarray] = {}
+        self._idx: dict[str, np.ndarray] = {}
         for name in FACET_FIELDS:
-            column: list[tuple[str, ...]] = []
-            by_key: dict[str, list[int]] = {}
-            for part, base in parts:
-                seg_keys, seg_column = part[name]
-                deleted = dead.get(base)
-                column += seg_column
-                if deleted:
-                    for d in deleted:
-                        column[base + d] = ()
-                if not base and not deleted and not by_key:
-                    by_key = dict(seg_keys)  # the first segment, nothing to shift or drop
-                    continue
-                for key, ids in seg_keys.items():
-                    if deleted:
-                        ids = [d for d in ids if d not in deleted]
-                    if base:
-                        ids = [d + base for d in ids]
-                    by_key[key] = by_key[key] + ids if key in by_key else ids
-            if len(parts) > 1:  # keys in lexicon order, as Whoosh lists them
-                by_key = {k: by_key[k] for k in sorted(by_key)}
-            self.columns[name] = column
-            self.postings[name] = by_key
+            fields = [part[name] for part, _ in parts]
+            if len(fields) == 1:
+                keys, ptr, idx = fields[0]
+            else:
+                keys = sorted(set().union(*(f[0] for f in fields)))  # lexicon order
+                at = {k: i for i, k in enumerate(keys)}
+                ptrs, idxs, used = [np.zeros(1, np.int64)], [], 0
+                for seg_keys, seg_ptr, seg_idx in fields:
+                    ptrs.append(seg_ptr[1:] + used)
+                    used += int(seg_ptr[-1])
+                    idxs.append(np.array([at[k] for k in seg_keys], np.int32)[seg_idx])
+                ptr = np.concatenate(ptrs)
+                idx = np.concatenate(idxs) if idxs else np.zeros(0, np.int32)
+            if ptr.size != n + 1:  # e.g. an empty index
+                ptr = np.zeros(n + 1, np.int64)
+            self.keys[name], self._ptr[name], self._idx[name] = keys, ptr, idx
+        self._by_key: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._display: dict[tuple[str, str], str] = {}
 
+    def _postings(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Live documents sorted by key, and where each key's run starts."""
+        cached = self._by_key.get(name)
+        if cached is None:
+            ptr, idx = self._ptr[name], self._idx[name]
+            rows = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
+            live = self.alive[rows]
+            rows, idx = rows[live], idx[live]
+            order = np.argsort(idx, kind="stable")  # documents stay ascending within a key
+            starts = np.searchsorted(idx[order], np.arange(len(self.keys[name]) + 1))
+            cached = self._by_key[name] = (rows[order], starts)
+        return cached
+
+    def docs_of(self, name: str, key: str) -> list[int]:
+        """The live documents with this key, ascending."""
+        keys = self.keys[name]
+        i = bisect_left(keys, key)
+        if i == len(keys) or keys[i] != key:
+            return []
+        docs, starts = self._postings(name)
+        return docs[starts[i]:starts[i + 1]].tolist()
+
+    @cached_property
+    def postings(self) -> dict[str, dict[str, list[int]]]:
+        """Every key's live documents, per facet, keys in lexicon order (suggestions)."""
+        out = {}
+        for name in FACET_FIELDS:
+            docs, starts = self._postings(name)
+            out[name] = {k: docs[starts[i]:starts[i + 1]].tolist()
+                         for i, k in enumerate(self.keys[name])}
+        return out
+
     def docs_with(self, name: str, keys: Iterable[str]) -> set[int]:
-        by_key = self.postings[name]
-        return set(chain.from_iterable(by_key.get(k, ()) for k in keys))
+        return set(chain.from_iterable(self.docs_of(name, k) for k in keys))
 
     def count(self, name: str, docs: Iterable[int]) -> Counter[str]:
-        column = self.columns[name]
-        return Counter(chain.from_iterable(map(column.__getitem__, docs)))
+        """How many of the (live) documents have each key."""
+        ids = np.fromiter(docs, dtype=np.int64)
+        ids = ids[self.alive[ids]]
+        ptr, idx = self._ptr[name], self._idx[name]
+        starts, lengths = ptr[ids], ptr[ids + 1] - ptr[ids]
+        # the entries of all those rows: each row's start, then counting up
+        first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        entries = idx[first + np.arange(first.size)]
+        counts = np.bincount(entries, minlength=len(self.keys[name]))
+        keys = self.keys[name]
+        return Counter({keys[i]: int(counts[i]) for i in np.flatnonzero(counts)})
 
     def display(self, name: str, key: str) -> str:
         """The form people wrote ("AWS Summit") for a case-folded key ("aws summit")."""
@@ -99,7 +147,7 @@ class FacetTable:
         cached = self._display.get((name, key))
         if cached is None:
             cached = key
-            for docnum in self.postings[name].get(key, ())[:1]:
+            for docnum in self.docs_of(name, key)[:1]:
                 values = json.loads(self.reader.stored_fields(docnum)["data"])[stored]
                 cached = next((v for v in values if normalize_key(v) == key), key)
             self._display[(name, key)] = cached
@@ -118,8 +166,3 @@ def disjunctive_counts(table: FacetTable, matched: set[int], passing: dict[str, 
         counts[name] = table.count(name, docs)
     return counts
 
-
-def _deleted(reader) -> dict[int, set[int]]:  # type: ignore[no-untyped-def]
-    """Each segment's deleted documents (its own numbers), by its first document number."""
-    return {base: set(leaf.deleted_docs_set) for leaf, base in reader.leaf_readers()
-            if leaf.has_deletions()}

@@ -63,20 +63,44 @@ def _merged(lists: list[list[str]]) -> list[str]:
     return list(dict.fromkeys(sorted(chain.from_iterable(lists))))
 
 
+def _starting(words: list[str], prefix: str) -> Iterator[str]:
+    """The words of a sorted list that start with prefix, in order."""
+    i = bisect_left(words, prefix)
+    while i < len(words) and words[i].startswith(prefix):
+        yield words[i]
+        i += 1
+
+
 class Vocabulary:
-    """The words of the unstemmed fields of one index reader, from its segments'
-    ``segment_words`` (a word of deleted notes stays, as in Whoosh's lexicon)."""
+    """The words of the unstemmed fields of one index reader (a word of deleted notes
+    stays, as in Whoosh's lexicon).
+
+    Kept as each segment's sorted lists (``segment_words``) and looked up in each:
+    a fresh process loads them from the cache and starts answering without merging
+    a few hundred thousand words first.  Only typo corrections need them merged.
+    """
 
     def __init__(self, reader, parts: list[WordsPart] | None = None) -> None:  # type: ignore[no-untyped-def]
         self.reader = reader
         if parts is None:
             parts = [segment_words(leaf) for leaf, _ in reader.leaf_readers()]
-        self.sorted = _merged([p.words for p in parts])
-        self.words = frozenset(self.sorted)
-        self.reversed = _merged([p.reversed for p in parts])
+        self.parts = [p for p in parts if p.words] or [WordsPart([], [], [])]
         self.german_stems = frozenset(chain.from_iterable(p.german_stems for p in parts))
         self.df = lru_cache(maxsize=100_000)(self._df)
         self.corrections = lru_cache(maxsize=10_000)(self._corrections)
+
+    @cached_property
+    def sorted(self) -> list[str]:
+        return _merged([p.words for p in self.parts])
+
+    @cached_property
+    def reversed(self) -> list[str]:
+        """Every word spelt backwards, sorted: for suffix lookups."""
+        return _merged([p.reversed for p in self.parts])
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.sorted)
 
     @cached_property
     def by_length(self) -> dict[int, list[str]]:
@@ -88,26 +112,29 @@ class Vocabulary:
         return out
 
     def __contains__(self, word: str) -> bool:
-        return word in self.words
+        for part in self.parts:
+            words = part.words
+            i = bisect_left(words, word)
+            if i < len(words) and words[i] == word:
+                return True
+        return False
 
     def _df(self, word: str) -> int:
         """In how many notes the word occurs (in its most common unstemmed field)."""
-        if word not in self.words:
+        if word not in self:
             return 0
         return max(self.reader.doc_frequency(name, word) for name in PLAIN_FIELDS)
 
     def with_prefix(self, prefix: str) -> Iterator[str]:
-        i = bisect_left(self.sorted, prefix)
-        while i < len(self.sorted) and self.sorted[i].startswith(prefix):
-            yield self.sorted[i]
-            i += 1
+        if len(self.parts) == 1:
+            return _starting(self.parts[0].words, prefix)
+        return iter(sorted({w for p in self.parts for w in _starting(p.words, prefix)}))
 
     def with_suffix(self, suffix: str) -> Iterator[str]:
         rev = suffix[::-1]
-        i = bisect_left(self.reversed, rev)
-        while i < len(self.reversed) and self.reversed[i].startswith(rev):
-            yield self.reversed[i][::-1]
-            i += 1
+        found = (_starting(self.parts[0].reversed, rev) if len(self.parts) == 1 else
+                 sorted({w for p in self.parts for w in _starting(p.reversed, rev)}))
+        return (w[::-1] for w in found)
 
     def _corrections(self, word: str, typos: int = 0) -> tuple[tuple[str, int, int], ...]:
         """Words within the allowed edit distance: (word, distance, notes), best first."""
