@@ -35,6 +35,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import (
     And,
     AndMaybe,
@@ -323,10 +324,12 @@ class IndexStats:
         leaves = list(reader.leaf_readers())
         if parts is None:
             parts = [segment_stats(leaf) for leaf, _ in leaves]
+        self._dead: dict[int, np.ndarray] = {}  # first document -> the segment's deleted
         for leaf, base in leaves:
             if leaf.has_deletions():
                 dead = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
                 self.alive[dead + base] = False
+                self._dead[base] = dead
         self.norm: dict[str, np.ndarray] = {}
         for f in self.fields:
             lengths = _joined([p.lengths[f] for p in parts], self.n, np.float32)
@@ -352,7 +355,8 @@ class IndexStats:
         for leaf, base in self.reader.leaf_readers():
             if (fieldname, btext) not in leaf:
                 continue
-            ids, weights = _leaf_postings(leaf.postings(fieldname, btext))
+            ids, weights = _leaf_postings(leaf.postings(fieldname, btext),
+                                          self._dead.get(base))
             id_parts.append(ids + base)
             weight_parts.append(weights)
         result = ((np.concatenate(id_parts), np.concatenate(weight_parts)) if id_parts
@@ -370,8 +374,15 @@ class IndexStats:
             return 0
 
 
-def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """All (document, term frequency) pairs of one segment's postings, block by block."""
+def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """All (document, term frequency) pairs of one segment's postings, block by block,
+    without the segment's ``deleted`` documents."""
+    if deleted is not None and isinstance(m, FilterMatcher):
+        # A segment with deletions wraps its postings in a matcher that skips them one
+        # posting at a time in Python; reading whole blocks and dropping them is ~10x faster.
+        ids, weights = _leaf_postings(m.child)
+        keep = ~np.isin(ids, deleted)
+        return ids[keep], weights[keep]
     ids: list[Any] = []
     weights: list[Any] = []
     if type(m).__name__ == "W3LeafMatcher":  # fast path: whole blocks as arrays

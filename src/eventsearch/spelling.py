@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 PLAIN_FIELDS = ("title", "body", "meta")
 MIN_TYPO_LENGTH = 5  # shorter words are never corrected
 TWO_TYPOS_FROM = 9
@@ -141,6 +138,9 @@ class Vocabulary:
         typos = typos or max_typos(word)
         if not typos:
             return ()
+        from rapidfuzz import process  # only here: a one-shot search rarely needs it
+        from rapidfuzz.distance import OSA
+
         found: list[tuple[str, int, int]] = []
         for length in range(len(word) - typos, len(word) + typos + 1):
             bucket = self.by_length.get(length)
