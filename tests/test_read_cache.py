@@ -328,3 +328,22 @@ def test_joined_tables_match_whoosh_with_segments_and_deletions(corpus: Path,
     shutil.rmtree(gen / CACHE_DIR)
     assert_tables_match_whoosh(index_dir)  # built from Whoosh, files written
     assert {Path(f).stem for f in cache_files(gen)} == segment_ids(gen)
+
+
+def test_tables_built_in_a_thread_that_then_closes_its_searcher(corpus_index: Path) -> None:
+    """The web app's suggestion builder loads the tables in its own thread and closes
+    that thread's searcher when done; request threads go on using the tables."""
+    import threading
+
+    index = SearchIndex(corpus_index)
+
+    def build_and_close() -> None:
+        index.search(SearchQuery(q="kubernetes"))
+        index.close()
+
+    worker = threading.Thread(target=build_and_close)
+    worker.start()
+    worker.join()
+    result = index.search(SearchQuery(q="Vorträge"))  # vocabulary, facets, display names
+    assert result.total > 0 and result.facets["tag"]
+    index.close()

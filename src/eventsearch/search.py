@@ -332,7 +332,12 @@ class SearchIndex:
         }
 
     def close(self) -> None:
+        """Close this thread's searcher, unless the current tables read through its
+        reader (they were built in this thread, e.g. by the suggestion builder's):
+        then other threads still need it, and it closes when the tables go."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
-            searcher.close()
+            readers = {id(t.stats.reader) for t in self._cached.values()}
+            if id(searcher.reader()) not in readers:
+                searcher.close()
             self._local.searcher = None

@@ -9,16 +9,17 @@ the tables are computed once per segment and stored in
 ``<generation>/cache/<segment id>.pickle``.  A reader loads its segments' files,
 joins them at their document offsets and takes deletions from itself, never from
 a file.  After an incremental reindex only the new small segment is read from
-Whoosh, and the indexer calls ``warm_cache`` right after committing, so even that
-is done before the first search.
+Whoosh, and ``warm_cache`` (for the indexer to call right after each commit)
+does even that before the first search.
 
 The files are an optimisation and nothing else: a missing, truncated, corrupt or
 foreign-version file, or a folder we may not write (a server running as another
 user), means the tables are computed in memory, never an error.  Writes go to a
 temporary file renamed into place, so a server and a CLI writing the same file at
-once is harmless.  Files of segments that no longer exist (merged away, or emptied by
-deletions) are removed when a reader's tables are loaded and by ``warm_cache``.  They are pickles, like Whoosh's own table of contents beside
-them: whoever may write the index folder is already trusted by its readers.
+once is harmless.  Files of segments that no longer exist (merged away, or emptied
+by deletions) are removed when a reader's tables are loaded and by ``warm_cache``.
+They are pickles, like Whoosh's own table of contents beside them: whoever may
+write the index folder is already trusted by its readers.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .storage import INDEX_NAME
 
 CACHE_DIR = "cache"
 SUFFIX = ".pickle"
-VERSION = 1  # raise when what a file holds changes: old files are then rebuilt
+VERSION = 2  # raise when what a file holds changes: old files are then rebuilt
 TMP_MAX_AGE_S = 3600  # temporary files older than this were left by a killed process
 
 
@@ -83,8 +84,10 @@ def warm_cache(generation_dir: Path) -> None:
     """Write the cache files of every segment of the index in ``generation_dir``
     that has none yet, and remove those of segments that are gone.
 
-    Call it after each commit, so that the first search after it is fast.  Never
-    raises for a cache problem (an unwritable folder just means no files).
+    Call it after each commit, so that the first search after it is fast.  Only
+    each file's header is checked (a damaged body is found and rewritten by the
+    next search).  Raises only when ``generation_dir`` holds no Whoosh index; an
+    unwritable folder just means no files.
     """
     from whoosh.filedb.filestore import FileStorage
 
@@ -95,7 +98,7 @@ def warm_cache(generation_dir: Path) -> None:
             path = _cache_file(generation_dir, header)
             if path is None or _read_header(path) == header:
                 continue
-            _write(generation_dir, path, header, _build(leaf))
+            _write(path, header, _build(leaf))
         _remove_stale(generation_dir, reader)
 
 
@@ -130,7 +133,7 @@ def _segment_tables(generation_dir: Path, leaf: Any) -> SegmentTables:
             return loaded
     tables = _build(leaf)
     if path is not None:
-        _write(generation_dir, path, header, tables)
+        _write(path, header, tables)
     return tables
 
 
@@ -154,8 +157,7 @@ def _load(path: Path, header: dict[str, Any]) -> SegmentTables | None:
     return tables if isinstance(tables, SegmentTables) else None
 
 
-def _write(generation_dir: Path, path: Path, header: dict[str, Any],
-           tables: SegmentTables) -> None:
+def _write(path: Path, header: dict[str, Any], tables: SegmentTables) -> None:
     """Write atomically (temporary file + rename); give up quietly if we may not."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
