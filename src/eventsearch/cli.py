@@ -100,7 +100,7 @@ def _report_summary(report: Any, verb: str) -> str:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
-@click.option("--workers", type=click.IntRange(0, 64), help="Reader processes (0: one per core).")
+@click.option("--workers", type=click.IntRange(0, 64), help="Worker processes (0: one per core).")
 @json_option
 @click.pass_obj
 def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers: int | None,

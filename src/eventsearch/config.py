@@ -21,7 +21,7 @@ HELP = {
               "(env EVENTSEARCH_CORPUS, separated by ':').",
     "exclude_drafts": "Leave drafts (draft: true, published: false, draft/ folders) "
                       "out of the index.",
-    "workers": "Processes that read and detect languages while indexing (0: one per core).",
+    "workers": "Worker processes that read, detect and write while indexing (0: one per core).",
     "log_file": "Append reindex summaries and failures to this file.",
     "site_title": "Name shown in the web UI and in the browser's search-engine list.",
     "base_url": "Public URL of the web UI, for absolute links in opensearch.xml.",
