@@ -549,7 +549,7 @@ class Scorer:
                 if len(terms) > 2000:
                     break
         mask = self.docs_mask(Or(queries))
-        top = sorted(terms, key=lambda t: -max(st.df(r, t) for r in roles))[:MAX_PATTERN_TERMS]
+        top = sorted(terms, key=lambda t: (-max(st.df(r, t) for r in roles), t))[:MAX_PATTERN_TERMS]
         c.alts = [Alt((t,), W_PATTERN, "pattern", stem=False) for t in top]
         best = np.zeros(st.n, dtype=np.float32)
         for alt in c.alts:
