@@ -886,3 +886,20 @@ def test_index_with_a_relative_path_then_reindex_is_incremental(
     monkeypatch.chdir(corpus)  # from anywhere: the recorded folder is absolute
     result = invoke("reindex", "--index", str(tmp_path / "ix"), "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["full"] is False
+
+
+def test_repeated_searches_are_cached_until_the_index_changes(tmp_path: Path):
+    corpus, index_dir = tmp_path / "notes", tmp_path / "ix"
+    write(corpus / "a.md", note("Alpha one", "Talk about alphabets."), mtime=1_600_000_000)
+    build_index([corpus], index_dir, workers=1)
+    index = SearchIndex(index_dir)
+    request = SearchQuery(q="alphabets")
+    first = index.search(request)
+    first.hits.clear()  # a caller changing its copy does not change the cached result
+    again = index.search(request)
+    assert [h.path for h in again.hits] == ["a.md"] and again.total == 1
+    write(corpus / "b.md", note("Alpha two", "More alphabets here."), mtime=1_600_000_100)
+    assert update_index(None, index_dir, workers=1).committed
+    fresh = index.search(request)
+    assert fresh.total == 2 and {h.path for h in fresh.hits} == {"a.md", "b.md"}
+    assert fresh.facets["tag"] == index.search(SearchQuery(q="alphabets")).facets["tag"]

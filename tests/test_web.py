@@ -516,6 +516,18 @@ def test_api_search_shape(client):
     assert set(value) == {"value", "key", "count", "selected"}
 
 
+def test_api_search_can_leave_out_facets_and_snippets(client):
+    full = client.get("/api/search?q=kubernetes").get_json()
+    lean = client.get("/api/search?q=kubernetes&facets=false&snippets=0").get_json()
+    assert full["facets"]["tag"] and any(h["snippet"] for h in full["hits"])
+    assert lean["facets"] == {}
+    assert [h["snippet"] for h in lean["hits"]] == [""] * len(lean["hits"])
+    assert [h["path"] for h in lean["hits"]] == [h["path"] for h in full["hits"]]
+    assert lean["total"] == full["total"]
+    bad = client.get("/api/search?q=kubernetes&facets=maybe")
+    assert bad.status_code == 400 and "facets must be true or false" in bad.get_json()["error"]
+
+
 def test_api_facets(client):
     facets = client.get("/api/facets?q=rust&lang=de").get_json()
     full = client.get("/api/search?q=rust&lang=de").get_json()

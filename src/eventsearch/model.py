@@ -121,6 +121,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 10
     include_drafts: bool = True
+    facets: bool = True  # False: no facet counts (clients that only want hits)
+    snippets: bool = True  # False: hits without highlighted snippets
 
 
 @dataclass(slots=True)

@@ -12,6 +12,8 @@ import json
 import re
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -29,7 +31,7 @@ from .query import ParsedQuery, make_parser, parse_query
 from .ranking import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
 from .schema import document_to_note
 from .segment_cache import ReaderTables, read_tables
-from .snippets import QueryTerms, make_snippet
+from .snippets import QueryTerms, Snippet, make_snippet
 from .spelling import Vocabulary
 from .storage import current_generation, open_index, read_meta
 from .synonyms import Synonyms, load_synonyms
@@ -37,7 +39,9 @@ from .synonyms import Synonyms, load_synonyms
 FACET_LIMIT = 30  # values per facet returned (selected ones always included)
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
+NO_SNIPPET = Snippet(html="", offset=0)
 SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
+RESULT_CACHE = 512  # recent results kept per open index, for repeated requests
 
 
 def _same_case(typed: str, fix: str) -> str:
@@ -63,6 +67,8 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._cached: dict[tuple[str, int], ReaderTables] = {}
+        self._results: OrderedDict[tuple[tuple[str, int], SearchQuery], SearchResult] = \
+            OrderedDict()
         if synonyms is False:
             self.synonyms: Synonyms | None = None
         elif isinstance(synonyms, Synonyms):
@@ -88,6 +94,7 @@ class SearchIndex:
                 if current_generation(self.index_dir) != self.generation_dir:
                     self._open()
                     self._cached = {}
+                    self._results.clear()
         with self._lock:  # the index and its folder change together in _open()
             ix, gen = self._ix, self.generation_dir
         local = self._local
@@ -127,6 +134,8 @@ class SearchIndex:
     # -- searching ---------------------------------------------------------------------
 
     def search(self, request: SearchQuery) -> SearchResult:
+        """One page of results with facets.  The same request on the same index state
+        (generation and commit) is answered from a small LRU cache of recent results."""
         started = time.perf_counter()
         if request.page < 1 or request.page > MAX_PAGE:
             raise QueryError(f"page must be between 1 and {MAX_PAGE}")
@@ -135,6 +144,24 @@ class SearchIndex:
         if request.sort not in ("relevance", "date"):
             raise QueryError("sort must be 'relevance' or 'date'")
         searcher = self.searcher()
+        key = (self._key(searcher), request)
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is None:
+            cached = self._search(searcher, request)
+            with self._lock:
+                self._results[key] = cached
+                while len(self._results) > RESULT_CACHE:
+                    self._results.popitem(last=False)
+        # A copy, so a caller changing its result cannot change what the next one gets.
+        return replace(cached, hits=list(cached.hits), facets=dict(cached.facets),
+                       messages=list(cached.messages),
+                       took_ms=(time.perf_counter() - started) * 1000)
+
+    def _search(self, searcher, request: SearchQuery) -> SearchResult:  # type: ignore[no-untyped-def]
+        """The search itself, on one searcher (search() caches what this returns)."""
         table = self._facet_table(searcher)
         parsed = parse_query(request.q, self._parser)
         stats = self._ranking_data(searcher)[0]
@@ -164,8 +191,8 @@ class SearchIndex:
         matched = self._apply_global_filters(searcher, table, matched, request, parsed)
         hits_set = matched.intersection(*passing.values()) if passing else matched
 
-        shown = ["tag", "speaker", "lang", "year"]
-        if len(selected["year"]) == 1 or selected["month"]:
+        shown = ["tag", "speaker", "lang", "year"] if request.facets else []
+        if request.facets and (len(selected["year"]) == 1 or selected["month"]):
             shown.append("month")
         counts = disjunctive_counts(table, matched, passing, shown)
         if "month" in counts and len(selected["year"]) == 1:
@@ -177,13 +204,13 @@ class SearchIndex:
 
         concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
         order = self._order(scorer, plan, evaluated, hits_set, request)
-        hits = self._hits(searcher, order, self._query_terms(concepts))
+        terms = self._query_terms(concepts) if request.snippets else None
+        hits = self._hits(searcher, order, terms)
         result = SearchResult(
             query=request.q, total=len(hits_set), page=request.page,
             per_page=request.per_page, hits=hits, facets=facets, messages=parsed.messages,
         )
         result.suggestion = self._suggestion(request.q, concepts, len(hits_set))
-        result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
     @staticmethod
@@ -221,14 +248,16 @@ class SearchIndex:
         full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
         return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
 
-    def _hits(self, searcher, order: list[tuple[int, float]], terms: QueryTerms) -> list[Hit]:  # type: ignore[no-untyped-def]
+    def _hits(self, searcher, order: list[tuple[int, float]],  # type: ignore[no-untyped-def]
+              terms: QueryTerms | None) -> list[Hit]:
+        """The page's hits from stored fields; ``terms=None`` skips the snippets."""
         hits = []
         for docnum, score in order:
             stored = searcher.stored_fields(docnum)
             data = json.loads(stored["data"])
-            snippet = make_snippet(stored.get("body", ""), terms,
-                                   tuple((int(o), float(s)) for o, s in data["cues"]),
-                                   data.get("url"))
+            snippet = NO_SNIPPET if terms is None else make_snippet(
+                stored.get("body", ""), terms,
+                tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"))
             hits.append(Hit(
                 path=stored["path"], title=stored.get("title", ""),
                 date=date.fromisoformat(data["date"]) if data.get("date") else None,

@@ -46,8 +46,20 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int: 
     return value
 
 
+def _bool(args: MultiDict, name: str, default: bool) -> bool:  # type: ignore[type-arg]
+    raw = args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise BadParameter(f"{name} must be true or false, not {raw[:40]!r}")
+
+
 def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:  # type: ignore[type-arg]
-    """Read q, tag, speaker, lang, year, month, from, to, sort, page and per_page."""
+    """Read q, tag, speaker, lang, year, month, from, to, sort, page, per_page, facets
+    and snippets."""
     q = args.get("q", "").strip()
     if len(q) > MAX_Q:
         raise BadParameter(f"the query is longer than {MAX_Q} characters")
@@ -76,5 +88,6 @@ def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:  # typ
         years=lists["year"], months=lists["month"], since=since, until=until, sort=sort,
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", default, 1, MAX_PER_PAGE),
+        facets=_bool(args, "facets", True), snippets=_bool(args, "snippets", True),
     )
     return SearchParams(query=query, raw_from=raw_from, raw_to=raw_to)
