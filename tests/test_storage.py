@@ -1,0 +1,48 @@
+"""Reading segment files through the memory map without copying them (storage._MapView)."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import random
+
+from eventsearch.storage import _MapView, open_index
+
+
+def test_map_view_reads_like_bytesio():
+    rng = random.Random(7)
+    data = b"".join(pickle.dumps((n, "x" * (n % 13), n / 3)) + b"line\n" for n in range(200))
+    view, ref = _MapView(memoryview(data)), io.BytesIO(data)
+    for _ in range(2000):
+        op = rng.choice(["read", "readline", "seek", "seek_end", "pickle", "readinto"])
+        if op == "read":
+            n = rng.choice([-1, 0, 1, 4, 50, 10_000])
+            assert view.read(n) == ref.read(n)
+        elif op == "readline":
+            assert view.readline() == ref.readline()
+        elif op == "seek":
+            pos = rng.randrange(len(data) + 10)
+            assert view.seek(pos) == ref.seek(pos)
+        elif op == "seek_end":
+            back = rng.randrange(len(data))
+            assert view.seek(-back, 2) == ref.seek(-back, 2)
+        elif op == "readinto":
+            a = bytearray(rng.randrange(1, 40))
+            b = bytearray(len(a))
+            assert view.readinto(a) == ref.readinto(b) and a == b
+        else:
+            start = rng.randrange(0, 150)
+            offset = sum(len(pickle.dumps((n, "x" * (n % 13), n / 3))) + 5 for n in range(start))
+            view.seek(offset)
+            ref.seek(offset)
+            assert pickle.load(view) == pickle.load(ref)
+        assert view.tell() == ref.tell()
+
+
+def test_an_open_index_reads_its_segments_through_the_map(corpus_index):
+    ix, _ = open_index(corpus_index)
+    with ix.searcher() as searcher:
+        leaf = searcher.reader().leaf_readers()[0][0]
+        postings = leaf._terms._postfile  # Whoosh's postings file of the segment
+        assert isinstance(postings.file, _MapView)
+        assert searcher.document(path="plain/events/2018-03-14.md") is not None
