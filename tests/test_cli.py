@@ -204,3 +204,25 @@ def test_no_warnings_printed_on_a_clean_run(tmp_path):
                          env=env, check=True)
     noise = [line for line in out.stderr.splitlines() if not line.startswith("skipped ")]
     assert noise == [] or noise == ["Indexing"], noise
+
+
+def test_read_only_commands_exit_fast_but_complete(tmp_path):
+    """search/show/stats end with os._exit (see cli.main): output must still arrive whole,
+    and exit codes must be the documented ones."""
+    index_dir = tmp_path / "ix"
+    subprocess.run([sys.executable, "-m", "eventsearch", "index", str(SAMPLE_CORPUS),
+                    "--index", str(index_dir)], capture_output=True, check=True)
+
+    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "eventsearch", *args, "--index",
+                               str(index_dir)], capture_output=True, text=True)
+
+    out = run_cli("search", "", "--limit", "100", "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0 and len(data["hits"]) == min(100, data["total"]) > 40
+    out = run_cli("show", "nope.md")
+    assert out.returncode == 1 and "nope.md" in out.stderr
+    out = run_cli("search", "python", "--page", "0")
+    assert out.returncode == 2 and "--page" in out.stderr
+    out = run_cli("stats", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["notes"] == data["total"]
