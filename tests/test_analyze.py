@@ -140,6 +140,17 @@ def test_fused_analyzers_yield_exactly_what_the_filter_chains_yield(lang, option
             assert _token_tuples(fused, text, **options) == _token_tuples(chain, text, **options)
 
 
+@pytest.mark.parametrize("lang", ["plain", "en", "de"])
+def test_indexed_words_are_the_index_mode_tokens(lang):
+    fused = plain_analyzer() if lang == "plain" else stemming_analyzer(lang)
+    texts = [MIXED, "The the a talk", "und der die", "", "the", "a b c Vorträge"]
+    texts += [note.text[:4000] for note in _notes(SAMPLE_CORPUS)]
+    for text in texts:
+        tokens = [(t.text, t.pos) for t in fused(text, positions=True, mode="index")]
+        words, first = fused.indexed_words(text)
+        assert list(zip(words, range(first, first + len(words)), strict=True)) == tokens
+
+
 def test_fused_analyzer_pickles_without_its_cache():
     fused = stemming_analyzer("de")
     list(fused("Vorträge über Datenbanken"))

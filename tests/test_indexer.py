@@ -137,3 +137,82 @@ def test_whole_shared_corpus_every_file_indexed_or_reported(shared_index, shared
     assert len(others) < 20, others
     assert report.notes > 25_000
     assert {"en", "de"} <= set(report.by_lang)
+
+
+def _segment_contents(ix):
+    """Everything Whoosh wrote: stored fields, field lengths, and per term its statistics
+    and every posting with weight and encoded value (positions)."""
+    with ix.reader() as reader:
+        docs = range(reader.doc_count_all())
+        fields = [name for name in ix.schema.names() if ix.schema[name].scorable]
+        stored = [reader.stored_fields(d) for d in docs]
+        lengths = [[reader.doc_field_length(d, f) for f in fields] for d in docs]
+        terms = {}
+        for field, text in reader.all_terms():
+            info = reader.term_info(field, text)
+            m = reader.postings(field, text)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            terms[field, text] = (info.weight(), info.doc_frequency(), info.max_weight(),
+                                  info.min_length(), info.max_length(), postings)
+    return stored, lengths, terms
+
+
+def _stock_schema():
+    """Our schema with Whoosh's own formats in place of WordPositions/WordFrequency."""
+    from whoosh.formats import Frequency, Positions
+
+    from eventsearch.schema import build_schema
+
+    schema = build_schema()
+    for name in schema.names():
+        field = schema[name]
+        if isinstance(field.format, Positions):
+            field.format = Positions()
+        elif isinstance(field.format, Frequency):
+            field.format = Frequency()
+    return schema
+
+
+def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
+    """indexer._TermPool replaces Whoosh's PostingPool, schema.WordPositions and
+    WordFrequency its formats' word_values: the segment must come out the same."""
+    from whoosh import index as whoosh_index
+
+    from eventsearch.indexer import _SegmentWriter, load_notes, scan_corpus
+    from eventsearch.schema import WordFrequency, WordPositions, build_schema, note_to_document
+
+    synthetic = tmp_path / "notes"
+    for n in range(300):  # common words span several posting blocks (128 postings each)
+        words = " ".join(f"w{(n * k) % 37}" for k in range(1, n % 23 + 2))
+        write(synthetic / f"n{n:03d}.md", f"---\ntitle: Talk {n % 9} about python\n---\n"
+              f"Python deployments and {words}. " * (1 + n % 4) + "\n")
+    documents = []
+    for root in (SAMPLE_CORPUS, synthetic):
+        files = scan_corpus([root])
+        documents += [note_to_document(note) for _, note, _
+                      in load_notes(files, list(files), 1) if note is not None]
+    contents = []
+    spilled = []
+    writers = (("stock", _stock_schema(), lambda ix: ix.writer()),
+               ("ours", build_schema(), _SegmentWriter),
+               ("ours, spilling", build_schema(), lambda ix: _SegmentWriter(ix, limitmb=0.1)))
+    for name, schema, make in writers:
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), schema)
+        writer = make(ix)
+        for document in documents:
+            writer.add_document(**document)
+        spilled.append(len(getattr(writer.pool, "runs", [])))
+        writer.commit()
+        contents.append(_segment_contents(ix))
+        assert not (tmp_path / name / "MAIN.tmp").exists() or \
+            not list((tmp_path / name / "MAIN.tmp").iterdir())
+    formats = {type(build_schema()[f].format) for f in ("title", "body_en", "body_de")}
+    assert formats == {WordPositions, WordFrequency}
+    assert len(contents[0][0]) == len(documents) > 340
+    assert len(contents[0][2]["body", b"python"][-1]) > 256
+    assert spilled[1] == 0 and spilled[2] >= 3  # the small limit wrote runs to disk
+    assert contents[0] == contents[1] == contents[2]

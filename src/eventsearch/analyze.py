@@ -225,6 +225,27 @@ class WordAnalyzer(Analyzer):
             yield t
 
 
+    def indexed_words(self, value: str) -> tuple[list[str], int]:
+        """The words indexing keeps from ``value`` in order, and the position of the
+        first: what ``__call__`` yields in index mode, without a Token per word
+        (see schema.WordPositions and schema.WordFrequency)."""
+        cache = self._cache
+        words = []
+        first = -1
+        for i, raw in enumerate(_TOKEN.findall(value)):
+            known = cache.get(raw)
+            if known is None:
+                known = self._word(raw)
+                if len(cache) < WORD_CACHE:
+                    cache[raw] = known
+            if known[0]:
+                continue
+            if first < 0:
+                first = i
+            words.append(known[1])
+        return words, max(first, 0)
+
+
 def plain_analyzer() -> WordAnalyzer:
     """Unstemmed: exact words rank first, and snippets highlight from it."""
     return WordAnalyzer(STOP_EN | STOP_DE, fold, fold)

@@ -19,17 +19,23 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import heapq
 import multiprocessing
 import os
+import pickle
 import shutil
 import signal
 import sys
+import tempfile
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -414,36 +420,183 @@ def _split(files: Mapping[str, FileInfo], workers: int) -> list[list[str]]:
 _BYTE_TO_LENGTH = tuple(byte_to_length(b) for b in range(256))
 
 
-class _Lengths:
-    """Field lengths of a segment being finished, each field's column read once.
+def _length_column(perdoc: Any, fieldname: str) -> list[int] | None:
+    """Every document's length in the field (None when it keeps no lengths), read at
+    once: Whoosh looks one up per posting through three layers of column readers."""
+    reader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    return None if reader is None else [_BYTE_TO_LENGTH[b] for b in reader]
 
-    Whoosh looks the length up for every posting through three layers of
-    column readers (a fifth of writing a segment); a list lookup does the same.
+
+Postings = tuple["array[int]", "array[float]", list[bytes]]  # docnums, weights, values
+
+
+class _TermPool:
+    """The postings of the segment being written, grouped by term as they arrive.
+
+    Whoosh's PostingPool keeps a tuple per posting, sorts them all, and past its
+    memory limit pickles sorted runs of postings to temporary files and merges
+    them back posting by posting through a heap: half the time of writing a
+    segment.  Documents are added in order, so a term's postings arrive in order
+    and only the terms need sorting.  Past ``limit_mb`` (estimated) the terms go
+    to a temporary file as a sorted run, a term's postings as two arrays and a
+    list; runs are merged term by term, and a term's parts simply concatenate
+    because later runs hold later documents.
     """
 
-    def __init__(self, perdoc: Any) -> None:
-        self.perdoc = perdoc
-        self.columns: dict[str, list[int] | None] = {}
+    TERM_BYTES = 360  # estimated memory of a new term: dict slot, key, arrays, list
+    POSTING_BYTES = 24  # and of a posting beyond its value: array slots, list slot
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        column = self.columns.get(fieldname, ())
-        if column == ():
-            reader = self.perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            table = _BYTE_TO_LENGTH
-            column = self.columns[fieldname] = (
-                None if reader is None else [table[b] for b in reader])
-        return (column[docnum] or default) if column is not None else default
+    def __init__(self, tempdir: str, limit_mb: int) -> None:
+        self.tempdir = tempdir
+        self.limit = limit_mb * 1024 * 1024
+        self.size = 0
+        self.runs: list[str] = []
+        self.terms: dict[tuple[str, bytes], Postings] = {}
+        self.unordered: set[tuple[str, bytes]] = set()  # terms whose postings need a sort
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        if docnum < 0:
+            return  # Whoosh's marker for spelling words, which add_postings skips too
+        key = (fieldname, tbytes)
+        entry = self.terms.get(key)
+        if entry is None:
+            entry = self.terms[key] = (array("I"), array("d"), [])
+            self.size += self.TERM_BYTES + len(tbytes)
+        elif docnum <= entry[0][-1]:
+            self.unordered.add(key)  # postings out of document order: sorted at the end
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(vbytes or b"")
+        self.size += self.POSTING_BYTES + len(vbytes or b"")
+        if self.size > self.limit:
+            self._spill()
+
+    def _sorted_terms(self) -> Iterator[tuple[tuple[str, bytes], Postings]]:
+        for key in sorted(self.terms):
+            postings = self.terms[key]
+            if key in self.unordered:
+                postings = _sorted_postings(postings)
+            yield key, postings
+
+    def _spill(self) -> None:
+        fd, path = tempfile.mkstemp(prefix="pool-", suffix=".run", dir=self.tempdir)
+        self.runs.append(path)
+        with os.fdopen(fd, "wb") as f:
+            for item in self._sorted_terms():
+                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)
+        self.terms, self.unordered, self.size = {}, set(), 0
+
+    @staticmethod
+    def _read_run(path: str) -> Iterator[tuple[tuple[str, bytes], Postings]]:
+        with open(path, "rb") as f:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
+
+    def iter_terms(self) -> Iterator[tuple[str, bytes, Postings]]:
+        """(field, term, (docnums, weights, values)) in Whoosh's order."""
+        streams = [self._read_run(path) for path in self.runs] + [self._sorted_terms()]
+        if len(streams) == 1:
+            for (fieldname, tbytes), postings in streams[0]:
+                yield fieldname, tbytes, postings
+            return
+        # heapq.merge keeps equal keys in stream order: earlier runs, earlier documents
+        merged = heapq.merge(*streams, key=itemgetter(0))
+        for (fieldname, tbytes), group in groupby(merged, key=itemgetter(0)):
+            parts = [postings for _, postings in group]
+            postings = parts[0]
+            if len(parts) > 1:
+                postings = (array("I"), array("d"), [])
+                for part in parts:
+                    if postings[0] and part[0][0] <= postings[0][-1]:
+                        self.unordered.add((fieldname, tbytes))
+                    for whole, piece in zip(postings, part, strict=True):
+                        whole.extend(piece)
+                if (fieldname, tbytes) in self.unordered:
+                    postings = _sorted_postings(postings)
+            yield fieldname, tbytes, postings
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        """The same as Whoosh's pool gives: (field, term, doc, weight, value), sorted."""
+        for fieldname, tbytes, postings in self.iter_terms():
+            for docnum, weight, vbytes in zip(*postings, strict=True):
+                yield fieldname, tbytes, docnum, weight, vbytes
+
+    def cleanup(self) -> None:
+        self.terms.clear()
+        for path in self.runs:
+            with suppress(OSError):
+                os.unlink(path)
+        self.runs.clear()
+
+
+def _sorted_postings(postings: Postings) -> Postings:
+    ordered = sorted(zip(*postings, strict=True))
+    return (array("I", [p[0] for p in ordered]), array("d", [p[1] for p in ordered]),
+            [p[2] for p in ordered])
 
 
 class _SegmentWriter(SegmentWriter):
-    """Whoosh's segment writer, with the faster field length lookups above."""
+    """Whoosh's segment writer with the term pool above, writing whole blocks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool.cleanup()  # Whoosh's own pool: nothing in it yet
+        self._tempstorage.create()  # where Whoosh's pool would spill; leftovers are removed
+        self.pool = _TermPool(self._tempstorage.folder, kwargs.get("limitmb", WRITER_MB))
 
     def _flush_segment(self) -> None:
+        """Write the pool's terms, a block of postings at a time (what Whoosh's
+        add_postings does one posting at a time, with checks of the order this pool
+        guarantees)."""
         self.perdocwriter.close()
         perdoc = self.per_document_reader()
-        self.fieldwriter.add_postings(self.schema, _Lengths(perdoc), self.pool.iter_postings())
-        self.fieldwriter.close()
+        writer = self.fieldwriter
+        level = writer._codec._compression  # zlib level of the index's posting blocks
+        current = None
+        column = None
+        for fieldname, tbytes, postings in self.pool.iter_terms():
+            if fieldname != current:
+                if current is not None:
+                    writer.finish_field()
+                writer.start_field(fieldname, self.schema[fieldname])
+                current = fieldname
+                column = _length_column(perdoc, fieldname)
+            writer.start_term(tbytes)
+            _add_blocks(writer._postwriter, postings, column, level)
+            writer.finish_term()
+        if current is not None:
+            writer.finish_field()
+        writer.close()
         perdoc.close()
+
+
+def _add_blocks(postwriter: Any, postings: Postings, column: list[int] | None,
+                compression: int) -> None:
+    """Fill Whoosh 3's postings writer block by block, as its add_posting() would.
+
+    A block of one posting is not compressed: its pickle is ~13-80 bytes and zlib
+    never makes it smaller (Whoosh means to skip small blocks, but a bug in its
+    _write_block compresses them all); the block records its own compression.
+    """
+    docnums, weights, values = postings
+    limit = postwriter._blocklimit
+    for start in range(0, len(docnums), limit):
+        if postwriter._ids:
+            postwriter._write_block()
+        ids = docnums[start:start + limit]
+        block_weights = weights[start:start + limit]
+        postwriter._ids = ids
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = [v for v in values[start:start + limit] if v]
+        postwriter._maxweight = max(0, max(block_weights))
+        found = [n for n in (column[d] for d in ids) if n] if column is not None else []
+        postwriter._minlength = min(found) if found else None
+        postwriter._maxlength = max(found) if found else 0
+        postwriter._compression = compression if len(ids) > 1 else 0
 
 
 def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str],
