@@ -42,7 +42,7 @@ from .storage import INDEX_NAME
 
 CACHE_DIR = "cache"
 SUFFIX = ".pickle"
-VERSION = 2  # raise when what a file holds changes: old files are then rebuilt
+VERSION = 3  # raise when what a file holds changes: old files are then rebuilt
 TMP_MAX_AGE_S = 3600  # temporary files older than this were left by a killed process
 
 

@@ -37,6 +37,16 @@ class WordsPart:
     reversed: list[str]
     german_stems: list[str]
 
+    # Pickled as three joined strings (words hold no newline): a CLI search loads
+    # these from the segment cache, and splitting a string is ~2x faster than
+    # unpickling a list of 100k strings.
+    def __getstate__(self) -> tuple[str, str, str]:
+        return "\n".join(self.words), "\n".join(self.reversed), "\n".join(self.german_stems)
+
+    def __setstate__(self, state: tuple[str, str, str]) -> None:
+        self.words, self.reversed, self.german_stems = (
+            text.split("\n") if text else [] for text in state)
+
 
 def segment_words(leaf) -> WordsPart:  # type: ignore[no-untyped-def]
     """Read one segment's lexicons from Whoosh."""
