@@ -69,6 +69,7 @@ class FacetTable:
             if leaf.has_deletions():
                 self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + base] = False
         self.keys: dict[str, list[str]] = {}
+        self._key_arrays: dict[str, np.ndarray] = {}
         self._ptr: dict[str, np.ndarray] = {}
         self._idx: dict[str, np.ndarray] = {}
         for name in FACET_FIELDS:
@@ -136,8 +137,16 @@ class FacetTable:
         first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         entries = idx[first + np.arange(first.size)]
         counts = np.bincount(entries, minlength=len(self.keys[name]))
-        keys = self.keys[name]
-        return Counter({keys[i]: int(counts[i]) for i in np.flatnonzero(counts)})
+        found = np.flatnonzero(counts)
+        return Counter(dict(zip(self._key_array(name)[found].tolist(),
+                                counts[found].tolist(), strict=True)))
+
+    def _key_array(self, name: str) -> np.ndarray:
+        """The facet's keys as a numpy array, to pick the counted ones without a loop."""
+        array = self._key_arrays.get(name)
+        if array is None:
+            array = self._key_arrays[name] = np.array(self.keys[name], dtype=object)
+        return array
 
     def display(self, name: str, key: str) -> str:
         """The form people wrote ("AWS Summit") for a case-folded key ("aws summit")."""

@@ -8,11 +8,13 @@ restart and never reads a half-written index.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
@@ -291,8 +293,16 @@ class SearchIndex:
         if name in ("year", "month"):
             keys = sorted(counts, reverse=True)
         else:
-            keys = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-            keys = keys[:FACET_LIMIT] + [k for k in keys[FACET_LIMIT:] if k in selected]
+            def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
+                return [k for k, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))]
+
+            items = counts.items()
+            if len(counts) > FACET_LIMIT:  # sort only what can make the top (speakers: 10k+)
+                floor = heapq.nlargest(FACET_LIMIT, counts.values())[-1]
+                items = [(k, c) for k, c in items if c >= floor]
+            keys = best_first(items)[:FACET_LIMIT]
+            shown = set(keys)
+            keys += best_first((k, counts[k]) for k in selected if k in counts and k not in shown)
         keys += [k for k in sorted(selected) if k not in counts]
         return [FacetValue(value=table.display(name, k), key=k, count=counts.get(k, 0),
                            selected=k in selected) for k in keys]
