@@ -67,6 +67,7 @@ class SearchIndex:
                  typo_tolerance: bool = True) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # held while one thread loads the tables
         self._local = threading.local()
         self._cached: dict[tuple[str, int], ReaderTables] = {}
         self._results: OrderedDict[tuple[tuple[str, int], SearchQuery], SearchResult] = \
@@ -120,9 +121,15 @@ class SearchIndex:
         key = self._key(searcher)
         tables = self._cached.get(key)
         if tables is None:
-            tables = read_tables(self.generation_dir, searcher.reader())
-            with self._lock:
-                self._cached = {key: tables}  # older generations are no longer needed
+            # One thread loads, the others wait for it: a server's first requests
+            # after a start or a reindex arrive together, and each loading its own
+            # copy multiplied the memory peak by the number of threads.
+            with self._loading:
+                tables = self._cached.get(key)
+                if tables is None:
+                    tables = read_tables(self.generation_dir, searcher.reader())
+                    with self._lock:
+                        self._cached = {key: tables}  # older ones are no longer needed
         return tables
 
     def _facet_table(self, searcher) -> FacetTable:  # type: ignore[no-untyped-def]
