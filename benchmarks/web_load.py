@@ -1,6 +1,12 @@
-"""Web throughput and latency: a fixed query mix against `/api/search` of a real
-`eventsearch serve` (waitress) on 127.0.0.1, first with 1 client, then with 8 concurrent
-clients.  Prints core count, clients, requests/s, p50 and p95 in milliseconds.
+"""Web throughput and latency: queries against `/api/search` of a real `eventsearch serve`
+(waitress) on 127.0.0.1, first with 1 client, then with 8 concurrent clients.  Prints core
+count, clients, requests/s, p50 and p95 in milliseconds, the p95 ratio 8 clients / 1
+client, and the server's resident memory (VmRSS, peak VmHWM) after each run.
+
+Two passes: "cycled" sends a fixed 30-query mix of what the UI sends (filters, sorting,
+pages) over and over, so after the first round the engine's cache of recent results
+answers; "distinct" sends each query once, drawn from query_latency's generated mix
+(a fresh set per run), so every request is computed (skip it with --no-distinct).
 
 It needs an existing index and never builds one, e.g.:
 
@@ -18,6 +24,7 @@ import http.client
 import itertools
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -27,7 +34,9 @@ import urllib.parse
 from pathlib import Path
 
 from _common import median, percentile, print_table
+from query_latency import SEED, make_queries
 
+from eventsearch.search import SearchIndex
 from eventsearch.storage import current_generation
 
 HOST = "127.0.0.1"
@@ -51,6 +60,34 @@ MIX: list[tuple[str, dict[str, str]]] = [
 def url_for(q: str, extra: dict[str, str]) -> str:
     query = urllib.parse.urlencode({"q": q, **extra} if q else extra)
     return f"/api/search?{query}"
+
+
+def distinct_urls(index: Path, count: int) -> list[str]:
+    """`count` different queries from query_latency's generator, none in its timed mix,
+    shuffled so that every run gets the same blend of kinds."""
+    engine = SearchIndex(index)
+    taken = set(make_queries(engine))
+    out: list[str] = []
+    seed = SEED + 100
+    while len(out) < count and seed < SEED + 1000:
+        for pair in make_queries(engine, seed):
+            if pair not in taken and len(out) < count:
+                taken.add(pair)
+                out.append(url_for(pair[1], {}))
+        seed += 1
+    engine.close()
+    random.Random(SEED).shuffle(out)
+    return out
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB: resident memory now, and its peak so far."""
+    values = {"VmRSS": float("nan"), "VmHWM": float("nan")}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in values:
+            values[key] = int(value.split()[0]) / 1024  # kB
+    return values["VmRSS"], values["VmHWM"]
 
 
 def free_port() -> int:
@@ -79,8 +116,10 @@ def start(index: Path, port: int, threads: int) -> subprocess.Popen:  # type: ig
     raise SystemExit("the server did not start within 60 s")
 
 
-def run(port: int, urls: list[str], clients: int, requests: int) -> tuple[list[float], int, float]:
-    """`requests` GETs spread over `clients` threads; (latencies ms, errors, wall seconds)."""
+def run(port: int, urls: list[str], clients: int, requests: int,
+        once: bool = False) -> tuple[list[float], int, float]:
+    """`requests` GETs spread over `clients` threads; (latencies ms, errors, wall seconds).
+    `once`: request n gets urls[n], so with len(urls) >= requests no URL is sent twice."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -109,7 +148,8 @@ def run(port: int, urls: list[str], clients: int, requests: int) -> tuple[list[f
             latencies.extend(mine)
             errors += failed
 
-    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
+    threads = [threading.Thread(target=client, args=(0 if once else n * 7,))
+               for n in range(clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -124,6 +164,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=600, help="requests per run (default 600)")
     ap.add_argument("--clients", default="1,8", help="concurrent clients per run (default 1,8)")
     ap.add_argument("--threads", type=int, default=8, help="waitress threads (default 8)")
+    ap.add_argument("--no-distinct", action="store_true",
+                    help="skip the pass that sends each query only once")
     args = ap.parse_args()
     if current_generation(args.index) is None:
         raise SystemExit(f"No index at {args.index}; build one first with "
@@ -131,22 +173,43 @@ def main() -> None:
     clients = [int(c) for c in args.clients.split(",")]
     if any(not 1 <= c <= 64 for c in clients) or not 1 <= args.requests <= 100_000:
         raise SystemExit("clients must be 1..64 and requests 1..100000")
-    urls = [url_for(q, extra) for q, extra in MIX]
+    passes = {f"cycled {len(MIX)}": [[url_for(q, extra) for q, extra in MIX]] * len(clients)}
+    if not args.no_distinct:
+        fresh = distinct_urls(args.index, args.requests * len(clients))
+        passes["distinct"] = [fresh[i * args.requests:(i + 1) * args.requests]
+                              for i in range(len(clients))]
     port = free_port()
     proc = start(args.index, port, args.threads)
     rows = []
+    p95: dict[str, list[float]] = {}
     try:
-        run(port, urls, 2, len(urls) * 2)  # warm up: per-generation tables and caches
-        for n in clients:
-            lat, errors, wall = run(port, urls, n, args.requests)
-            rows.append([os.cpu_count(), n, len(lat), errors, len(lat) / wall, median(lat),
-                         percentile(lat, 95)])
+        rss, peak = memory_mb(proc.pid)
+        rows.append(["started", os.cpu_count(), "", "", "", "", "", "", rss, peak])
+        cycled = passes[f"cycled {len(MIX)}"][0]
+        run(port, cycled, 2, len(cycled) * 2)  # warm up: per-generation tables and caches
+        for name, url_lists in passes.items():
+            for n, urls in zip(clients, url_lists, strict=True):
+                once = name == "distinct"
+                lat, errors, wall = run(port, urls, n, min(args.requests, len(urls)) if once
+                                        else args.requests, once)
+                rss, peak = memory_mb(proc.pid)
+                rows.append([name, os.cpu_count(), n, len(lat), errors, len(lat) / wall,
+                             median(lat), percentile(lat, 95), rss, peak])
+                p95.setdefault(name, []).append(percentile(lat, 95))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         proc.stderr.close()
-    print(f"/api/search, {len(MIX)}-query mix, index {args.index}, waitress {args.threads} threads")
-    print_table(["cores", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms"], rows)
+    print(f"/api/search on {args.index}, waitress {args.threads} threads; "
+          f"cycled: the {len(MIX)}-query UI mix repeated; distinct: generated queries, "
+          "each sent once (no result cache hits)")
+    print_table(["pass", "cores", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms",
+                 "RSS MB", "peak RSS MB"], rows)
+    if len(clients) > 1:
+        print(f"p95 ratio {clients[-1]} / {clients[0]} clients: " + ", ".join(
+            f"{name} {v[-1] / v[0]:.2f}" for name, v in p95.items()) + " (target <= 2)")
+    print(f"server RSS after the last run {rows[-1][8]:.0f} MB, peak {rows[-1][9]:.0f} MB "
+          "(target <= 300 MB at 21.7k notes)")
 
 
 if __name__ == "__main__":
