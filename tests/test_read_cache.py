@@ -347,3 +347,33 @@ def test_tables_built_in_a_thread_that_then_closes_its_searcher(corpus_index: Pa
     result = index.search(SearchQuery(q="Vorträge"))  # vocabulary, facets, display names
     assert result.total > 0 and result.facets["tag"]
     index.close()
+
+
+def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import eventsearch.search as search_module
+
+    loads = []
+
+    def counting_read_tables(*args, **kwargs):  # the real function, counted
+        loads.append(threading.get_ident())
+        return read_tables(*args, **kwargs)
+
+    monkeypatch.setattr(search_module, "read_tables", counting_read_tables)
+    index = SearchIndex(corpus_index)
+    start = threading.Barrier(8)
+    totals = []
+
+    def first_search() -> None:
+        start.wait()
+        totals.append(index.search(SearchQuery(q="kubernetes")).total)
+
+    threads = [threading.Thread(target=first_search) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1
+    assert len(totals) == 8 and len(set(totals)) == 1 and totals[0] > 0
