@@ -377,3 +377,34 @@ def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
         thread.join()
     assert len(loads) == 1
     assert len(totals) == 8 and len(set(totals)) == 1 and totals[0] > 0
+
+
+def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Path,
+                                                                     tmp_path: Path) -> None:
+    """ranking.Scorer reads a wildcard's expansions block by block; the documents must be
+    those Whoosh's own union of term matchers finds (deleted ones aside)."""
+    from whoosh.query import Or, Prefix, Wildcard
+
+    from eventsearch.ranking import Scorer
+
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir, workers=2)
+    notes = sorted(p for p in corpus.rglob("*.md"))
+    notes[0].unlink()
+    notes[-1].write_text(note("Edited", "Kubernetes Datenbanksysteme deployment."),
+                         encoding="utf-8")
+    assert update_index([corpus], index_dir, workers=1).committed
+    index = SearchIndex(index_dir)
+    searcher = index.searcher()
+    stats = index._ranking_data(searcher)[0]
+    scorer = Scorer(stats, searcher)
+    assert len(list(searcher.reader().leaf_readers())) >= 2 and not stats.alive.all()
+    checked = 0
+    for make, text in ((Prefix, "de"), (Prefix, "k"), (Wildcard, "*ing"), (Wildcard, "da?en*"),
+                       (Prefix, "zzzz")):
+        queries = [make(field, text) for field in ("title", "meta", "body")]
+        ours = scorer._expansions_mask(queries) & stats.alive
+        whoosh = scorer.docs_mask(Or(queries)) & stats.alive
+        assert ours.tolist() == whoosh.tolist()
+        checked += int(ours.sum())
+    assert checked > 20

@@ -548,7 +548,7 @@ class Scorer:
                 terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
                 if len(terms) > 2000:
                     break
-        mask = self.docs_mask(Or(queries))
+        mask = self._expansions_mask(queries)
         top = sorted(terms, key=lambda t: (-max(st.df(r, t) for r in roles), t))[:MAX_PATTERN_TERMS]
         c.alts = [Alt((t,), W_PATTERN, "pattern", stem=False) for t in top]
         best = np.zeros(st.n, dtype=np.float32)
@@ -557,6 +557,20 @@ class Scorer:
         best = np.where(mask, np.maximum(best, 0.05), 0).astype(np.float32)
         self.concept_scores[id(c)] = best
         return best
+
+    def _expansions_mask(self, queries: list[Any]) -> np.ndarray:
+        """The documents holding any word the wildcard queries expand to, from each
+        word's postings read a block at a time: Whoosh's union of thousands of term
+        matchers (``pro*``) walks them one posting at a time, ~1 s at 21.7k notes."""
+        st = self.stats
+        mask = np.zeros(st.n, dtype=bool)
+        for leaf, base in self.searcher.reader().leaf_readers():
+            dead = st._dead.get(base)
+            for q in queries:
+                for fieldname, btext in q.expanded_terms(leaf):
+                    ids, _ = _leaf_postings(leaf.postings(fieldname, btext), dead)
+                    mask[ids + base] = True
+        return mask
 
     def docs_mask(self, q: Query) -> np.ndarray:
         mask = np.zeros(self.stats.n, dtype=bool)
