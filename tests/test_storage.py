@@ -46,3 +46,18 @@ def test_an_open_index_reads_its_segments_through_the_map(corpus_index):
         postings = leaf._terms._postfile  # Whoosh's postings file of the segment
         assert isinstance(postings.file, _MapView)
         assert searcher.document(path="plain/events/2018-03-14.md") is not None
+
+
+def test_readers_share_one_map_per_segment_and_survive_each_other(corpus_index):
+    from whoosh.query import Term
+
+    ix, _ = open_index(corpus_index)
+    first, second = ix.reader(), ix.reader()
+    maps = [[leaf._storage.a._source for leaf, _ in r.leaf_readers()] for r in (first, second)]
+    assert maps[0] and all(a is b for a, b in zip(*maps, strict=True))
+    first.close()  # closing one reader must not unmap what the other reads
+    with ix.searcher() as searcher:  # a third reader, after the close
+        assert len(list(searcher.docs_for_query(Term("lang", "de")))) > 3
+    second_docs = [second.stored_fields(d)["path"] for d in range(second.doc_count_all())]
+    assert "plain/events/2018-03-14.md" in second_docs
+    second.close()
