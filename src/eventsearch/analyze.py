@@ -153,7 +153,7 @@ def _unchanged(word: str) -> str:
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 _WHOLE = re.compile(r"(?s).+")  # tokenize=False: the whole value is one token
-WORD_CACHE = 200_000  # distinct spellings remembered per analyzer and process
+WORD_CACHE = 100_000  # distinct spellings remembered per analyzer and process
 
 
 class WordAnalyzer(Analyzer):

@@ -66,7 +66,7 @@ from .storage import (
 
 Progress = Callable[[int, int], None]  # (files just done, files in all)
 PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
-WRITER_MB = 128  # Whoosh's posting buffer per writer process, before it spills to disk
+WRITER_MB = 96  # postings kept in memory per writer process (estimated) before a run spills to disk
 PROGRESS_EVERY = 16  # files between progress messages from a worker
 # A file modified this close to (or after) the start of the scan that indexed it may
 # have changed again within the same mtime tick: confirm it by hash next time (git's
