@@ -176,3 +176,37 @@ def test_get_note_returns_metadata_and_text(index):
     assert note is not None and note.lang == "de" and note.date == date(2020, 10, 20)
     assert note.text and "Title:" not in note.text
     assert index.get_note("../../etc/passwd") is None
+
+
+def test_many_threads_searching_at_once_get_what_one_thread_gets(corpus_index):
+    """Threads share the per-generation tables but never a Whoosh file position."""
+    import sys
+    import threading
+    from itertools import pairwise
+
+    words = sorted({w.lower() for h in SearchIndex(corpus_index).search(
+        SearchQuery(per_page=100)).hits for w in h.title.split() if w.isalpha()})
+    queries = words + [f"{a} {b}" for a, b in pairwise(words)]
+    expected = {q: paths(search(SearchIndex(corpus_index), q)) for q in queries}
+    shared = SearchIndex(corpus_index)
+    errors, results = [], {}
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        def work(n: int) -> None:
+            try:
+                for q in queries[n::8] + queries[(n + 1) % 8::8]:
+                    results[q, n] = paths(search(shared, q))
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert errors == []
+    assert len(queries) > 30
+    assert all(found == expected[q] for (q, _), found in results.items())

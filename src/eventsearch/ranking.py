@@ -342,7 +342,11 @@ class IndexStats:
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def postings(self, fieldname: str, text: str,
+                 reader: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (documents, frequencies), cached.  ``reader`` is the calling
+        thread's reader of this same index state: Whoosh reads postings through file
+        objects with one read position, so threads must not share a reader's."""
         key = (fieldname, text)
         with self._lock:
             hit = self._cache.get(key)
@@ -352,7 +356,7 @@ class IndexStats:
         id_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
         btext = text.encode("utf-8")
-        for leaf, base in self.reader.leaf_readers():
+        for leaf, base in (reader or self.reader).leaf_readers():
             if (fieldname, btext) not in leaf:
                 continue
             ids, weights = _leaf_postings(leaf.postings(fieldname, btext),
@@ -480,7 +484,7 @@ class Scorer:
         tfn = np.zeros(st.n, dtype=np.float32)
         in_title = np.zeros(st.n, dtype=bool)
         for fieldname, term, boost in pairs:
-            ids, tf = st.postings(fieldname, term)
+            ids, tf = st.postings(fieldname, term, self.searcher.reader())
             if ids.size:
                 np.add.at(tfn, ids, boost * tf / st.norm[fieldname][ids])
                 if fieldname.startswith("title"):
