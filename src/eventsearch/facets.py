@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from itertools import chain
+from typing import Any
 
 import numpy as np
 
@@ -148,8 +149,11 @@ class FacetTable:
             array = self._key_arrays[name] = np.array(self.keys[name], dtype=object)
         return array
 
-    def display(self, name: str, key: str) -> str:
-        """The form people wrote ("AWS Summit") for a case-folded key ("aws summit")."""
+    def display(self, name: str, key: str, reader: Any = None) -> str:
+        """The form people wrote ("AWS Summit") for a case-folded key ("aws summit").
+
+        ``reader``: the calling thread's reader of this index state (a Whoosh reader
+        is not shared between threads: its files keep one read position)."""
         stored = _STORED_LIST.get(name)
         if stored is None:
             return key
@@ -157,7 +161,8 @@ class FacetTable:
         if cached is None:
             cached = key
             for docnum in self.docs_of(name, key)[:1]:
-                values = json.loads(self.reader.stored_fields(docnum)["data"])[stored]
+                data = (reader or self.reader).stored_fields(docnum)["data"]
+                values = json.loads(data)[stored]
                 cached = next((v for v in values if normalize_key(v) == key), key)
             self._display[(name, key)] = cached
         return cached

@@ -208,7 +208,8 @@ class SearchIndex:
             (year,) = selected["year"]
             counts["month"] = type(counts["month"])(
                 {m: c for m, c in counts["month"].items() if m.startswith(year + "-")})
-        facets = {name: self._facet_values(table, name, counts[name], selected[name])
+        facets = {name: self._facet_values(table, name, counts[name], selected[name],
+                                            searcher.reader())
                   for name in shown}
 
         concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
@@ -295,8 +296,8 @@ class SearchIndex:
             matched -= table.docs_with(field_of[target], keys)
         return matched
 
-    def _facet_values(self, table: FacetTable, name: str, counts: Any,
-                      selected: set[str]) -> list[FacetValue]:
+    def _facet_values(self, table: FacetTable, name: str, counts: Any,  # type: ignore[no-untyped-def]
+                      selected: set[str], reader) -> list[FacetValue]:
         if name in ("year", "month"):
             keys = sorted(counts, reverse=True)
         else:
@@ -311,7 +312,7 @@ class SearchIndex:
             shown = set(keys)
             keys += best_first((k, counts[k]) for k in selected if k in counts and k not in shown)
         keys += [k for k in sorted(selected) if k not in counts]
-        return [FacetValue(value=table.display(name, k), key=k, count=counts.get(k, 0),
+        return [FacetValue(value=table.display(name, k, reader), key=k, count=counts.get(k, 0),
                            selected=k in selected) for k in keys]
 
     @staticmethod

@@ -73,7 +73,7 @@ class Suggester:
     @classmethod
     def from_index(cls, table: Any, reader: Any) -> Suggester:
         """Tags and speakers from the facet table's keys, titles from the stored fields."""
-        entries = [Suggestion(table.display(kind, key), kind, key, len(docs))
+        entries = [Suggestion(table.display(kind, key, reader), kind, key, len(docs))
                    for kind in ("tag", "speaker") for key, docs in table.postings[kind].items()]
         for stored in reader.all_stored_fields():
             if stored.get("title") and stored.get("path"):
