@@ -169,7 +169,12 @@ def test_clear_english_or_german_prose_skips_langdetect(monkeypatch):
               "was sie über Deployments, Monitoring und die Kosten gelernt haben. ")
     assert detect_language(english * 2) == "en"
     assert detect_language(german * 2) == "de"
+    short_en = "The talk was about how the team moved to Kubernetes and what they learned"
+    short_de = "Der Vortrag war über die Migration der Dienste auf Kubernetes und was wir lernten"
+    assert detect_language(short_en) == "en" and detect_language(short_de) == "de"
     assert calls == []
+    assert detect_language("Kubernetes Deployment Monitoring Helm Charts Operator Cluster "
+                           "Service Mesh Istio") and calls  # no stop words: langdetect decides
 
 
 def test_mixed_or_foreign_prose_still_goes_to_langdetect():
