@@ -519,12 +519,6 @@ class _TermPool:
                     postings = _sorted_postings(postings)
             yield fieldname, tbytes, postings
 
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        """The same as Whoosh's pool gives: (field, term, doc, weight, value), sorted."""
-        for fieldname, tbytes, postings in self.iter_terms():
-            for docnum, weight, vbytes in zip(*postings, strict=True):
-                yield fieldname, tbytes, docnum, weight, vbytes
-
     def cleanup(self) -> None:
         self.terms.clear()
         for path in self.runs:
