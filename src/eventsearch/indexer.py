@@ -50,7 +50,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from .analyze import detect_language
 from .errors import EventSearchError, IndexLocked, ParseError
 from .model import Note
-from .readers import SUFFIXES, read_note
+from .readers import SUFFIXES, not_a_note, read_note
 from .schema import INDEX_FORMAT, build_schema, note_to_document, parse_state
 from .segment_cache import warm_cache
 from .storage import (
@@ -366,7 +366,7 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
             for key, record in part.skipped.items():
                 report.skipped.append((key, record["reason"]))
                 skipped[key] = record
-                if not _same_skip(known_broken.get(key), record):
+                if _new_failure(known_broken.get(key), record, files[key][0]):
                     report.failed.append((key, record["reason"]))
         report.notes = report.added
         report.committed = True
@@ -725,6 +725,12 @@ def _same_skip(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
         old.get(k) == new[k] for k in ("reason", "mtime", "size"))  # type: ignore[union-attr]
 
 
+def _new_failure(old: dict[str, Any] | None, new: dict[str, Any], path: str) -> bool:
+    """A skip to report as a failure: not one reported before, and not a file that is
+    meant to be skipped (pyvideo's category.json)."""
+    return not _same_skip(old, new) and not_a_note(Path(path)) is None
+
+
 def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
           skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
           built: bool) -> dict[str, Any]:
@@ -884,7 +890,7 @@ def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
                 record = _skip_record(files[key], reason)
                 skipped[key] = record
                 report.skipped.append((key, record["reason"]))
-                if not _same_skip(old_skips.get(key), record):
+                if _new_failure(old_skips.get(key), record, files[key][0]):
                     kept = " (the previously indexed version is kept)" if key in indexed else ""
                     report.failed.append((key, record["reason"] + kept))
                 continue

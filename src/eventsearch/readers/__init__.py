@@ -20,11 +20,11 @@ from .build import Draft, finish
 from .html import read_html
 from .markdown import read_markdown
 from .meta import clean_unicode, collapse
-from .pyvideo import read_pyvideo
+from .pyvideo import not_a_talk, read_pyvideo
 from .rst import read_rst
 from .transcript import has_cues, is_dump, read_captions, read_dump
 
-__all__ = ["SUFFIXES", "iter_corpus", "read_note"]
+__all__ = ["SUFFIXES", "iter_corpus", "not_a_note", "read_note"]
 
 SUFFIXES = frozenset({".md", ".markdown", ".rst", ".html", ".htm", ".txt", ".srt", ".vtt",
                       ".json"})
@@ -87,6 +87,11 @@ _READERS: dict[str, Callable[[str, Path, str], Draft]] = {
     ".vtt": lambda text, path, rel: read_captions(text, rel, "vtt"),
     ".json": lambda text, path, rel: read_pyvideo(text, path),
 }
+
+
+def not_a_note(path: Path) -> str | None:
+    """Why a corpus file is deliberately not a note (skipped, never a failure), or None."""
+    return not_a_talk(path)
 
 
 def read_note(path: Path, root: Path) -> Note:

@@ -41,10 +41,22 @@ def _event(path: Path) -> str | None:
     return conference_title(str(folder)) or folder.name or None
 
 
+def not_a_talk(path: Path) -> str | None:
+    """Why a file is pyvideo's own metadata rather than a talk (None for anything else).
+
+    Such files are reported as skipped but are never a failure: they are meant to be
+    there, and a cron reindex must not exit 1 because of them.
+    """
+    if path.name == "category.json":
+        return "conference metadata (category.json), not a talk"
+    return None
+
+
 def read_pyvideo(text: str, path: Path) -> Draft:
     """A talk record; category.json and other JSON files are reported, not indexed."""
-    if path.name == "category.json":
-        raise ParseError("conference metadata (category.json), not a talk")
+    reason = not_a_talk(path)
+    if reason:
+        raise ParseError(reason)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
