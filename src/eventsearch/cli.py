@@ -432,6 +432,6 @@ def main() -> None:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except BrokenPipeError:  # `eventsearch search x | head`: nothing left to say
-            pass
+        except OSError:  # a closed pipe (`eventsearch search x | head`), a full disk
+            code = code or 1
         os._exit(code or 0)

@@ -165,7 +165,8 @@ class SearchIndex:
                 while len(self._results) > RESULT_CACHE:
                     self._results.popitem(last=False)
         # A copy, so a caller changing its result cannot change what the next one gets.
-        return replace(cached, hits=list(cached.hits), facets=dict(cached.facets),
+        return replace(cached, hits=list(cached.hits),
+                       facets={name: list(values) for name, values in cached.facets.items()},
                        messages=list(cached.messages),
                        took_ms=(time.perf_counter() - started) * 1000)
 
