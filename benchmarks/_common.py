@@ -49,3 +49,13 @@ def _fmt(value: object) -> str:
 
 def machine() -> str:
     return f"{os.cpu_count()} cores"
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB: resident memory now, and its peak so far."""
+    values = {"VmRSS": float("nan"), "VmHWM": float("nan")}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in values:
+            values[key] = int(value.split()[0]) / 1024  # kB
+    return values["VmRSS"], values["VmHWM"]

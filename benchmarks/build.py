@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import CORPORA, machine, median, print_table, require_shared
+from _common import CORPORA, machine, median, memory_mb, print_table, require_shared
 
 SUFFIXES = {".md", ".markdown", ".html", ".htm", ".rst", ".txt", ".srt", ".vtt", ".json"}
 
@@ -54,13 +54,9 @@ def _children() -> dict[int, list[int]]:
 
 def _rss_mb(pid: int) -> float:
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+        return memory_mb(pid)[0]
+    except OSError:  # the process ended between listing and reading it
+        return 0.0
 
 
 def run_measured(cmd: list[str]) -> tuple[float, float, float, str]:

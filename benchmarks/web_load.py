@@ -33,7 +33,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from _common import median, percentile, print_table
+from _common import median, memory_mb, percentile, print_table
 from query_latency import SEED, make_queries
 
 from eventsearch.search import SearchIndex
@@ -78,16 +78,6 @@ def distinct_urls(index: Path, count: int) -> list[str]:
     engine.close()
     random.Random(SEED).shuffle(out)
     return out
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB: resident memory now, and its peak so far."""
-    values = {"VmRSS": float("nan"), "VmHWM": float("nan")}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in values:
-            values[key] = int(value.split()[0]) / 1024  # kB
-    return values["VmRSS"], values["VmHWM"]
 
 
 def free_port() -> int:
