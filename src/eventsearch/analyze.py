@@ -187,10 +187,14 @@ class WordAnalyzer(Analyzer):
         return isinstance(other, WordAnalyzer) and self.__getstate__() == other.__getstate__()
 
     def _word(self, raw: str) -> tuple[bool, str]:
+        """(stopped, indexed form) of a spelling not in the cache yet; cached while
+        the cache has room.  Callers look in ``self._cache`` first (a hot loop)."""
         low = raw.lower()
-        if low in self.stoplist:
-            return True, self.stop_form(low)
-        return False, self.normalize(low)
+        known = (True, self.stop_form(low)) if low in self.stoplist else \
+            (False, self.normalize(low))
+        if len(self._cache) < WORD_CACHE:
+            self._cache[raw] = known
+        return known
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,  # type: ignore[override]
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
@@ -202,11 +206,7 @@ class WordAnalyzer(Analyzer):
         matches = (_TOKEN if tokenize else _WHOLE).finditer(value)
         for i, match in enumerate(matches):
             raw = match.group()
-            known = cache.get(raw)
-            if known is None:
-                known = self._word(raw)
-                if len(cache) < WORD_CACHE:
-                    cache[raw] = known
+            known = cache.get(raw) or self._word(raw)
             stopped, t.text = known
             if stopped and removestops:
                 continue
@@ -233,11 +233,7 @@ class WordAnalyzer(Analyzer):
         words = []
         first = -1
         for i, raw in enumerate(_TOKEN.findall(value)):
-            known = cache.get(raw)
-            if known is None:
-                known = self._word(raw)
-                if len(cache) < WORD_CACHE:
-                    cache[raw] = known
+            known = cache.get(raw) or self._word(raw)
             if known[0]:
                 continue
             if first < 0:
