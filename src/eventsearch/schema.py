@@ -49,6 +49,13 @@ _FREQUENCIES = tuple(pack_uint(n) for n in range(256))  # shared, not one per po
 WordValues = Iterator[tuple[str, int, float, bytes]]
 
 
+def _indexing_text(value: Any, analyzer: Any, kwargs: dict[str, Any]) -> bool:
+    """Whether Whoosh asks a format to index a text with our analyzer (the fast path);
+    anything else goes to Whoosh's own word_values."""
+    return kwargs.get("mode") == "index" and isinstance(analyzer, WordAnalyzer) \
+        and isinstance(value, str)
+
+
 class WordPositions(Positions):
     """Whoosh's Positions format, indexing from ``WordAnalyzer.indexed_words``.
 
@@ -57,8 +64,7 @@ class WordPositions(Positions):
     """
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> WordValues:
-        if kwargs.get("mode") != "index" or not isinstance(analyzer, WordAnalyzer) \
-                or not isinstance(value, str):
+        if not _indexing_text(value, analyzer, kwargs):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         words, first = analyzer.indexed_words(value)
@@ -78,8 +84,7 @@ class WordFrequency(Frequency):
     """Whoosh's Frequency format, indexing from ``WordAnalyzer.indexed_words``."""
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> WordValues:
-        if kwargs.get("mode") != "index" or not isinstance(analyzer, WordAnalyzer) \
-                or not isinstance(value, str):
+        if not _indexing_text(value, analyzer, kwargs):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         boost = self.field_boost
