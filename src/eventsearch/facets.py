@@ -61,7 +61,6 @@ class FacetTable:
     """
 
     def __init__(self, reader, parts: list[tuple[FacetPart, int]] | None = None) -> None:  # type: ignore[no-untyped-def]
-        self.reader = reader
         n = reader.doc_count_all()
         if parts is None:
             parts = [(segment_facets(leaf), base) for leaf, base in reader.leaf_readers()]
@@ -149,7 +148,7 @@ class FacetTable:
             array = self._key_arrays[name] = np.array(self.keys[name], dtype=object)
         return array
 
-    def display(self, name: str, key: str, reader: Any = None) -> str:
+    def display(self, name: str, key: str, reader: Any) -> str:
         """The form people wrote ("AWS Summit") for a case-folded key ("aws summit").
 
         ``reader``: the calling thread's reader of this index state (a Whoosh reader
@@ -161,8 +160,7 @@ class FacetTable:
         if cached is None:
             cached = key
             for docnum in self.docs_of(name, key)[:1]:
-                data = (reader or self.reader).stored_fields(docnum)["data"]
-                values = json.loads(data)[stored]
+                values = json.loads(reader.stored_fields(docnum)["data"])[stored]
                 cached = next((v for v in values if normalize_key(v) == key), key)
             self._display[(name, key)] = cached
         return cached

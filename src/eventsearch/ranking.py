@@ -343,7 +343,7 @@ class IndexStats:
         self._lock = threading.Lock()
 
     def postings(self, fieldname: str, text: str,
-                 reader: Any = None) -> tuple[np.ndarray, np.ndarray]:
+                 reader: Any) -> tuple[np.ndarray, np.ndarray]:
         """A term's (documents, frequencies), cached.  ``reader`` is the calling
         thread's reader of this same index state: Whoosh reads postings through file
         objects with one read position, so threads must not share a reader's."""
@@ -356,7 +356,7 @@ class IndexStats:
         id_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
         btext = text.encode("utf-8")
-        for leaf, base in (reader or self.reader).leaf_readers():
+        for leaf, base in reader.leaf_readers():
             if (fieldname, btext) not in leaf:
                 continue
             ids, weights = _leaf_postings(leaf.postings(fieldname, btext),
