@@ -141,7 +141,8 @@ def test_whole_shared_corpus_every_file_indexed_or_reported(shared_index, shared
 
 def _segment_contents(ix):
     """Everything Whoosh wrote: stored fields, field lengths, and per term its statistics
-    and every posting with weight and encoded value (positions)."""
+    and every posting with weight and encoded value (positions).  A posting without a
+    value reads as None from a posting block and as "" from an inlined list: both None."""
     with ix.reader() as reader:
         docs = range(reader.doc_count_all())
         fields = [name for name in ix.schema.names() if ix.schema[name].scorable]
@@ -153,7 +154,7 @@ def _segment_contents(ix):
             m = reader.postings(field, text)
             postings = []
             while m.is_active():
-                postings.append((m.id(), m.weight(), m.value()))
+                postings.append((m.id(), m.weight(), m.value() or None))
                 m.next()
             terms[field, text] = (info.weight(), info.doc_frequency(), info.max_weight(),
                                   info.min_length(), info.max_length(), postings)
@@ -181,7 +182,7 @@ def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
     WordFrequency its formats' word_values: the segment must come out the same."""
     from whoosh import index as whoosh_index
 
-    from eventsearch.indexer import _SegmentWriter, load_notes, scan_corpus
+    from eventsearch.indexer import INLINE_POSTINGS, _SegmentWriter, load_notes, scan_corpus
     from eventsearch.schema import WordFrequency, WordPositions, build_schema, note_to_document
 
     synthetic = tmp_path / "notes"
@@ -216,3 +217,9 @@ def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
     assert len(contents[0][2]["body", b"python"][-1]) > 256
     assert spilled[1] == 0 and spilled[2] >= 3  # the small limit wrote runs to disk
     assert contents[0] == contents[1] == contents[2]
+    for name, inlined in (("stock", False), ("ours", True)):  # short posting lists, inlined
+        with whoosh_index.open_dir(str(tmp_path / name)).reader() as reader:
+            infos = [(reader.term_info(*t), t) for t in reader.all_terms()]
+        short = [i.is_inlined() for i, _ in infos if i.doc_frequency() <= INLINE_POSTINGS]
+        assert len(short) > 1000 and set(short) == {inlined}
+        assert not [t for i, t in infos if i.doc_frequency() > INLINE_POSTINGS and i.is_inlined()]

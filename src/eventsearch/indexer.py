@@ -41,10 +41,11 @@ from queue import Empty
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
 from whoosh.index import LockError
 from whoosh.query import Term
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from .analyze import detect_language
@@ -67,6 +68,7 @@ from .storage import (
 Progress = Callable[[int, int], None]  # (files just done, files in all)
 PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
 WRITER_MB = 96  # postings kept in memory per writer process (estimated) before a run spills to disk
+INLINE_POSTINGS = 4  # a term in at most this many documents keeps its postings in the term table
 PROGRESS_EVERY = 16  # files between progress messages from a worker
 # A file modified this close to (or after) the start of the scan that indexed it may
 # have changed again within the same mtime tick: confirm it by hash next time (git's
@@ -561,7 +563,10 @@ class _SegmentWriter(SegmentWriter):
                 column = _length_column(perdoc, fieldname)
             writer.start_term(tbytes)
             _add_blocks(writer._postwriter, postings, column, level)
-            writer.finish_term()
+            if len(postings[0]) <= INLINE_POSTINGS:
+                _finish_inlined(writer, tbytes)
+            else:
+                writer.finish_term()
         if current is not None:
             writer.finish_field()
         writer.close()
@@ -591,6 +596,35 @@ def _add_blocks(postwriter: Any, postings: Postings, column: list[int] | None,
         postwriter._minlength = min(found) if found else None
         postwriter._maxlength = max(found) if found else 0
         postwriter._compression = compression if len(ids) > 1 else 0
+
+
+def _finish_inlined(writer: Any, tbytes: bytes) -> None:
+    """Whoosh 3's finish_term for a short posting list, kept in the term's entry of the
+    term table instead of the postings file.
+
+    Most terms of short notes occur in one document, and a posting list of its own
+    costs ~110 bytes there (a header, a pickled block description, a pickled block,
+    and a pointer to it) against ~40 bytes inline: 17% of a pyvideo index.  Whoosh
+    reads inlined postings natively (as a ListMatcher), but never writes them:
+    ``inlinelimit=1`` inlines nothing, and a higher limit would call a method its
+    term info does not have.  Whole-number weights (term frequencies) are kept as
+    ints, 2 pickled bytes instead of 9.
+    """
+    postwriter = writer._postwriter
+    info = postwriter._terminfo
+    info.add_block(postwriter)
+    weights = [int(w) if w.is_integer() else w for w in postwriter._weights]
+    info.set_inlined(postwriter._ids, weights, postwriter._values)
+    postwriter._terminfo = None
+    minid = 0xFFFFFFFF if info._minid is None else info._minid
+    maxid = 0xFFFFFFFF if info._maxid is None else info._maxid
+    head = W3TermInfo._struct.pack(
+        True, info._weight, info._df,
+        0 if info._minlength is None else length_to_byte(info._minlength),
+        length_to_byte(info._maxlength), info._maxweight, minid, maxid)
+    # Whoosh pickles with protocol 2, where each bytes value costs ~35 bytes more
+    writer._tindex.add(pack_ushort(writer._fieldid) + tbytes,
+                       head + pickle.dumps(info._inlined, pickle.HIGHEST_PROTOCOL))
 
 
 def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str],

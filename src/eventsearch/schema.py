@@ -112,7 +112,7 @@ def build_schema() -> Schema:
         "month": ID,
         "format": ID(stored=True),
         "draft": BOOLEAN(stored=True),
-        "date": DATETIME(stored=True, sortable=True),
+        "date": DATETIME(sortable=True),  # shown from "data"; the column sorts and ranks
         # "mtime size sha1" per document, read as a column by the incremental reindex
         "state": COLUMN(VarBytesColumn()),
         "data": STORED,
