@@ -1,4 +1,4 @@
-"""Per-language analysis: folding, stemming, detection, and what each chain yields."""
+"""Per-language analysis (folding, stemming, what each chain yields) and language detection."""
 
 import contextlib
 import pickle
@@ -6,9 +6,8 @@ import pickle
 import langdetect
 import pytest
 
-from eventsearch import analyze
+from eventsearch import language
 from eventsearch.analyze import (
-    detect_language,
     fold,
     normalize_key,
     plain_analyzer,
@@ -19,6 +18,7 @@ from eventsearch.analyze import (
     stemming_chain,
 )
 from eventsearch.errors import ParseError
+from eventsearch.language import detect_language
 from eventsearch.readers import iter_corpus, read_note
 
 from .conftest import SAMPLE_CORPUS, require_shared
@@ -161,8 +161,8 @@ def test_fused_analyzer_pickles_without_its_cache():
 
 def test_clear_english_or_german_prose_skips_langdetect(monkeypatch):
     calls = []
-    original = analyze.detect_langs
-    monkeypatch.setattr(analyze, "detect_langs", lambda text: calls.append(text) or original(text))
+    original = language.detect_langs
+    monkeypatch.setattr(language, "detect_langs", lambda text: calls.append(text) or original(text))
     english = ("The speaker showed how the team moved their services to Kubernetes and what "
                "they learned about deployments, monitoring and the cost of running it all. ")
     german = ("Der Vortrag zeigte, wie das Team seine Dienste auf Kubernetes umgezogen hat und "
@@ -187,7 +187,7 @@ def test_fast_path_agrees_with_langdetect_on_the_shared_corpus(monkeypatch):
     shared = require_shared()
     texts = [f"{note.title}\n{note.text}" for note in _notes(shared / "corpora", every=25)]
     fast = [detect_language(t) for t in texts]
-    monkeypatch.setattr(analyze, "_clearly_en_or_de", lambda words: None)
+    monkeypatch.setattr(language, "_clearly_en_or_de", lambda words: None)
     slow = [detect_language(t) for t in texts]
     assert len(texts) > 900
     assert fast == slow
@@ -209,4 +209,4 @@ def test_numpy_detector_gives_langdetects_exact_probabilities():
                 out.append(None)
         return out
 
-    assert answers(analyze.detect_langs) == answers(langdetect.detect_langs)
+    assert answers(language.detect_langs) == answers(langdetect.detect_langs)

@@ -1,4 +1,4 @@
-"""Language detection and the per-language analysis chains.
+"""The per-language analysis chains (language detection is in language.py).
 
 Every note is indexed into an unstemmed field (exact words, names, phrases,
 highlighting) plus the stemmed field of its own language.  A query runs through
@@ -18,11 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 import snowballstemmer
-from langdetect import DetectorFactory, LangDetectException, detector_factory
-from langdetect.detector import Detector
-from langdetect.language import Language
 from whoosh.analysis import (
     Analyzer,
     Filter,
@@ -34,7 +30,6 @@ from whoosh.analysis import (
 
 ANALYSIS_VERSION = 2
 SUPPORTED = ("en", "de")
-DetectorFactory.seed = 0  # langdetect is random unless seeded
 
 # Words, with inner dots/apostrophes/hyphen-free joins kept ("node.js", "o'reilly").
 TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"  # noqa: RUF001
@@ -253,123 +248,6 @@ def stemming_analyzer(lang: str) -> WordAnalyzer:
     if lang == "de":
         return WordAnalyzer(STOP_DE, stem_de, _unchanged)
     raise ValueError(f"no analysis chain for language {lang!r}")
-
-
-_WORDS = re.compile(r"[^\W\d_]{2,}")
-
-
-def detect_language(text: str, declared: str | None = None) -> str:
-    """The note's language: "en" or "de" when it is one of those, another code when
-    the text is clearly something else, "und" when there is too little text.
-
-    Declared languages are only a hint (many real notes declare the wrong one):
-    they decide only when the text is too short to tell.
-    """
-    sample = _prose(text[:20000]) or text[:2000]
-    words = _WORDS.findall(sample)
-    if len(words) < 4:
-        return declared if declared in SUPPORTED else "und"
-    clear = _clearly_en_or_de(words)
-    if clear:
-        return clear
-    try:
-        ranked = detect_langs(sample)
-    except LangDetectException:
-        return declared if declared in SUPPORTED else "und"
-    best = ranked[0]
-    if best.lang not in SUPPORTED and best.prob >= 0.9:
-        return best.lang
-    for guess in ranked:
-        if guess.lang in SUPPORTED:
-            return guess.lang
-    return declared if declared in SUPPORTED else best.lang
-
-
-_ONLY_EN = STOP_EN - STOP_DE
-_ONLY_DE = STOP_DE - STOP_EN
-
-
-def _clearly_en_or_de(words: list[str]) -> str | None:
-    """English or German when stop words say so beyond doubt, without langdetect.
-
-    langdetect costs ~2.5 ms a note, as much as all other indexing work.  Prose
-    of 20+ words where a fifth are one language's stop words and at most 1% the
-    other's, or of 10-19 words where 30% are one language's and none the other's,
-    settles 64% of the 25.3k shared notes, and agrees with langdetect on every
-    one of them (French, Spanish or Dutch never pass).
-    """
-    n = len(words)
-    if n < 10:
-        return None
-    en = de = 0
-    for word in words:
-        low = word.lower()
-        en += low in _ONLY_EN
-        de += low in _ONLY_DE
-    share, other = (0.2, 0.01 * n) if n >= 20 else (0.3, 0)
-    if en >= share * n and de <= other:
-        return "en"
-    if de >= share * n and en <= other:
-        return "de"
-    return None
-
-
-class _NumpyDetector(Detector):
-    """langdetect's Detector with its inner loop over 55 languages done by numpy.
-
-    The same arithmetic in the same order (a product per language, a
-    left-to-right sum), so the very same answers (the tests compare them on the
-    shared corpus), three times faster where langdetect spends its time.
-    """
-
-    _rows: dict[str, np.ndarray] = {}  # noqa: RUF012 -- n-gram -> its probabilities, shared
-
-    def _init_probability(self) -> np.ndarray:  # type: ignore[override]
-        return np.array(super()._init_probability(), dtype=np.float64)
-
-    def _update_lang_prob(self, prob: np.ndarray, word: str | None,  # type: ignore[override]
-                          alpha: float) -> bool:
-        if word is None:
-            return False
-        row = self._rows.get(word)
-        if row is None:
-            if word not in self.word_lang_prob_map:
-                return False
-            row = self._rows[word] = np.array(self.word_lang_prob_map[word], dtype=np.float64)
-        prob *= alpha / self.BASE_FREQ + row
-        return True
-
-    def _normalize_prob(self, prob: np.ndarray) -> float:  # type: ignore[override]
-        prob /= sum(prob.tolist())
-        return float(prob.max())
-
-
-def detect_langs(text: str) -> list[Language]:
-    """langdetect.detect_langs, on the faster detector."""
-    detector_factory.init_factory()
-    detector = _NumpyDetector(detector_factory._factory)
-    detector.append(text)
-    return detector.get_probabilities()
-
-
-_ENDS = (".", "!", "?", ":")
-_WORD_CHAR = re.compile(r"\w")
-
-
-def _prose(text: str) -> str:
-    """Whole sentences only, when there are enough of them.
-
-    Notes mix languages: a German protocol with English bullet points is German.
-    Sentences (six words or more, ending in punctuation) carry the language of
-    the writer better than fragments, code or lists do.
-    """
-    # Lines ending in punctuation with a word character in them (a regex over the
-    # whole text did the same five times slower).
-    lines = [line.strip() for line in text.split("\n")
-             if line[-1:] in _ENDS and _WORD_CHAR.search(line)]
-    prose = [line for line in lines if len(line.split()) >= 6]
-    sample = "\n".join(prose)[:2000]
-    return sample if len(sample.split()) >= 12 else ""
 
 
 def normalize_key(value: str) -> str:

@@ -48,8 +48,8 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from .analyze import detect_language
 from .errors import EventSearchError, IndexLocked, ParseError
+from .language import detect_language
 from .model import Note
 from .readers import SUFFIXES, not_a_note, read_note
 from .schema import INDEX_FORMAT, build_schema, note_to_document, parse_state
