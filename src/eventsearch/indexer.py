@@ -561,12 +561,13 @@ class _SegmentWriter(SegmentWriter):
                 writer.start_field(fieldname, self.schema[fieldname])
                 current = fieldname
                 column = _length_column(perdoc, fieldname)
+            if len(postings[0]) <= INLINE_POSTINGS:
+                writer._tindex.add(pack_ushort(writer._fieldid) + tbytes,
+                                   _inlined_term_info(postings, column))
+                continue
             writer.start_term(tbytes)
             _add_blocks(writer._postwriter, postings, column, level)
-            if len(postings[0]) <= INLINE_POSTINGS:
-                _finish_inlined(writer, tbytes)
-            else:
-                writer.finish_term()
+            writer.finish_term()
         if current is not None:
             writer.finish_field()
         writer.close()
@@ -598,33 +599,31 @@ def _add_blocks(postwriter: Any, postings: Postings, column: list[int] | None,
         postwriter._compression = compression if len(ids) > 1 else 0
 
 
-def _finish_inlined(writer: Any, tbytes: bytes) -> None:
-    """Whoosh 3's finish_term for a short posting list, kept in the term's entry of the
-    term table instead of the postings file.
+def _inlined_term_info(postings: Postings, column: list[int] | None) -> bytes:
+    """A short posting list's entry in the term table: Whoosh 3's term info with the
+    postings inside, where Whoosh's finish_term would point into the postings file.
 
     Most terms of short notes occur in one document, and a posting list of its own
     costs ~110 bytes there (a header, a pickled block description, a pickled block,
     and a pointer to it) against ~40 bytes inline: 17% of a pyvideo index.  Whoosh
     reads inlined postings natively (as a ListMatcher), but never writes them:
     ``inlinelimit=1`` inlines nothing, and a higher limit would call a method its
-    term info does not have.  Whole-number weights (term frequencies) are kept as
-    ints, 2 pickled bytes instead of 9.
+    term info does not have.  The statistics are those its block writer keeps
+    (weights summed as 32-bit floats); whole-number weights (term frequencies) are
+    pickled as ints, and with the newest protocol (Whoosh's protocol 2 spends ~35
+    bytes on each bytes value).
     """
-    postwriter = writer._postwriter
-    info = postwriter._terminfo
-    info.add_block(postwriter)
-    weights = [int(w) if w.is_integer() else w for w in postwriter._weights]
-    info.set_inlined(postwriter._ids, weights, postwriter._values)
-    postwriter._terminfo = None
-    minid = 0xFFFFFFFF if info._minid is None else info._minid
-    maxid = 0xFFFFFFFF if info._maxid is None else info._maxid
+    docnums, weights, values = postings
+    weights32 = array("f", weights)
+    lengths = [n for n in (column[d] for d in docnums) if n] if column is not None else []
     head = W3TermInfo._struct.pack(
-        True, info._weight, info._df,
-        0 if info._minlength is None else length_to_byte(info._minlength),
-        length_to_byte(info._maxlength), info._maxweight, minid, maxid)
-    # Whoosh pickles with protocol 2, where each bytes value costs ~35 bytes more
-    writer._tindex.add(pack_ushort(writer._fieldid) + tbytes,
-                       head + pickle.dumps(info._inlined, pickle.HIGHEST_PROTOCOL))
+        True, sum(weights32), len(docnums),
+        length_to_byte(min(lengths)) if lengths else 0,
+        length_to_byte(max(lengths)) if lengths else 0,
+        max(0, max(weights)), docnums[0], docnums[-1])
+    inlined = (tuple(docnums), tuple(int(w) if w.is_integer() else w for w in weights32),
+               tuple(v for v in values if v))
+    return head + pickle.dumps(inlined, pickle.HIGHEST_PROTOCOL)
 
 
 def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str],
