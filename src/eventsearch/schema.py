@@ -47,7 +47,7 @@ MONTHS_DE = _MONTHS_DE.split()
 
 _FREQUENCIES = tuple(pack_uint(n) for n in range(256))  # shared, not one per posting
 # Most words occur once in a note: their encoded position, made once instead of pickled
-# for each posting.  Sharing the objects also shrinks posting blocks by ~3%: the block's
+# for each posting.  Sharing the objects also makes the index ~3% smaller: a block's
 # pickle stores a repeated value as a reference to its first copy.
 _ONE_POSITION = tuple(Positions().encode([p]) for p in range(4096))
 WordValues = Iterator[tuple[str, int, float, bytes]]
