@@ -226,3 +226,23 @@ def test_read_only_commands_exit_fast_but_complete(tmp_path):
     assert out.returncode == 2 and "--page" in out.stderr
     out = run_cli("stats", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["notes"] == data["total"]
+
+
+def test_searching_imports_neither_urllib_request_nor_langdetect(tmp_path):
+    """A CLI search starts faster without them (eventsearch/__init__.py, language.py);
+    urllib.request stays importable as the real module, and Whoosh's re-exported
+    urlretrieve still works."""
+    source = tmp_path / "talk.txt"
+    source.write_text("kept\n")
+    script = (
+        "import sys, eventsearch.search, eventsearch.cli\n"
+        "assert 'urllib.request' not in sys.modules and 'http.client' not in sys.modules\n"
+        "assert not [m for m in sys.modules if m.startswith('langdetect')]\n"
+        "import urllib.request, whoosh.compat\n"
+        "assert urllib.request.Request\n"
+        f"path, _ = whoosh.compat.urlretrieve({source.as_uri()!r}, {str(tmp_path / 'copy')!r})\n"
+        "print(open(path).read().strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "kept"
