@@ -153,7 +153,8 @@ def main() -> None:
     ap.add_argument("--index", type=Path, required=True, help="an existing index folder")
     ap.add_argument("--requests", type=int, default=600, help="requests per run (default 600)")
     ap.add_argument("--clients", default="1,8", help="concurrent clients per run (default 1,8)")
-    ap.add_argument("--threads", type=int, default=8, help="waitress threads (default 8)")
+    ap.add_argument("--threads", type=int, default=4,
+                    help="waitress threads (default 4, as `eventsearch serve`)")
     ap.add_argument("--no-distinct", action="store_true",
                     help="skip the pass that sends each query only once")
     args = ap.parse_args()

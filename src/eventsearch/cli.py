@@ -374,7 +374,10 @@ def stats(obj: Context, as_json: bool, index_dir: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 exposes it to the network).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Requests answered at once. Searching is CPU-bound under one GIL: more "
+                   "threads only share the CPU among more requests (slower tails, a reader "
+                   "each); 4 leaves room for requests waiting on the disk.")
 @click.pass_obj
 def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the web UI and JSON API with waitress (a production WSGI server).
