@@ -228,18 +228,23 @@ def test_read_only_commands_exit_fast_but_complete(tmp_path):
     assert out.returncode == 0 and json.loads(out.stdout)["notes"] == data["total"]
 
 
-def test_searching_imports_neither_urllib_request_nor_langdetect(tmp_path):
+def test_searching_imports_neither_urllib_request_asyncio_nor_langdetect(corpus_index, tmp_path):
     """A CLI search starts faster without them (eventsearch/__init__.py, language.py);
-    urllib.request stays importable as the real module, and Whoosh's re-exported
-    urlretrieve still works."""
+    both stay importable as the real modules, and what Whoosh and cached_property use
+    of them still works."""
     source = tmp_path / "talk.txt"
     source.write_text("kept\n")
     script = (
-        "import sys, eventsearch.search, eventsearch.cli\n"
-        "assert 'urllib.request' not in sys.modules and 'http.client' not in sys.modules\n"
-        "assert not [m for m in sys.modules if m.startswith('langdetect')]\n"
-        "import urllib.request, whoosh.compat\n"
-        "assert urllib.request.Request\n"
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from eventsearch.model import SearchQuery\n"
+        "from eventsearch.search import SearchIndex\n"
+        "import eventsearch.cli\n"
+        f"assert SearchIndex(Path({str(corpus_index)!r})).search(SearchQuery(q='python')).total\n"
+        "for name in ('urllib.request', 'http.client', 'asyncio', 'ssl', 'langdetect'):\n"
+        "    assert name not in sys.modules, name\n"
+        "import asyncio, cached_property, urllib.request, whoosh.compat\n"
+        "assert urllib.request.Request and cached_property.asyncio.sleep is asyncio.sleep\n"
         f"path, _ = whoosh.compat.urlretrieve({source.as_uri()!r}, {str(tmp_path / 'copy')!r})\n"
         "print(open(path).read().strip())\n"
     )
