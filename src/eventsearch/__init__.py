@@ -17,7 +17,8 @@ def _import_with_stand_in(module: str, name: str, **attrs: Any) -> None:
     ~40-55 ms of a 0.3 s CLI search.  The stand-in stays only in the importing
     module's namespace, where any other attribute imports the real module on first
     use; ``sys.modules`` gets it back right after, so every later ``import name``
-    is the real module.  Nothing happens if either is imported already.
+    is the real module.  Nothing happens if either is imported already, or when
+    ``module`` is not installed.
     """
     if module in sys.modules or name in sys.modules:
         return
@@ -33,6 +34,8 @@ def _import_with_stand_in(module: str, name: str, **attrs: Any) -> None:
     sys.modules[name] = stand_in
     try:
         importlib.import_module(module)
+    except ImportError:  # another Whoosh release without it: nothing to speed up
+        pass
     finally:
         if sys.modules.get(name) is stand_in:
             del sys.modules[name]
