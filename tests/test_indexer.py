@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
 from eventsearch.indexer import build_index, corpus_files
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
+from eventsearch.segment_cache import warm_cache
 from eventsearch.storage import CURRENT, current_generation, read_meta
 
 from .conftest import SAMPLE_CORPUS
@@ -114,6 +116,16 @@ def test_worker_segments_equal_a_serial_build(tmp_path):
     assert [d["path"] for d in stored_b] == sorted(d["path"] for d in stored_b)  # path order
     assert stored_a == stored_b
     assert terms_a == terms_b
+    # Each worker wrote its segment's search tables before the commit, exactly as the
+    # parent would have from the committed index.
+    gen = current_generation(tmp_path / "b")
+    toc = next(gen.glob("_MAIN_*.toc")).stat().st_mtime_ns
+    cache = {p.name: p for p in (gen / "cache").glob("*.pickle")}
+    assert len(cache) == 2 and all(p.stat().st_mtime_ns <= toc for p in cache.values())
+    written = {name: p.read_bytes() for name, p in cache.items()}
+    shutil.rmtree(gen / "cache")
+    warm_cache(gen)
+    assert {p.name: p.read_bytes() for p in (gen / "cache").glob("*.pickle")} == written
 
 
 def test_multiple_roots_are_keyed_by_their_common_parent(tmp_path):

@@ -94,12 +94,18 @@ def warm_cache(generation_dir: Path) -> None:
     ix = FileStorage(str(generation_dir), readonly=True).open_index(INDEX_NAME)
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
-            header = _header(leaf)
-            path = _cache_file(generation_dir, header)
-            if path is None or _read_header(path) == header:
-                continue
-            _write(path, header, _build(leaf))
+            warm_segment(generation_dir, leaf)
         _remove_stale(generation_dir, reader)
+
+
+def warm_segment(generation_dir: Path, leaf: Any) -> None:
+    """Write one segment's cache file unless a valid one exists.  A full build's
+    workers call it for the segment each has just written, before the commit, so
+    the tables are built on both cores rather than afterwards on one."""
+    header = _header(leaf)
+    path = _cache_file(generation_dir, header)
+    if path is not None and _read_header(path) != header:
+        _write(path, header, _build(leaf))
 
 
 # -- one segment ---------------------------------------------------------------------
