@@ -82,7 +82,7 @@ class WordPositions(Positions):
         boost = self.field_boost
         for word, poslist in positions.items():
             n = len(poslist)
-            if n == 1 and poslist[0] < 4096:
+            if n == 1 and poslist[0] < len(_ONE_POSITION):
                 yield word, 1, boost, _ONE_POSITION[poslist[0]]
             else:
                 yield word, n, float(n) * boost, self.encode(poslist)
