@@ -13,6 +13,7 @@ from langdetect import DetectorFactory, LangDetectException, detector_factory
 from langdetect.detector import Detector
 from langdetect.lang_detect_exception import ErrorCode
 from langdetect.language import Language
+from langdetect.utils.ngram import NGram
 
 from .analyze import STOP_DE, STOP_EN, SUPPORTED
 
@@ -78,12 +79,13 @@ def _clearly_en_or_de(words: list[str]) -> str | None:
 
 
 class _NumpyDetector(Detector):
-    """langdetect's Detector with its inner loop over 55 languages done by numpy.
+    """langdetect's Detector, its hot loops redone with numpy and fewer Python calls.
 
     The same random draws and the same arithmetic in the same order (a product
     per language, five factors between normalisations, a left-to-right sum), so
-    the very same answers (the tests compare them on the shared corpus), four
-    times faster where langdetect spends its time.
+    the very same answers (the tests compare them on the shared corpus); 1.7
+    times faster overall (2.7 against 4.5 ms a note for the shared corpus's
+    texts that get this far).
     """
 
     _rows: dict[str, np.ndarray] = {}  # noqa: RUF012 -- n-gram -> its probabilities, shared
@@ -129,11 +131,50 @@ class _NumpyDetector(Detector):
             langprob += prob / self.n_trial
         self.langprob = langprob.tolist()
 
+    def _extract_ngrams(self) -> list[str]:
+        """langdetect's _extract_ngrams (1- to 3-grams of known n-grams, none inside
+        all-capital words), with NGram's per-character work inlined and each
+        character's normalised form looked up once."""
+        known = self.word_lang_prob_map
+        out = []
+        grams = " "
+        capital = False
+        for raw in self.text:
+            ch = _NORMALIZED.get(raw) or _normalize(raw)
+            last = grams[-1]
+            if last == " ":
+                grams = " "
+                capital = False
+                if ch == " ":
+                    continue
+            elif len(grams) >= 3:
+                grams = grams[1:]
+            grams += ch
+            capital = (capital or last.isupper()) if ch.isupper() else False
+            if capital:
+                continue
+            if ch != " " and ch in known:
+                out.append(ch)
+            for gram in (grams[-2:], grams[-3:])[: len(grams) - 1]:
+                if gram in known:
+                    out.append(gram)
+        return out
+
     def _row(self, gram: str) -> np.ndarray:
         row = self._rows.get(gram)
         if row is None:
             row = self._rows[gram] = np.array(self.word_lang_prob_map[gram], dtype=np.float64)
         return row
+
+
+_NORMALIZED: dict[str, str] = {}  # character -> langdetect's normalised form
+
+
+def _normalize(ch: str) -> str:
+    normal = NGram.normalize(ch)
+    if len(_NORMALIZED) < 65536:
+        _NORMALIZED[ch] = normal
+    return normal
 
 
 def detect_langs(text: str) -> list[Language]:
