@@ -227,7 +227,7 @@ class WordAnalyzer(Analyzer):
         cache = self._cache
         words = []
         first = -1
-        for i, raw in enumerate(_TOKEN.findall(value)):
+        for i, raw in enumerate(_tokens(value)):
             known = cache.get(raw) or self._word(raw)
             if known[0]:
                 continue
@@ -235,6 +235,21 @@ class WordAnalyzer(Analyzer):
                 first = i
             words.append(known[1])
         return words, max(first, 0)
+
+
+_last_tokens: tuple[str, list[str]] = ("", [])
+
+
+def _tokens(value: str) -> list[str]:
+    """The raw words of ``value``.  A note's title and text are each indexed twice in a
+    row (unstemmed, then stemmed): the second time reuses the first split."""
+    global _last_tokens
+    last = _last_tokens
+    if last[0] is value:
+        return last[1]
+    tokens = _TOKEN.findall(value)
+    _last_tokens = (value, tokens)
+    return tokens
 
 
 def plain_analyzer() -> WordAnalyzer:
