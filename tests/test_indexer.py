@@ -189,6 +189,36 @@ def _stock_schema():
     return schema
 
 
+def test_the_pool_spills_only_when_the_rest_of_the_segment_will_not_fit(tmp_path):
+    """Past its limit the term pool keeps going in memory when the size so far, scaled up
+    to the documents still to come, fits in its room; otherwise it spills a run."""
+    from eventsearch.indexer import _TermPool
+
+    def fill(pool, share_known=True):
+        for doc in range(100):  # 10 new terms a document, ~3.9 KB estimated
+            if share_known:
+                pool.done = (doc + 1) / 100
+            for k in range(10):
+                pool.add(("body", f"t{doc}-{k}".encode(), doc, 1.0, b"\x01"))
+        return pool
+
+    def postings(pool):
+        return [(f, t, list(p[0])) for f, t, p in pool.iter_terms()]
+
+    spilling = fill(_TermPool(str(tmp_path), 0.1))  # no room: a run past every 0.1 MB
+    roomy = fill(_TermPool(str(tmp_path), 0.1, room_mb=0.5))  # projected ~0.39 MB: fits
+    tight = fill(_TermPool(str(tmp_path), 0.1, room_mb=0.3))  # spills once, then fits
+    unknown = fill(_TermPool(str(tmp_path), 0.1, room_mb=0.5), share_known=False)
+    assert (len(spilling.runs), len(roomy.runs), len(tight.runs), len(unknown.runs)) == \
+        (3, 0, 1, 3)
+    assert roomy.size > 0.3 * 1024 * 1024  # it did go past the limit, in memory
+    expected = [("body", f"t{doc}-{k}".encode(), [doc]) for doc in range(100) for k in range(10)]
+    expected.sort()
+    for pool in (spilling, roomy, tight, unknown):
+        assert postings(pool) == expected
+        pool.cleanup()
+
+
 def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
     """indexer._TermPool replaces Whoosh's PostingPool, schema.WordPositions and
     WordFrequency its formats' word_values: the segment must come out the same."""
