@@ -402,14 +402,15 @@ def _split(files: Mapping[str, FileInfo], workers: int) -> list[list[str]]:
 
     Contiguous runs keep document numbers in path order across the segments, as
     a serial build has them (ties in ranking fall back to that order).  Work is
-    estimated as a fixed cost per file plus its size: fitted on the shared
-    corpora, a file costs ~2 ms (reading, language detection) plus ~1.4 ms per KB.
+    estimated as a fixed cost per file (reading, language detection) plus its
+    size, the fixed cost worth 2 KB: there the two halves of the shared corpora
+    (16.4k small records; 5.9k records and 3.6k long notes) take equally long.
     """
     keys = list(files)
     if workers <= 1 or len(keys) < PARALLEL_FROM:
         return [keys]
     workers = min(workers, len(keys) // (PARALLEL_FROM // 2))
-    weights = [1500 + max(files[k][2], 0) for k in keys]
+    weights = [2000 + max(files[k][2], 0) for k in keys]
     share = sum(weights) / workers
     parts: list[list[str]] = [[]]
     done = 0.0
