@@ -193,6 +193,28 @@ def test_fast_path_agrees_with_langdetect_on_the_shared_corpus(monkeypatch):
     assert fast == slow
 
 
+def test_walks_stopped_once_settled_give_the_same_languages(monkeypatch):
+    """detect_language stops langdetect's walks once English or German cannot lose
+    the lead; on the shared corpus that must decide exactly as all seven walks do."""
+    shared = require_shared()
+    texts = [f"{note.title}\n{note.text}" for note in _notes(shared / "corpora", every=25)]
+    stopped_at = []
+    settled = language._NumpyDetector._settled
+
+    def recording(self, langprob, trials):
+        if settled(self, langprob, trials):
+            stopped_at.append(trials)
+            return True
+        return False
+
+    monkeypatch.setattr(language._NumpyDetector, "_settled", recording)
+    early = [detect_language(t) for t in texts]
+    assert len(stopped_at) > 100 and max(stopped_at) < 7  # walks were saved
+    full = language.detect_langs
+    monkeypatch.setattr(language, "detect_langs", lambda text, settle=False: full(text))
+    assert [detect_language(t) for t in texts] == early
+
+
 def test_numpy_detector_gives_langdetects_exact_probabilities():
     shared = require_shared()
     texts = [f"{note.title}\n{note.text}"[:2000]
