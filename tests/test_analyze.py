@@ -162,7 +162,8 @@ def test_fused_analyzer_pickles_without_its_cache():
 def test_clear_english_or_german_prose_skips_langdetect(monkeypatch):
     calls = []
     original = language.detect_langs
-    monkeypatch.setattr(language, "detect_langs", lambda text: calls.append(text) or original(text))
+    monkeypatch.setattr(language, "detect_langs",
+                        lambda text, **kw: calls.append(text) or original(text, **kw))
     english = ("The speaker showed how the team moved their services to Kubernetes and what "
                "they learned about deployments, monitoring and the cost of running it all. ")
     german = ("Der Vortrag zeigte, wie das Team seine Dienste auf Kubernetes umgezogen hat und "
