@@ -89,6 +89,7 @@ class _NumpyDetector(Detector):
     """
 
     _rows: dict[str, np.ndarray] = {}  # noqa: RUF012 -- n-gram -> its probabilities, shared
+    settle = False  # stop the walks once English or German is sure to lead (_settled)
 
     def _detect_block(self) -> None:
         """langdetect's _detect_block: ``n_trial`` random walks over the text's n-grams.
@@ -132,8 +133,6 @@ class _NumpyDetector(Detector):
             if self.settle and trial < self.n_trial and self._settled(langprob, trial):
                 break
         self.langprob = langprob.tolist()
-
-    settle = False  # stop the walks once the top language is a settled supported one
 
     def _settled(self, langprob: np.ndarray, trials: int) -> bool:
         """Whether the leading language is English or German and the walks still to
