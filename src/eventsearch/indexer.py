@@ -69,7 +69,7 @@ from .storage import (
 Progress = Callable[[int, int], None]  # (files just done, files in all)
 PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
 WRITER_MB = 96  # postings kept in memory per writer process (estimated) before a run spills to disk
-WRITER_ROOM_MB = 224  # ... unless the whole segment is projected to fit in this (see _TermPool)
+WRITER_ROOM_MB = 224  # ... unless the rest of the segment is projected to fit in this (_TermPool)
 INLINE_POSTINGS = 4  # a term in at most this many documents keeps its postings in the term table
 PROGRESS_EVERY = 16  # files between progress messages from a worker
 # A file modified this close to (or after) the start of the scan that indexed it may
@@ -442,10 +442,10 @@ class _TermPool:
     memory limit pickles sorted runs of postings to temporary files and merges
     them back posting by posting through a heap: half the time of writing a
     segment.  Documents are added in order, so a term's postings arrive in order
-    and only the terms need sorting.  Past ``limit_mb`` (estimated) the terms go
-    to a temporary file as a sorted run, a term's postings as two arrays and a
-    list; runs are merged term by term, and a term's parts simply concatenate
-    because later runs hold later documents.
+    and only the terms need sorting.  Past ``limit_mb`` (estimated; see _full for
+    when ``room_mb`` defers it) the terms go to a temporary file as a sorted run,
+    a term's postings as two arrays and a list; runs are merged term by term, and
+    a term's parts simply concatenate because later runs hold later documents.
     """
 
     TERM_BYTES = 360  # estimated memory of a new term: dict slot, key, arrays, list
