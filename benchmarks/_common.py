@@ -59,3 +59,29 @@ def memory_mb(pid: int) -> tuple[float, float]:
         if key in values:
             values[key] = int(value.split()[0]) / 1024  # kB
     return values["VmRSS"], values["VmHWM"]
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (worker processes), from /proc."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    todo, tree = [pid], []
+    while todo:
+        tree.append(todo.pop())
+        todo.extend(children.get(tree[-1], []))
+    return tree
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of a process in MB, 0 if it has just ended."""
+    try:
+        return memory_mb(pid)[0]
+    except OSError:
+        return 0.0

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -31,32 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import CORPORA, machine, median, memory_mb, print_table, require_shared
+from _common import CORPORA, machine, median, print_table, process_tree, require_shared, rss_mb
 
 SUFFIXES = {".md", ".markdown", ".html", ".htm", ".rst", ".txt", ".srt", ".vtt", ".json"}
 
 
 # -- measuring a child process ---------------------------------------------------------
-
-
-def _children() -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            out.setdefault(ppid, []).append(int(name))
-    return out
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        return memory_mb(pid)[0]
-    except OSError:  # the process ended between listing and reading it
-        return 0.0
 
 
 def run_measured(cmd: list[str]) -> tuple[float, float, float, str]:
@@ -66,13 +45,7 @@ def run_measured(cmd: list[str]) -> tuple[float, float, float, str]:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
         tree_peak = one_peak = 0.0
         while proc.poll() is None:
-            kids = _children()
-            todo, tree = [proc.pid], []
-            while todo:
-                pid = todo.pop()
-                tree.append(pid)
-                todo.extend(kids.get(pid, []))
-            sizes = [_rss_mb(pid) for pid in tree]
+            sizes = [rss_mb(pid) for pid in process_tree(proc.pid)]
             tree_peak = max(tree_peak, sum(sizes))
             one_peak = max(one_peak, max(sizes))
             time.sleep(0.05)
