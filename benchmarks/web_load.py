@@ -1,7 +1,8 @@
 """Web throughput and latency: queries against `/api/search` of a real `eventsearch serve`
 (waitress) on 127.0.0.1, first with 1 client, then with 8 concurrent clients.  Prints core
 count, clients, requests/s, p50 and p95 in milliseconds, the p95 ratio 8 clients / 1
-client, and the server's resident memory (VmRSS, peak VmHWM) after each run.
+client, and the server's memory after each run (VmRSS, peak VmHWM and PSS, summed over
+its worker processes with --workers N).
 
 Two passes: "cycled" sends a fixed 30-query mix of what the UI sends (filters, sorting,
 pages) over and over, so after the first round the engine's cache of recent results
@@ -33,7 +34,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from _common import median, memory_mb, percentile, print_table
+from _common import median, memory_mb, percentile, print_table, process_tree
 from query_latency import SEED, make_queries
 
 from eventsearch.search import SearchIndex
@@ -86,9 +87,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(index: Path, port: int, threads: int) -> subprocess.Popen:  # type: ignore[type-arg]
+def start(index: Path, port: int, threads: int,
+          workers: int) -> subprocess.Popen:  # type: ignore[type-arg]
     proc = subprocess.Popen([sys.executable, "-m", "eventsearch", "serve", "--index", str(index),
-                             "--host", HOST, "--port", str(port), "--threads", str(threads)],
+                             "--host", HOST, "--port", str(port), "--threads", str(threads),
+                             "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -104,6 +107,21 @@ def start(index: Path, port: int, threads: int) -> subprocess.Popen:  # type: ig
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("the server did not start within 60 s")
+
+
+def server_memory_mb(pid: int) -> tuple[float, float, float]:
+    """(RSS, peak RSS, PSS) in MB summed over the server and its worker processes.  PSS
+    splits pages that processes share (code, forked memory), so it adds up honestly."""
+    rss = peak = pss = 0.0
+    for one in process_tree(pid):
+        try:
+            now, high = memory_mb(one)
+            rollup = Path(f"/proc/{one}/smaps_rollup").read_text()
+        except OSError:  # a worker ended between listing and reading it
+            continue
+        rss, peak = rss + now, peak + high
+        pss += int(rollup.split("\nPss:", 1)[1].split()[0]) / 1024
+    return rss, peak, pss
 
 
 def run(port: int, urls: list[str], clients: int, requests: int,
@@ -155,6 +173,8 @@ def main() -> None:
     ap.add_argument("--clients", default="1,8", help="concurrent clients per run (default 1,8)")
     ap.add_argument("--threads", type=int, default=4,
                     help="waitress threads (default 4, as `eventsearch serve`)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="server worker processes (default 1, as `eventsearch serve`)")
     ap.add_argument("--no-distinct", action="store_true",
                     help="skip the pass that sends each query only once")
     args = ap.parse_args()
@@ -170,12 +190,12 @@ def main() -> None:
         passes["distinct"] = [fresh[i * args.requests:(i + 1) * args.requests]
                               for i in range(len(clients))]
     port = free_port()
-    proc = start(args.index, port, args.threads)
+    proc = start(args.index, port, args.threads, args.workers)
     rows = []
     p95: dict[str, list[float]] = {}
     try:
-        rss, peak = memory_mb(proc.pid)
-        rows.append(["started", os.cpu_count(), "", "", "", "", "", "", rss, peak])
+        rows.append(["started", os.cpu_count(), "", "", "", "", "", "",
+                     *server_memory_mb(proc.pid)])
         cycled = passes[f"cycled {len(MIX)}"][0]
         run(port, cycled, 2, len(cycled) * 2)  # warm up: per-generation tables and caches
         for name, url_lists in passes.items():
@@ -183,24 +203,25 @@ def main() -> None:
                 once = name == "distinct"
                 lat, errors, wall = run(port, urls, n, min(args.requests, len(urls)) if once
                                         else args.requests, once)
-                rss, peak = memory_mb(proc.pid)
                 rows.append([name, os.cpu_count(), n, len(lat), errors, len(lat) / wall,
-                             median(lat), percentile(lat, 95), rss, peak])
+                             median(lat), percentile(lat, 95), *server_memory_mb(proc.pid)])
                 p95.setdefault(name, []).append(percentile(lat, 95))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         proc.stderr.close()
-    print(f"/api/search on {args.index}, waitress {args.threads} threads; "
+    print(f"/api/search on {args.index}, waitress {args.threads} threads x {args.workers} "
+          f"worker process{'es' if args.workers > 1 else ''}; "
           f"cycled: the {len(MIX)}-query UI mix repeated; distinct: generated queries, "
           "each sent once (no result cache hits)")
     print_table(["pass", "cores", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms",
-                 "RSS MB", "peak RSS MB"], rows)
+                 "RSS MB", "peak RSS MB", "PSS MB"], rows)
     if len(clients) > 1:
         print(f"p95 ratio {clients[-1]} / {clients[0]} clients: " + ", ".join(
             f"{name} {v[-1] / v[0]:.2f}" for name, v in p95.items()) + " (target <= 2)")
-    print(f"server RSS after the last run {rows[-1][8]:.0f} MB, peak {rows[-1][9]:.0f} MB "
-          "(target <= 300 MB at 21.7k notes)")
+    print(f"server RSS after the last run {rows[-1][8]:.0f} MB, peak {rows[-1][9]:.0f} MB, "
+          f"PSS {rows[-1][10]:.0f} MB (target <= 300 MB at 21.7k notes; with workers, RSS "
+          "counts shared pages once per process)")
 
 
 if __name__ == "__main__":
