@@ -365,6 +365,33 @@ def test_a_new_index_format_triggers_a_full_rebuild(tmp_path: Path, corpus: Path
     assert not update_index(None, index_dir, workers=1, exclude_drafts=True).full
 
 
+def test_a_damaged_index_is_explained_then_rebuilt(tmp_path: Path, corpus: Path):
+    """Whoosh's table of contents overwritten (a disk error, a stray copy): readers say
+    what is wrong and how to fix it, with no traceback; the next reindex rebuilds."""
+    from eventsearch.config import load_settings
+    from eventsearch.web import create_app
+
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, workers=1)
+    damaged = current_generation(index_dir)
+    for toc in damaged.glob("*.toc"):
+        toc.write_bytes(b"not a table of contents")
+    found = invoke("search", "kubernetes", "--index", str(index_dir))
+    assert found.exit_code == 1 and "Traceback" not in found.output
+    assert found.stderr.startswith(f"Error: The index in {damaged} is damaged")
+    assert "eventsearch reindex --full" in found.stderr
+    client = create_app(load_settings(index_dir=index_dir),
+                        test_config={"TESTING": True}).test_client()
+    api = client.get("/api/search?q=kubernetes")
+    assert api.status_code == 503 and "is damaged" in api.get_json()["error"]
+    result = invoke("reindex", "--index", str(index_dir), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["full"] is True
+    assert current_generation(index_dir) != damaged
+    assert_same_as_clean_build(index_dir, corpus, tmp_path)
+    assert client.get("/api/search?q=kubernetes").get_json()["total"] > 0  # no restart
+
+
 def test_full_flag_rebuilds_into_a_new_generation(tmp_path: Path, corpus: Path):
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, workers=1)

@@ -13,15 +13,23 @@ class ConfigError(EventSearchError):
     """The configuration file or environment holds a value we cannot use."""
 
 
-class IndexMissing(EventSearchError):
+class IndexUnavailable(EventSearchError):
+    """The index cannot be read (the web app answers 503 with the message)."""
+
+
+class IndexMissing(IndexUnavailable):
     """There is no index where one was expected."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """The index's files are there but Whoosh cannot read them; rebuild it."""
 
 
 class IndexLocked(EventSearchError):
     """Another process is writing the index; try again later (exit code 75)."""
 
 
-class SchemaMismatch(EventSearchError):
+class SchemaMismatch(IndexUnavailable):
     """The index was built by another version of the analysis; rebuild it."""
 
 

@@ -49,7 +49,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from .errors import EventSearchError, IndexLocked, ParseError
+from .errors import EventSearchError, IndexDamaged, IndexLocked, ParseError
 from .language import detect_language
 from .model import Note
 from .readers import SUFFIXES, not_a_note, read_note
@@ -60,6 +60,7 @@ from .storage import (
     LOCK_FILE,
     TOUCHED_FILE,
     current_generation,
+    holds_index,
     list_generations,
     read_meta,
     remove_leftovers,
@@ -291,7 +292,10 @@ def update_index(roots: Sequence[Path] | None, index_dir: Path, *, full: bool = 
     with writer_lock(index_dir, wait):
         remove_leftovers(index_dir)
         gen = current_generation(index_dir)
-        usable = gen is not None and whoosh_index.exists_in(str(gen))
+        try:
+            usable = holds_index(gen)
+        except IndexDamaged:  # rebuilt below, as when there is none
+            usable = False
         meta = read_meta(gen) if gen is not None else {}
         old_roots = [Path(r) for r in meta.get("roots", [])]
         chosen = roots or old_roots or default_roots

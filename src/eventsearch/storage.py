@@ -39,7 +39,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
-from .errors import IndexMissing, SchemaMismatch
+from .errors import IndexDamaged, IndexMissing, SchemaMismatch
 from .schema import INDEX_FORMAT
 
 CURRENT = "current"
@@ -198,10 +198,51 @@ class _Index(whoosh_index.FileIndex):
         return super().reader()
 
 
+def holds_index(gen: Path | None) -> bool:
+    """Whether `gen` holds a Whoosh index; IndexDamaged if its table of contents is
+    there but unreadable (truncated, overwritten: Whoosh raises a different error for
+    each kind of damage)."""
+    from whoosh.index import EmptyIndexError
+
+    if gen is None or not gen.is_dir():
+        return False
+    try:
+        read_toc(gen)
+    except EmptyIndexError:
+        return False
+    except Exception as exc:
+        raise IndexDamaged(
+            f"The index in {gen} is damaged ({type(exc).__name__}: {exc}). "
+            "Rebuild it with `eventsearch reindex --full`."
+        ) from exc
+    return True
+
+
+def read_toc(gen: Path) -> Any:
+    """Whoosh's table of contents of the index in `gen` (what ``exists_in`` reads).
+    Whoosh leaves the file open when it cannot parse it; this closes it either way."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    opened: list[Any] = []
+
+    class Storage(FileStorage):
+        def open_file(self, name: str, **kwargs: Any) -> Any:
+            opened.append(super().open_file(name, **kwargs))
+            return opened[-1]
+
+    try:
+        return TOC.read(Storage(str(gen), readonly=True), INDEX_NAME)
+    finally:
+        for f in opened:
+            if not f.is_closed:
+                f.close()
+
+
 def open_index(index_dir: Path) -> tuple[whoosh_index.Index, Path]:
     """Open the live generation for reading; say how to fix it when that is impossible."""
     gen = current_generation(index_dir)
-    if gen is None or not whoosh_index.exists_in(str(gen)):
+    if not holds_index(gen):
         raise IndexMissing(
             f"No index at {index_dir}. Build one with `eventsearch index PATH` "
             "(or set EVENTSEARCH_INDEX to where it is)."
@@ -256,14 +297,14 @@ def remove_leftovers(index_dir: Path) -> list[str]:
 
 def _remove_whoosh_leftovers(gen: Path) -> list[str]:
     """Whoosh's temp pool, unrenamed TOCs and segment files its live TOC does not name."""
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, EmptyIndexError
+    from whoosh.index import EmptyIndexError
 
-    storage = FileStorage(str(gen))
     try:
-        toc = TOC.read(storage, INDEX_NAME)
+        toc = read_toc(gen)
     except (EmptyIndexError, OSError):
         return []  # not an index (yet): nothing we can judge
+    except Exception:
+        return []  # a damaged one: the update rebuilds it (see holds_index)
     live = {seg.segment_id() for seg in toc.segments}
     toc_name = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc(\..+)?$")
     seg_name = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import IndexMissing, QueryError, SchemaMismatch
+from ..errors import IndexUnavailable, QueryError
 
 MESSAGES = {
     400: "That request did not make sense.",
@@ -54,8 +54,7 @@ def register(app: Flask) -> None:
     def query_error(exc: QueryError) -> Any:
         return respond(400, str(exc))
 
-    @app.errorhandler(IndexMissing)
-    @app.errorhandler(SchemaMismatch)
+    @app.errorhandler(IndexUnavailable)
     def index_error(exc: Exception) -> Any:
         app.logger.error("index unavailable: %s", exc)
         return respond(503, str(exc))

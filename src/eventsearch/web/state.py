@@ -13,7 +13,7 @@ import threading
 from flask import current_app
 
 from ..config import Settings
-from ..errors import IndexMissing, SchemaMismatch
+from ..errors import IndexUnavailable
 from ..search import SearchIndex
 from .suggest import SuggestCache, Suggester
 
@@ -27,7 +27,7 @@ class IndexHolder:
         self._lock = threading.Lock()
 
     def get(self) -> SearchIndex:
-        """The open index; IndexMissing or SchemaMismatch (both say how to fix it) if none."""
+        """The open index; IndexUnavailable (saying how to fix it) if there is none."""
         index = self._index
         if index is None:
             with self._lock:
@@ -40,7 +40,7 @@ class IndexHolder:
         """Open the index now; the problem in words when it cannot be opened."""
         try:
             self.get()
-        except (IndexMissing, SchemaMismatch) as exc:
+        except IndexUnavailable as exc:
             return str(exc)
         return None
 
