@@ -8,6 +8,7 @@ a clean full build of the same folder, document by document and term by term.
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import random
@@ -365,17 +366,24 @@ def test_a_new_index_format_triggers_a_full_rebuild(tmp_path: Path, corpus: Path
     assert not update_index(None, index_dir, workers=1, exclude_drafts=True).full
 
 
-def test_a_damaged_index_is_explained_then_rebuilt(tmp_path: Path, corpus: Path):
-    """Whoosh's table of contents overwritten (a disk error, a stray copy): readers say
-    what is wrong and how to fix it, with no traceback; the next reindex rebuilds."""
+@pytest.mark.parametrize("part", ["toc", "seg"])
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_damaged_index_is_explained_then_rebuilt(tmp_path: Path, corpus: Path, part: str):
+    """Whoosh's table of contents overwritten, or a segment file cut short (a disk error,
+    a stray copy): readers say what is wrong and how to fix it, with no traceback; the
+    next reindex rebuilds.  (Whoosh leaves the file it could not read to the garbage
+    collector, which warns: collected below, while this test ignores that warning.)"""
     from eventsearch.config import load_settings
     from eventsearch.web import create_app
 
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, workers=1)
     damaged = current_generation(index_dir)
-    for toc in damaged.glob("*.toc"):
-        toc.write_bytes(b"not a table of contents")
+    for file in damaged.glob(f"*.{part}"):
+        if part == "toc":
+            file.write_bytes(b"not a table of contents")
+        else:
+            os.truncate(file, file.stat().st_size // 2)
     found = invoke("search", "kubernetes", "--index", str(index_dir))
     assert found.exit_code == 1 and "Traceback" not in found.output
     assert found.stderr.startswith(f"Error: The index in {damaged} is damaged")
@@ -390,6 +398,8 @@ def test_a_damaged_index_is_explained_then_rebuilt(tmp_path: Path, corpus: Path)
     assert current_generation(index_dir) != damaged
     assert_same_as_clean_build(index_dir, corpus, tmp_path)
     assert client.get("/api/search?q=kubernetes").get_json()["total"] > 0  # no restart
+    del found  # its exception chain holds the file
+    gc.collect()
 
 
 def test_full_flag_rebuilds_into_a_new_generation(tmp_path: Path, corpus: Path):

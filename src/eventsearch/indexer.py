@@ -293,7 +293,7 @@ def update_index(roots: Sequence[Path] | None, index_dir: Path, *, full: bool = 
         remove_leftovers(index_dir)
         gen = current_generation(index_dir)
         try:
-            usable = holds_index(gen)
+            usable = holds_index(gen, open_segments=True)
         except IndexDamaged:  # rebuilt below, as when there is none
             usable = False
         meta = read_meta(gen) if gen is not None else {}

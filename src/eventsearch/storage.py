@@ -198,45 +198,39 @@ class _Index(whoosh_index.FileIndex):
         return super().reader()
 
 
-def holds_index(gen: Path | None) -> bool:
+def holds_index(gen: Path | None, open_segments: bool = False) -> bool:
     """Whether `gen` holds a Whoosh index; IndexDamaged if its table of contents is
     there but unreadable (truncated, overwritten: Whoosh raises a different error for
-    each kind of damage)."""
+    each kind of damage), or with ``open_segments`` if a segment does not open."""
     from whoosh.index import EmptyIndexError
 
     if gen is None or not gen.is_dir():
         return False
     try:
         read_toc(gen)
+        if open_segments:
+            from whoosh.filedb.filestore import FileStorage
+
+            _Index(FileStorage(str(gen), readonly=True)).reader().close()
     except EmptyIndexError:
         return False
     except Exception as exc:
-        raise IndexDamaged(
-            f"The index in {gen} is damaged ({type(exc).__name__}: {exc}). "
-            "Rebuild it with `eventsearch reindex --full`."
-        ) from exc
+        raise index_damaged(gen, exc) from exc
     return True
 
 
+def index_damaged(gen: Path, exc: Exception) -> IndexDamaged:
+    """The error for an index whose files Whoosh cannot read, with the fix."""
+    return IndexDamaged(f"The index in {gen} is damaged ({type(exc).__name__}: {exc}). "
+                        "Rebuild it with `eventsearch reindex --full`.")
+
+
 def read_toc(gen: Path) -> Any:
-    """Whoosh's table of contents of the index in `gen` (what ``exists_in`` reads).
-    Whoosh leaves the file open when it cannot parse it; this closes it either way."""
+    """Whoosh's table of contents of the index in `gen` (what ``exists_in`` reads)."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
 
-    opened: list[Any] = []
-
-    class Storage(FileStorage):
-        def open_file(self, name: str, **kwargs: Any) -> Any:
-            opened.append(super().open_file(name, **kwargs))
-            return opened[-1]
-
-    try:
-        return TOC.read(Storage(str(gen), readonly=True), INDEX_NAME)
-    finally:
-        for f in opened:
-            if not f.is_closed:
-                f.close()
+    return TOC.read(FileStorage(str(gen), readonly=True), INDEX_NAME)
 
 
 def open_index(index_dir: Path) -> tuple[whoosh_index.Index, Path]:

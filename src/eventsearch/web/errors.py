@@ -56,7 +56,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IndexUnavailable)
     def index_error(exc: Exception) -> Any:
-        app.logger.error("index unavailable: %s", exc)
+        app.logger.error("index unavailable: %s", str(exc))  # a record must not keep exc alive
         return respond(503, str(exc))
 
     @app.errorhandler(Exception)
