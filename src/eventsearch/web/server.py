@@ -79,11 +79,16 @@ def _supervise(make_app: Callable[[], Flask], sock: socket.socket, threads: int,
             with contextlib.suppress(ProcessLookupError):  # it ended a moment ago
                 os.kill(pid, signal.SIGTERM)
 
+    def start() -> None:
+        pid, ready = _fork_worker(make_app, sock, threads)
+        running[pid] = ready
+        if stopping:  # a signal came while it was being forked
+            os.kill(pid, signal.SIGTERM)
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for _ in range(workers):
-        pid, ready = _fork_worker(make_app, sock, threads)
-        running[pid] = ready
+        start()
     code = 0
     while running:
         pid, status = os.wait()
@@ -102,8 +107,7 @@ def _supervise(make_app: Callable[[], Flask], sock: socket.socket, threads: int,
             continue
         print(f"eventsearch: a worker {_exit_reason(status)}; starting another.",
               file=sys.stderr)
-        pid, ready = _fork_worker(make_app, sock, threads)
-        running[pid] = ready
+        start()
     return code
 
 
@@ -113,14 +117,19 @@ def _fork_worker(make_app: Callable[[], Flask], sock: socket.socket,
     ready, tell = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
+    # Held back until the worker has its own handlers: the parent's would stop the others.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     pid = os.fork()
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(tell)
         return pid, ready
     code = 1
     try:  # the worker: it must never return into the parent's code
-        os.close(ready)
+        signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(ready)
         app = make_app()
         os.write(tell, b"1")
         os.close(tell)
