@@ -291,14 +291,10 @@ def remove_leftovers(index_dir: Path) -> list[str]:
 
 def _remove_whoosh_leftovers(gen: Path) -> list[str]:
     """Whoosh's temp pool, unrenamed TOCs and segment files its live TOC does not name."""
-    from whoosh.index import EmptyIndexError
-
     try:
         toc = read_toc(gen)
-    except (EmptyIndexError, OSError):
-        return []  # not an index (yet): nothing we can judge
-    except Exception:
-        return []  # a damaged one: the update rebuilds it (see holds_index)
+    except Exception:  # none (yet), or a damaged one the update rebuilds: nothing to judge
+        return []
     live = {seg.segment_id() for seg in toc.segments}
     toc_name = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc(\..+)?$")
     seg_name = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
