@@ -237,7 +237,7 @@ def main() -> None:
             f"{name} {v[-1] / v[0]:.2f}" for name, v in p95.items()) + " (target <= 2)")
     print(f"server RSS after the last run {rows[-1][8]:.0f} MB, peak {rows[-1][9]:.0f} MB, "
           f"PSS {rows[-1][10]:.0f} MB (target <= 300 MB at 21.7k notes; with workers, RSS "
-          "counts shared pages once per process)")
+          "counts shared pages in every process, PSS once)")
 
 
 if __name__ == "__main__":
