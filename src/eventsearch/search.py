@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
-import pickle
 import re
-import struct
 import threading
 import time
 from collections import OrderedDict
@@ -37,7 +35,7 @@ from .schema import document_to_note
 from .segment_cache import ReaderTables, read_tables
 from .snippets import QueryTerms, Snippet, make_snippet
 from .spelling import Vocabulary
-from .storage import current_generation, index_damaged, open_index, read_meta
+from .storage import current_generation, open_index, read_meta
 from .synonyms import Synonyms, load_synonyms
 
 FACET_LIMIT = 30  # values per facet returned (selected ones always included)
@@ -104,16 +102,13 @@ class SearchIndex:
             ix, gen = self._ix, self.generation_dir
         local = self._local
         searcher = getattr(local, "searcher", None)
-        try:
-            if searcher is None or getattr(local, "gen", None) != gen:
-                if searcher is not None:
-                    searcher.close()
-                searcher = ix.searcher()
-                local.gen = gen
-            elif not searcher.up_to_date():
-                searcher = searcher.refresh()
-        except (OSError, EOFError, ValueError, struct.error, pickle.UnpicklingError) as exc:
-            raise index_damaged(gen, exc) from exc  # a segment file Whoosh cannot read
+        if searcher is None or getattr(local, "gen", None) != gen:
+            if searcher is not None:
+                searcher.close()
+            searcher = ix.searcher()
+            local.gen = gen
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
         local.searcher = searcher
         return searcher
 

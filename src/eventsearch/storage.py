@@ -191,11 +191,22 @@ class _Index(whoosh_index.FileIndex):
     deleted notes (tested in test_reindex.py).  So a refresh opens a fresh reader:
     ~20 ms at 21.7k notes, once per commit.  The old reader is not closed here: a
     facet table built from it may still be in use by another thread, and dropping the
-    last reference closes its files.
+    last reference closes its files.  A segment file that does not open (cut short,
+    overwritten, missing) raises IndexDamaged, for searchers and refreshes alike.
     """
 
     def reader(self, reuse: Any = None) -> Any:
-        return super().reader()
+        try:
+            return super().reader()
+        except Exception as exc:  # Whoosh raises a different error for each kind of damage
+            raise index_damaged(Path(self.storage.folder), exc) from exc
+
+
+def _read_only(gen: Path) -> _Index:
+    """The index in `gen`, opened as readers need it (see _Index)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return _Index(FileStorage(str(gen), readonly=True))
 
 
 def holds_index(gen: Path | None, open_segments: bool = False) -> bool:
@@ -208,14 +219,12 @@ def holds_index(gen: Path | None, open_segments: bool = False) -> bool:
         return False
     try:
         read_toc(gen)
-        if open_segments:
-            from whoosh.filedb.filestore import FileStorage
-
-            _Index(FileStorage(str(gen), readonly=True)).reader().close()
     except EmptyIndexError:
         return False
     except Exception as exc:
         raise index_damaged(gen, exc) from exc
+    if open_segments:
+        _read_only(gen).reader().close()
     return True
 
 
@@ -248,9 +257,7 @@ def open_index(index_dir: Path) -> tuple[whoosh_index.Index, Path]:
             f"(format {built_with}, this one reads {INDEX_FORMAT}). "
             "Rebuild it with `eventsearch reindex --full`."
         )
-    from whoosh.filedb.filestore import FileStorage
-
-    return _Index(FileStorage(str(gen), readonly=True)), gen
+    return _read_only(gen), gen
 
 
 def list_generations(index_dir: Path) -> list[Path]:
