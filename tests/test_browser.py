@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from .conftest import PROJECT
+from .conftest import PROJECT, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = PROJECT / "artifacts" / "screenshots"
@@ -44,36 +39,11 @@ if (reason := _missing()) is not None:
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(corpus_index):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eventsearch", "serve", "--index", str(corpus_index),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                out = proc.communicate()[0].decode(errors="replace")
-                pytest.fail(f"the server did not start: {out[-2000:]}")
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    proc.stdout.close()
+    proc, port = start_server(corpus_index)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")

@@ -11,51 +11,14 @@ import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
-
-import pytest
 
 from eventsearch.web import CSP
 
+from .conftest import get_json, start_server, stop_server
+
 QUERIES = ["kubernetes", "Vorträge", "python", "tag:security", "datenschutz konferenz",
            "", "deploy*", '"machine learning"']
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(index: Path, *args: str, env: dict[str, str] | None = None,
-           cwd: Path | None = None) -> tuple[subprocess.Popen, int]:  # type: ignore[type-arg]
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "eventsearch", "serve", "--index",
-                             str(index), "--port", str(port), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _get(port, "/healthz")
-            return proc, port
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the server did not come up: {proc.communicate()}")
-            time.sleep(0.2)
-
-
-def _get(port: int, path: str) -> tuple[dict, object]:  # type: ignore[type-arg]
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
-        return json.load(r), r.headers
-
-
-def _stop(proc: subprocess.Popen) -> tuple[int, str]:  # type: ignore[type-arg]
-    proc.terminate()
-    out, err = proc.communicate(timeout=20)
-    assert out == b""
-    return proc.returncode, err.decode()
 
 
 def _workers(pid: int) -> set[int]:
@@ -74,7 +37,7 @@ def _workers(pid: int) -> set[int]:
 
 
 def _search(port: int, q: str) -> dict:  # type: ignore[type-arg]
-    data, _ = _get(port, "/api/search?" + urllib.parse.urlencode({"q": q, "per_page": 50}))
+    data, _ = get_json(port, "/api/search?" + urllib.parse.urlencode({"q": q, "per_page": 50}))
     data.pop("took_ms")
     return data
 
@@ -84,14 +47,14 @@ def test_serve_builds_an_index_on_first_run(tmp_path):
     127.0.0.1, security headers and all."""
     corpus = Path(__file__).parents[1] / "corpus"
     env = {**os.environ, "EVENTSEARCH_CORPUS": str(corpus)}
-    proc, port = _start(tmp_path / "index", env=env, cwd=tmp_path)
+    proc, port = start_server(tmp_path / "index", env=env, cwd=tmp_path)
     try:
-        health, headers = _get(port, "/healthz")
+        health, headers = get_json(port, "/healthz")
         assert health["notes"] == 42
         assert headers["Content-Security-Policy"] == CSP
         assert headers["Server"] == "eventsearch"  # waitress, with ident="eventsearch"
     finally:
-        code, err = _stop(proc)
+        code, err = stop_server(proc)
     assert code == 0, err
     assert "No index at" in err and "building one from" in err and "Indexed 42 notes" in err
     assert f"http://127.0.0.1:{port}/" in err
@@ -101,7 +64,7 @@ def test_concurrent_clients_get_the_same_whole_answers(corpus_index):
     """Eight keep-alive clients at once get byte for byte what one client gets.  Waitress
     here sends each answer from its main loop once it is complete (SEND_BYTES), and
     answers with 50 hits are larger than its default send buffer."""
-    proc, port = _start(corpus_index)
+    proc, port = start_server(corpus_index)
     try:
         alone = {q: _search(port, q) for q in QUERIES}
         assert any(len(json.dumps(a)) > 18_000 for a in alone.values())
@@ -123,11 +86,11 @@ def test_concurrent_clients_get_the_same_whole_answers(corpus_index):
             t.join()
         assert failures == []
     finally:
-        _stop(proc)
+        stop_server(proc)
 
 
 def test_workers_share_the_port_and_a_dead_one_is_replaced(corpus_index):
-    proc, port = _start(corpus_index, "--workers", "2")
+    proc, port = start_server(corpus_index, "--workers", "2")
     try:
         deadline = time.monotonic() + 30
         while len(first := _workers(proc.pid)) < 2:
@@ -144,7 +107,7 @@ def test_workers_share_the_port_and_a_dead_one_is_replaced(corpus_index):
         for q in QUERIES:  # both workers answer, whichever the kernel picks
             assert _search(port, q)["query"] == q
     finally:
-        code, err = _stop(proc)
+        code, err = stop_server(proc)
     assert code == 0, err
     assert "with 2 worker processes" in err
     assert "a worker was killed by SIGKILL; starting another." in err
