@@ -27,9 +27,10 @@ from whoosh.query import And, NullQuery, Query
 from whoosh.query.compound import CompoundQuery
 
 from .analyze import TOKEN_PATTERN, normalize_key
+from .budget import DEFAULT, Limits
 
 MAX_QUERY_CHARS = 1000
-MAX_TERMS = 64
+MAX_TERMS = DEFAULT.max_words  # the max_words setting's default
 
 # The field a bare word is parsed into, and the fields a word can be restricted to.
 DEFAULT_FIELD = "text"
@@ -168,8 +169,10 @@ def make_parser(schema=None) -> qparser.QueryParser:  # type: ignore[no-untyped-
 _DEFAULT_PARSER: qparser.QueryParser | None = None
 
 
-def parse_query(text: str, parser: qparser.QueryParser | None = None) -> ParsedQuery:
-    """Split filters out of the query string and parse the rest."""
+def parse_query(text: str, parser: qparser.QueryParser | None = None,
+                limits: Limits = DEFAULT) -> ParsedQuery:
+    """Split filters out of the query string and parse the rest, keeping to the
+    ``max_filters`` and ``max_words`` limits."""
     global _DEFAULT_PARSER
     if parser is None:
         _DEFAULT_PARSER = _DEFAULT_PARSER or make_parser()
@@ -184,11 +187,25 @@ def parse_query(text: str, parser: qparser.QueryParser | None = None) -> ParsedQ
         text = text[:i] + text[i + 1:]
         messages.append("A quotation mark was not closed; it was ignored.")
     parsed = ParsedQuery(text=text, query=None, messages=messages)
-    rest = _FIELD.sub(lambda m: _take_field(m, parsed), text)
+    filters = 0
+
+    def take(m: re.Match[str]) -> str:
+        nonlocal filters
+        if m[2].lower() in FILTER_NAMES:
+            filters += 1
+            if filters > limits.max_filters:
+                if filters == limits.max_filters + 1:
+                    messages.append(f"Only the first {limits.max_filters} field filters "
+                                    "(tag:, speaker:, lang:, date:) were applied; the others "
+                                    "were ignored.")
+                return " "
+        return _take_field(m, parsed)
+
+    rest = _FIELD.sub(take, text)
     words = rest.split()
-    if len(words) > MAX_TERMS:
-        rest = " ".join(words[:MAX_TERMS])
-        messages.append(f"Only the first {MAX_TERMS} words were searched.")
+    if len(words) > limits.max_words:
+        rest = " ".join(words[:limits.max_words])
+        messages.append(f"Only the first {limits.max_words} words were searched.")
     if rest.strip():
         try:
             q = parser.parse(rest)

@@ -25,6 +25,7 @@ import numpy as np
 from whoosh.query import DateRange, Term
 
 from .analyze import fold, stem_de, stem_en
+from .budget import DEFAULT, Budget, Limits
 from .compounds import Compounds
 from .errors import QueryError
 from .facets import FacetTable, disjunctive_counts
@@ -60,11 +61,12 @@ class SearchIndex:
 
     ``synonyms``: extra synonym groups (the ``synonyms`` setting) added to the
     built-in table, a ready :class:`~eventsearch.synonyms.Synonyms`, or False for
-    none at all.  ``typo_tolerance=False`` turns typo corrections off.
+    none at all.  ``typo_tolerance=False`` turns typo corrections off.  ``limits``:
+    the cost budget of one query (see :mod:`eventsearch.budget`).
     """
 
     def __init__(self, index_dir: Path, synonyms: Any = None, *,
-                 typo_tolerance: bool = True) -> None:
+                 typo_tolerance: bool = True, limits: Limits = DEFAULT) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._loading = threading.Lock()  # held while one thread loads the tables
@@ -79,12 +81,15 @@ class SearchIndex:
         else:
             self.synonyms = load_synonyms(synonyms or ())
         self.typo_tolerance = typo_tolerance
+        self.limits = limits
         self._open()
 
     @classmethod
     def from_settings(cls, settings: Any) -> SearchIndex:
-        """An index opened with the user's settings (index folder, synonym groups)."""
-        return cls(settings.index_dir, synonyms=tuple(settings.synonyms))
+        """An index opened with the user's settings (index folder, synonym groups,
+        query limits)."""
+        return cls(settings.index_dir, synonyms=tuple(settings.synonyms),
+                   limits=Limits.from_settings(settings))
 
     def _open(self) -> None:
         self._ix, self.generation_dir = open_index(self.index_dir)
@@ -159,23 +164,26 @@ class SearchIndex:
             if cached is not None:
                 self._results.move_to_end(key)
         if cached is None:
-            cached = self._search(searcher, request)
-            with self._lock:
-                self._results[key] = cached
-                while len(self._results) > RESULT_CACHE:
-                    self._results.popitem(last=False)
+            cached, partial = self._search(searcher, request)
+            if not partial:  # partial results depend on the machine's load: not kept
+                with self._lock:
+                    self._results[key] = cached
+                    while len(self._results) > RESULT_CACHE:
+                        self._results.popitem(last=False)
         # A copy, so a caller changing its result cannot change what the next one gets.
         return replace(cached, hits=list(cached.hits),
                        facets={name: list(values) for name, values in cached.facets.items()},
                        messages=list(cached.messages),
                        took_ms=(time.perf_counter() - started) * 1000)
 
-    def _search(self, searcher, request: SearchQuery) -> SearchResult:  # type: ignore[no-untyped-def]
-        """The search itself, on one searcher (search() caches what this returns)."""
+    def _search(self, searcher, request: SearchQuery) -> tuple[SearchResult, bool]:  # type: ignore[no-untyped-def]
+        """The search itself, on one searcher, and whether its result is partial
+        (search() caches complete results)."""
         table = self._facet_table(searcher)
-        parsed = parse_query(request.q, self._parser)
         stats = self._ranking_data(searcher)[0]
-        scorer, plan = self._plan(searcher, parsed)
+        budget = Budget(self.limits)  # the clock starts once the index's tables are loaded
+        parsed = parse_query(request.q, self._parser, self.limits)
+        scorer, plan = self._plan(searcher, parsed, budget)
         if plan is None and parsed.query is not None:
             plan = ("none",)  # only stop words or only exclusions: nothing to find
 
@@ -219,10 +227,11 @@ class SearchIndex:
         hits = self._hits(searcher, order, terms)
         result = SearchResult(
             query=request.q, total=len(hits_set), page=request.page,
-            per_page=request.per_page, hits=hits, facets=facets, messages=parsed.messages,
+            per_page=request.per_page, hits=hits, facets=facets,
+            messages=parsed.messages + budget.final_messages(),
         )
         result.suggestion = self._suggestion(request.q, concepts, len(hits_set))
-        return result
+        return result, budget.partial
 
     @staticmethod
     def _suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
@@ -246,17 +255,14 @@ class SearchIndex:
         stats = scorer.stats
         ids = np.fromiter(hits_set, dtype=np.int64, count=len(hits_set))
         limit = request.page * request.per_page
-        if evaluated is None:
-            scores = np.zeros(ids.size, dtype=np.float32)
-        else:
-            scores = scorer.rank_scores(plan, evaluated)[ids]
+        full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
+        scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
         if request.sort == "date" or evaluated is None:
             keys = (ids, -scores, -stats.dates[ids])  # newest first, then best, then path order
         else:
             keys = (ids, -scores)
         ranked = ids[np.lexsort(keys)][:limit]
         page = ranked[(request.page - 1) * request.per_page:]
-        full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
         return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
 
     def _hits(self, searcher, order: list[tuple[int, float]],  # type: ignore[no-untyped-def]
@@ -337,16 +343,21 @@ class SearchIndex:
         """What a note page should mark for query q: the same forms the snippets mark."""
         if not q.strip():
             return QueryTerms()
-        _, plan = self._plan(self.searcher(), parse_query(q, self._parser))
+        _, plan = self._plan(self.searcher(), parse_query(q, self._parser, self.limits),
+                             Budget(self.limits))
         if plan is None:
             return QueryTerms()
         return self._query_terms([c for c, positive in concepts_of(plan) if positive])
 
-    def _plan(self, searcher, parsed: ParsedQuery) -> tuple[Scorer, Any]:  # type: ignore[no-untyped-def]
-        """The query's concepts and their variants (synonyms, compounds, typo fixes)."""
+    def _plan(self, searcher, parsed: ParsedQuery,  # type: ignore[no-untyped-def]
+              budget: Budget) -> tuple[Scorer, Any]:
+        """The query's concepts and their variants (synonyms, compounds, typo fixes,
+        wildcard expansions), within the budget."""
         stats, vocab, compounds = self._ranking_data(searcher)
-        scorer = Scorer(stats, searcher)
-        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance)
+        scorer = Scorer(stats, searcher, budget)
+        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance,
+                               budget=budget)
+        planner.reader = searcher.reader()
         planner.stem_df = scorer.stem_df
         return scorer, planner.plan(parsed.query)
 
