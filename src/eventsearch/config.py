@@ -12,6 +12,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from .budget import DEFAULT as LIMITS
+from .budget import MINIMUM, NAMES
 from .errors import ConfigError
 
 # One line of help per setting; the README's configuration table mirrors it (tested).
@@ -28,6 +30,20 @@ HELP = {
     "per_page": "Results per page in the web UI.",
     "synonyms": "Extra synonym groups, e.g. [[\"k8s\", \"kubernetes\"]] (added to the "
                 "built-in table).",
+    # The cost budget of one query ([search] table; env EVENTSEARCH_<NAME>).
+    "max_words": "Words of a query that are searched (in phrases and OR chains too); the "
+                 "rest is cut.",
+    "max_filters": "Field filters (tag:, speaker:, lang:, date:) in a query's text; the rest "
+                   "are ignored.",
+    "max_expansions": "Words one wildcard or ~ term expands to; the ones in the most notes "
+                      "are kept.",
+    "max_query_expansions": "Words all wildcard and ~ terms of one query expand to together.",
+    "max_expanded_terms": "Terms of one query that are expanded at all: wildcards, ~ terms "
+                          "and automatic typo corrections.",
+    "min_prefix": "Letters a wildcard term needs before its first * (a* is left out).",
+    "leading_wildcards": "Search terms that start with * or ? (*ing); off, they are left out.",
+    "time_budget_ms": "Time after which a search answers with what it has, saying the "
+                      "results are partial.",
 }
 
 
@@ -42,6 +58,14 @@ class Settings:
     base_url: str | None = None
     per_page: int = 10
     synonyms: tuple[tuple[str, ...], ...] = field(default=())
+    max_words: int = LIMITS.max_words
+    max_filters: int = LIMITS.max_filters
+    max_expansions: int = LIMITS.max_expansions
+    max_query_expansions: int = LIMITS.max_query_expansions
+    max_expanded_terms: int = LIMITS.max_expanded_terms
+    min_prefix: int = LIMITS.min_prefix
+    leading_wildcards: bool = LIMITS.leading_wildcards
+    time_budget_ms: int = LIMITS.time_budget_ms
 
 
 def find_config(explicit: Path | None = None) -> Path | None:
@@ -68,6 +92,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         values["index_dir"] = os.environ["EVENTSEARCH_INDEX"]
     if os.environ.get("EVENTSEARCH_CORPUS"):
         values["corpus"] = os.environ["EVENTSEARCH_CORPUS"].split(os.pathsep)
+    for name in NAMES:
+        env = f"EVENTSEARCH_{name.upper()}"
+        if os.environ.get(env, "").strip():
+            values[name] = os.environ[env].strip()
     values.update({k: v for k, v in overrides.items() if v is not None and v != ()})
     return _coerce(values, path)
 
@@ -79,6 +107,12 @@ def _flatten(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         if key == "web" and isinstance(value, dict):
             out.update(_flatten({("site_title" if k == "title" else k): v
                                  for k, v in value.items()}, path))
+        elif key == "search" and isinstance(value, dict):
+            for k in value:
+                if k not in NAMES:
+                    raise ConfigError(f"Unknown setting {k!r} in the [search] table of {path}. "
+                                      f"Known there: {', '.join(NAMES)}.")
+            out.update(value)
         elif key in known:
             out[key] = value
         else:
@@ -103,7 +137,35 @@ def _coerce(values: dict[str, Any], path: Path | None) -> Settings:
                 value = bool(value)
             elif key == "synonyms":
                 value = tuple(tuple(str(w) for w in group) for group in value)
+            elif key == "leading_wildcards":
+                value = _flag(key, value)
+            elif key in MINIMUM:
+                value = _limit(key, value)
             settings = replace(settings, **{key: value})
         return settings
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Invalid setting{where}: {exc}") from None
+
+
+def _limit(name: str, value: Any) -> int:
+    """A whole number no lower than the limit's minimum (TOML integers, or digits from
+    the environment); anything else is refused with the reason."""
+    low = MINIMUM[name]
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number of at least {low}, not {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}, not {value}")
+    return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
