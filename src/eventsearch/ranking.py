@@ -212,7 +212,7 @@ class QueryPlanner:
             return None
         if not budget.take_term():
             budget.say(f"{shown} was left out: at most {limits.max_expanded_terms} wildcard, "
-                       "~ or misspelt words are expanded per query.", key="terms")
+                       "~ or unusual words are expanded per query.", key="terms")
             return None
         keep = budget.expansions()
         if keep == 0:
