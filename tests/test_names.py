@@ -44,6 +44,8 @@ ODD: dict[bytes, tuple[str, str]] = {
     b"back\\slash.md": ("back\\\\slash.md", "bilby"),
     b"sub\xfe/inner.md": ("sub\\xfe/inner.md", "dingo"),
     b"l" * 252 + b".md": ("l" * 252 + ".md", "echidna"),
+    b"/".join([b"d" * 200] * 12) + b"/deep.md": ("/".join(["d" * 200] * 12) + "/deep.md",
+                                                "bettong"),
     NFC.encode() + b".md": (NFC + ".md", "koala"),
     NFD.encode() + b".md": (NFD + ".md", "wallaroo"),
 }
