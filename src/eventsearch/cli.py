@@ -317,7 +317,9 @@ def _terminal_snippet(snippet_html: str) -> str:
 @index_option
 @click.pass_obj
 def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> None:
-    """Show one note's metadata and plain text.  NOTE_ID is its path in the index.
+    """Show one note's metadata and plain text.  NOTE_ID is its path in the index, as
+    `eventsearch search` prints it (a file name's odd bytes as \\xHH), or the file's
+    own relative path.  After `--` an id may start with a dash.
 
     Example: eventsearch show seeds/pelican-de.md --json
     """
@@ -325,7 +327,7 @@ def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> N
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
-    note = run(lambda: SearchIndex(settings.index_dir).get_note(note_id))
+    note = run(lambda: _find_note(SearchIndex(settings.index_dir), note_id))
     if note is None:
         raise click.ClickException(f"No note with id {note_id!r} in the index. "
                                    "Ids are paths as shown by `eventsearch search`.")
@@ -339,6 +341,17 @@ def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> N
             click.echo(f"{key + ':':15}{shown}")
     click.echo()
     click.echo(note.text)
+
+
+def _find_note(index: Any, note_id: str) -> Any:
+    """The note of an id as printed, else of the id taken as a raw file path."""
+    from .paths import lookup_keys
+
+    for key in lookup_keys(note_id):
+        note = index.get_note(key)
+        if note is not None:
+            return note
+    return None
 
 
 @cli.command()

@@ -52,8 +52,9 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from .errors import EventSearchError, IndexDamaged, IndexLocked, ParseError
 from .language import detect_language
 from .model import Note
+from .paths import fs_path, path_key, safe_text
 from .readers import SUFFIXES, not_a_note, read_note
-from .schema import INDEX_FORMAT, build_schema, note_to_document, parse_state
+from .schema import INDEX_FORMAT, build_schema, parse_state
 from .segment_cache import warm_cache, warm_segment
 from .storage import (
     CURRENT,
@@ -66,6 +67,7 @@ from .storage import (
     remove_leftovers,
     write_meta,
 )
+from .whole_docs import WholeDocuments, add_note
 
 Progress = Callable[[int, int], None]  # (files just done, files in all)
 PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
@@ -178,6 +180,8 @@ def _init_worker(parent: int) -> None:
 def scan_corpus(roots: Sequence[Path]) -> dict[str, FileInfo]:
     """Every note file under the roots, sorted, keyed by its path relative to the indexed
     root (the common parent when there are several roots), with mtime and size.
+    Keys are `paths.path_key`s (any file name, as a safe string); the FileInfo keeps the
+    real path for reading.
 
     Lists the same files as `readers.iter_corpus` (dotfiles and dot-dirs skipped,
     symlinked folders not followed) but with one scandir pass and no pathlib: the
@@ -192,7 +196,7 @@ def scan_corpus(roots: Sequence[Path]) -> dict[str, FileInfo]:
         base = roots[0].parent
     found: dict[str, FileInfo] = {}
     for root in roots:
-        rel = root.relative_to(base).as_posix()
+        rel = path_key(root.relative_to(base).as_posix())
         if root.is_file():
             found[rel] = _stat(str(root))
             continue
@@ -209,9 +213,9 @@ def scan_corpus(roots: Sequence[Path]) -> dict[str, FileInfo]:
                     continue
                 if entry.is_dir():
                     if not entry.is_symlink():
-                        stack.append((entry.path, prefix + name + "/"))
+                        stack.append((entry.path, prefix + path_key(name) + "/"))
                 elif os.path.splitext(name)[1].lower() in SUFFIXES:
-                    found[prefix + name] = _stat(entry.path, entry)
+                    found[prefix + path_key(name)] = _stat(entry.path, entry)
     return dict(sorted(found.items()))
 
 
@@ -236,11 +240,20 @@ def _load(item: tuple[str, str, str]) -> tuple[str, Note | None, str | None]:
     try:
         note = read_note(Path(path), Path(base))
     except ParseError as exc:
-        return key, None, str(exc)
+        return key, None, safe_text(str(exc))
     except Exception as exc:  # a reader bug must not stop the whole corpus
-        return key, None, f"unexpected error while reading: {type(exc).__name__}: {exc}"
-    lang = detect_language(f"{note.title}\n{note.text}", note.declared_lang)
+        return key, None, safe_text(
+            f"unexpected error while reading: {type(exc).__name__}: {exc}")
+    try:
+        lang = detect_language(f"{note.title}\n{note.text}", note.declared_lang)
+    except Exception as exc:  # nor may one text that trips the language detector
+        return key, None, safe_text(f"language detection failed: {type(exc).__name__}: {exc}")
     return key, replace(note, path=key, lang=lang), None
+
+
+def _item(key: str, path: str) -> tuple[str, str, str]:
+    """What _load takes: the key, the real path, and the indexed root it is relative to."""
+    return key, path, path[: -len(fs_path(key))] or "."
 
 
 def load_notes(files: Mapping[str, FileInfo] | Mapping[str, Path], keys: Sequence[str],
@@ -250,7 +263,7 @@ def load_notes(files: Mapping[str, FileInfo] | Mapping[str, Path], keys: Sequenc
 
     ``files`` comes from `scan_corpus` (or `corpus_files`)."""
     paths = {k: v[0] if isinstance(v, tuple) else str(v) for k, v in files.items()}
-    items = [(k, paths[k], paths[k][: -len(k)] or ".") for k in keys]
+    items = [_item(k, paths[k]) for k in keys]
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(items) >= PARALLEL_FROM:
         ctx = multiprocessing.get_context("fork")
@@ -562,8 +575,9 @@ def _sorted_postings(postings: Postings) -> Postings:
             [p[2] for p in ordered])
 
 
-class _SegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with the term pool above, writing whole blocks."""
+class _SegmentWriter(WholeDocuments, SegmentWriter):
+    """Whoosh's segment writer with the term pool above, writing whole blocks, and
+    adding each document whole or not at all (see whole_docs.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -661,15 +675,17 @@ def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str]
     for n, key in enumerate(keys, 1):
         writer.pool.done = n / len(keys)
         path = files[key][0]
-        _, note, reason = _load((key, path, path[: -len(key)] or "."))
+        _, note, reason = _load(_item(key, path))
         if progress:
             progress(1, len(files))
+        if note is not None and not (exclude_drafts and note.draft):
+            reason = add_note(writer, note)  # None, or why this note's document failed
+            note = note if reason is None else None
         if note is None:
             out.skipped[key] = _skip_record(files[key], reason)
         elif exclude_drafts and note.draft:
             out.excluded_drafts += 1
         else:
-            writer.add_document(**note_to_document(note))
             out.added += 1
             out.by_lang[note.lang] += 1
             out.warnings.extend((key, w) for w in note.warnings)
@@ -957,6 +973,9 @@ def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
             writer.delete_by_term("path", key)
             changed = True
         for key, note, reason in load_notes(files, todo, workers, progress):
+            if note is not None and not (exclude_drafts and note.draft):
+                reason = add_note(writer, note, update=True)  # None, or why it failed
+                note = note if reason is None else None
             if note is None:
                 record = _skip_record(files[key], reason)
                 skipped[key] = record
@@ -972,7 +991,6 @@ def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
                     report.removed += 1
                     changed = True
                 continue
-            writer.update_document(**note_to_document(note))
             changed = True
             report.warnings.extend((key, w) for w in note.warnings)
             if key in indexed:

@@ -28,6 +28,7 @@ from .analyze import (
     stemming_analyzer,
 )
 from .model import Note
+from .paths import display_path
 
 SCHEMA_VERSION = 1
 # Both must match what an index was built with; otherwise it is rebuilt.
@@ -142,7 +143,8 @@ def date_words(day: date) -> str:
 
 def path_words(path: str) -> str:
     """Folder and file names carry events, years and slugs ("pycon-us-2023/")."""
-    return path.rsplit(".", 1)[0].replace("/", " ").replace("_", " ").replace("-", " ")
+    words = display_path(path).rsplit(".", 1)[0]
+    return words.replace("/", " ").replace("_", " ").replace("-", " ")
 
 
 def note_to_document(note: Note) -> dict[str, Any]:

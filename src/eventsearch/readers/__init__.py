@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import ParseError
 from ..model import Note
+from ..paths import display_path, path_key
 from .build import Draft, finish
 from .html import read_html
 from .markdown import read_markdown
@@ -98,9 +99,10 @@ def read_note(path: Path, root: Path) -> Note:
     """Read one file into a Note, or raise ParseError(reason) if it cannot be indexed."""
     path, root = Path(path), Path(root)
     try:
-        rel = path.relative_to(root).as_posix()
+        key = path_key(path.relative_to(root).as_posix())
     except ValueError:
         raise ParseError(f"{path} is not inside the corpus folder {root}") from None
+    rel = display_path(key)  # what titles, dates and events are taken from
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise ParseError(f"unsupported file type {path.suffix or '(no suffix)'!r}")
@@ -121,7 +123,7 @@ def read_note(path: Path, root: Path) -> Note:
     fields["title"] = collapse(clean_unicode(fields["title"]))
     fields["warnings"] = (*warnings, *fields["warnings"])
     return Note(
-        path=rel,
+        path=key,
         text=body,
         format=draft.format,
         sha1=hashlib.sha1(raw).hexdigest(),
