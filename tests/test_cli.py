@@ -251,3 +251,23 @@ def test_searching_imports_neither_urllib_request_asyncio_nor_langdetect(corpus_
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "kept"
+
+
+def test_utf16_and_utf32_notes_are_indexed_and_found_by_their_words(tmp_path):
+    """A German note saved as UTF-16/32 (with and without BOM, either byte order) is
+    searchable by its umlaut words, under its own title; nothing is skipped."""
+    text = ("---\ntitle: Grüße vom Datenbank-Stammtisch\n---\n\nIn Köln ging es um "
+            "Schlüsselverwaltung und Größenänderungen.\n")
+    encodings = ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for encoding in encodings:
+        (corpus / f"{encoding}.md").write_bytes(text.encode(encoding))
+    index_dir = str(tmp_path / "ix")
+    report = json.loads(invoke("index", str(corpus), "--index", index_dir, "--json").stdout)
+    assert (report["notes"], report["skipped"], report["warnings"]) == (6, [], [])
+    for query in ("Schlüsselverwaltung", "Grössenänderung", "Grüße Köln"):
+        found = json.loads(invoke("search", query, "--json", "--index", index_dir).stdout)
+        assert sorted(h["path"] for h in found["hits"]) == sorted(f"{e}.md" for e in encodings)
+        assert {h["title"] for h in found["hits"]} == {"Grüße vom Datenbank-Stammtisch"}
+        assert {h["lang"] for h in found["hits"]} == {"de"}

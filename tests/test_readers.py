@@ -536,6 +536,38 @@ def test_unreadable_notes_raise_parse_error(tmp_path: Path, content: bytes, reas
         note(tmp_path, "x.md", content)
 
 
+GERMAN_NOTE = ("---\ntitle: Grüße vom Datenbank-Stammtisch\ntags: [Datenbanken]\n---\n\n"
+               "# Grüße vom Datenbank-Stammtisch\n\nIn Köln ging es um Schlüsselverwaltung, "
+               "Größenänderungen und „Fußnoten“ \u2013 für 5 € Eintritt.\n")
+
+
+@pytest.mark.parametrize("encoding", [
+    "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "bom:utf-16-be",
+    "bom:utf-32-be"])
+def test_utf16_and_utf32_with_or_without_bom(tmp_path: Path, encoding: str) -> None:
+    """`utf-16`/`utf-32` write a BOM, `-le`/`-be` none; `bom:` puts one before big-endian
+    text.  None of them may come out as CJK-looking garbage or as a "binary file"."""
+    if encoding.startswith("bom:"):
+        encoding = encoding[4:]
+        raw = "\ufeff".encode(encoding) + GERMAN_NOTE.encode(encoding)
+    else:
+        raw = GERMAN_NOTE.encode(encoding)
+    n = note(tmp_path, "stammtisch.md", raw)
+    assert n.title == "Grüße vom Datenbank-Stammtisch"
+    assert n.tags == ("Datenbanken",) and n.warnings == ()
+    assert "Schlüsselverwaltung, Größenänderungen und „Fußnoten“ \u2013 für 5 € Eintritt." in n.text
+
+
+def test_undecodable_utf16_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    lone_surrogates = b"\xff\xfe" + "# Titel\n".encode("utf-16-le") + b"\x00\xd8" * 40
+    with pytest.raises(ParseError, match=r"BOM of UTF-16-LE text, but does not decode"):
+        note(tmp_path, "broken.md", lone_surrogates)
+    # one odd byte at the end (a truncated copy) costs a character, not the note
+    n = note(tmp_path, "cut.md", GERMAN_NOTE.encode("utf-16-le") + b"!")
+    assert n.title == "Grüße vom Datenbank-Stammtisch"
+    assert n.warnings == ("UTF-16-LE text with 1 undecodable byte sequence(s), replaced by U+FFFD",)
+
+
 def test_os_errors_become_parse_errors(tmp_path: Path) -> None:
     (tmp_path / "dir.md").mkdir()
     with pytest.raises(ParseError, match="cannot read"):
