@@ -171,6 +171,24 @@ def test_invalid_yaml_with_jinja_placeholders_keeps_body(tmp_path: Path) -> None
     assert "{{" not in n.text and "Tickets go on sale" in n.text
 
 
+@pytest.mark.parametrize(("name", "text", "title", "kind"), [
+    ("unclosed.md", "---\ntitle: [unclosed\n---\nBody about capybaras.\n", "unclosed", "YAML"),
+    ("quote.md", '---\ntitle: "half\ntags: [a, b]\n---\n# Heading\n\nBody about capybaras.\n',
+     "Heading", "YAML"),
+    ("toml.md", '+++\ntitle = "unclosed\n+++\n## Sub heading\n\nBody about capybaras.\n',
+     "Sub heading", "TOML"),
+])
+def test_front_matter_that_does_not_parse_gives_way_to_the_body(
+        tmp_path: Path, name: str, text: str, title: str, kind: str) -> None:
+    """Titled from the first heading or the file name, never from the broken value."""
+    n = note(tmp_path, name, text)
+    assert n.title == title and "Body about capybaras." in n.text
+    assert len(n.warnings) == 1
+    assert n.warnings[0].startswith(f"front matter does not parse: not valid {kind} (")
+    assert "line " in n.warnings[0]
+    assert n.warnings[0].endswith("; indexed from the body")
+
+
 def test_tab_after_colon_in_yaml(tmp_path: Path) -> None:
     n = note(tmp_path, "m.markdown", "---\ntitle:\t\"MRMCD1001b\"\ndate:\t2010-09-05 05:41:54\n"
                                      "categories: Essen auf Rädern\n---\n### Tag 1\n\nText\n")

@@ -964,3 +964,51 @@ def test_repeated_searches_are_cached_until_the_index_changes(tmp_path: Path):
     tags = list(fresh.facets["lang"])
     fresh.facets["lang"].clear()
     assert tags and index.search(SearchQuery(q="alphabets")).facets["lang"] == tags
+
+
+# -- one bad file never costs the index (issue 17) --------------------------------------
+
+BROKEN_YAML = "---\ntitle: [unclosed\ndate: 2021-03-04\n---\nCapybaras graze by the river.\n"
+BROKEN_TOML = '+++\ntitle = "unclosed\n+++\n# Wombat night\n\nWombats dig burrows.\n'
+
+
+def test_broken_front_matter_is_said_once_on_stderr_and_the_body_indexed(tmp_path: Path):
+    """cron mails stderr: the run that first reads a note whose front matter does not
+    parse says so (exit 0), later runs over the same file version do not, not even a
+    rebuild; an edit that is still broken is said again."""
+    corpus, index_dir = tmp_path / "notes", str(tmp_path / "ix")
+    write(corpus / "good.md", note("Good", "Fine text."), mtime=1_600_000_000)
+    write(corpus / "capybaras.md", BROKEN_YAML, mtime=1_600_000_000)
+    result = invoke("reindex", str(corpus), "--index", index_dir)  # the first run builds
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning capybaras.md: front matter does not parse: not valid YAML (line 3: did not "
+        "find expected ',' or ']'); indexed from the body"]
+    hits = json.loads(invoke("search", "capybaras river", "--json", "--index",
+                             index_dir).stdout)["hits"]
+    assert [(h["path"], h["title"]) for h in hits] == [("capybaras.md", "capybaras")]
+    # Unchanged, touched (same bytes, new mtime), then a full rebuild: nothing to say.
+    assert (invoke("reindex", "--index", index_dir).stderr) == ""
+    os.utime(corpus / "capybaras.md", (1_600_000_100, 1_600_000_100))
+    assert (invoke("reindex", "--index", index_dir).stderr) == ""
+    result = invoke("reindex", "--index", index_dir, "--full")
+    assert (result.exit_code, result.stderr) == (0, "")
+    # A new broken note, and an edit of the old one that is still broken: said once each.
+    write(corpus / "wombats.md", BROKEN_TOML, mtime=1_600_000_200)
+    write(corpus / "capybaras.md", BROKEN_YAML + "More.\n", mtime=1_600_000_300)
+    result = invoke("reindex", "--index", index_dir)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning capybaras.md: front matter does not parse: not valid YAML (line 3: did not "
+        "find expected ',' or ']'); indexed from the body",
+        "warning wombats.md: front matter does not parse: not valid TOML (Illegal character "
+        "'\\n' (at line 2, column 18)); indexed from the body"]
+    assert invoke("reindex", "--index", index_dir).stderr == ""
+    hits = json.loads(invoke("search", "wombats", "--json", "--index", index_dir).stdout)["hits"]
+    assert [(h["path"], h["title"]) for h in hits] == [("wombats.md", "Wombat night")]
+    # A plain `index` of another folder says it too, once.
+    result = invoke("index", str(corpus), "--index", str(tmp_path / "ix2"))
+    said = [line for line in result.stderr.splitlines() if line.startswith("warning ")]
+    assert [line.split(":")[0] for line in said] == ["warning capybaras.md", "warning wombats.md"]
+    result = invoke("index", str(corpus), "--index", str(tmp_path / "ix2"))
+    assert "warning" not in result.stderr

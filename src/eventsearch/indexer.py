@@ -95,7 +95,8 @@ class IndexReport:
     excluded_drafts: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # newly failing: (path, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # every unreadable file
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # of the files read
+    new_warnings: list[tuple[str, str]] = field(default_factory=list)  # not said before
     by_lang: Counter[str] = field(default_factory=Counter)
     took_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
@@ -109,6 +110,7 @@ class IndexReport:
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
             "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "committed": self.committed,
@@ -345,7 +347,8 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
     scanned_at = time.time()
     roots = [Path(r).resolve() for r in roots]  # recorded: reindex compares and reuses them
     previous = current_generation(index_dir)
-    known_broken = read_meta(previous).get("skipped", {}) if previous else {}
+    previous_meta = read_meta(previous) if previous else {}
+    known_broken = previous_meta.get("skipped", {})
     files = scan_corpus(roots)
     report = IndexReport(full=True)
     report.timings["scan"] = time.perf_counter() - started
@@ -376,12 +379,14 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
                 skipped[key] = record
                 if _new_failure(known_broken.get(key), record, files[key][0]):
                     report.failed.append((key, record["reason"]))
+        warned: dict[str, Any] = {}
+        _say_warnings(report, files, previous_meta.get("warned", {}), warned)
         report.notes = report.added
         report.committed = True
         _warm(gen, report)
         report.took_s = time.perf_counter() - started
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
-                              built=True))
+                              built=True) | {"warned": warned})
     except BaseException:
         _rmtree(gen)
         raise
@@ -802,6 +807,21 @@ def _new_failure(old: dict[str, Any] | None, new: dict[str, Any], path: str) -> 
     return not _same_skip(old, new) and not_a_note(Path(path)) is None
 
 
+def _say_warnings(report: IndexReport, files: Mapping[str, FileInfo],
+                  known: Mapping[str, Any], warned: dict[str, Any]) -> None:
+    """Record the warnings of the files read in this run in ``warned`` (path -> [mtime,
+    size, warnings], kept in the meta) and list in ``report.new_warnings`` those not said
+    before: a warning is said once per file version, even when a rebuild reads it again."""
+    found: dict[str, list[str]] = {}
+    for key, warning in report.warnings:
+        found.setdefault(key, []).append(warning)
+    for key, warnings in found.items():
+        record = [files[key][1], files[key][2], warnings]
+        warned[key] = record
+        if known.get(key) != record:
+            report.new_warnings.extend((key, w) for w in warnings)
+
+
 def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
           skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
           built: bool) -> dict[str, Any]:
@@ -812,7 +832,8 @@ def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
         "exclude_drafts": exclude_drafts, "checked_at": now, "scanned_at": scanned_at,
         "skipped": skipped,
         "last_run": report.to_dict() | {"skipped": len(report.skipped),
-                                        "warnings": len(report.warnings)},
+                                        "warnings": len(report.warnings),
+                                        "new_warnings": len(report.new_warnings)},
     })
     if report.committed:
         meta["updated_at"] = now
@@ -909,6 +930,11 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     if todo or gone:
         _apply(ix, files, todo, gone, indexed, old_skips, skipped, report, workers,
                exclude_drafts, progress)
+    old_warned: dict[str, Any] = meta.get("warned", {})
+    read = set(todo)
+    warned = {k: [*touched.get(k, v[:2]), v[2]] for k, v in old_warned.items()
+              if k in files and k not in read}  # a touched file keeps its (said) warnings
+    _say_warnings(report, files, old_warned, warned)
     if report.committed:
         _warm(gen, report)
     mark = time.perf_counter()
@@ -920,9 +946,10 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
         report.by_lang = last if last.total() == report.notes else _count(ix)[1]
     report.timings["count"] = time.perf_counter() - mark
     report.took_s = time.perf_counter() - started
-    if report.committed or skipped != old_skips or touched != old_touched or hashed:
+    if (report.committed or skipped != old_skips or touched != old_touched or hashed
+            or warned != old_warned):
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
-                              built=False))
+                              built=False) | {"warned": warned})
     return report
 
 
