@@ -52,7 +52,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from .errors import EventSearchError, IndexDamaged, IndexLocked, ParseError
 from .language import detect_language
 from .model import Note
-from .readers import SUFFIXES, not_a_note, read_note
+from .readers import SUFFIXES, not_a_note, note_depends_on, read_note
 from .schema import INDEX_FORMAT, build_schema, note_to_document, parse_state
 from .segment_cache import warm_cache, warm_segment
 from .storage import (
@@ -225,6 +225,38 @@ def _stat(path: str, entry: os.DirEntry[str] | None = None) -> FileInfo:
     return path, st.st_mtime, st.st_size
 
 
+def set_aside(found: Mapping[str, FileInfo]) -> tuple[dict[str, FileInfo], dict[str, FileInfo]]:
+    """(notes, the rest): files known not to be notes (pyvideo's category.json, .DS_Store
+    and the like) are never read as notes, skipped or reported.  Their state is kept in
+    the meta (``aside``) because notes may take data from them (see `_aside_changes`)."""
+    notes: dict[str, FileInfo] = {}
+    aside: dict[str, FileInfo] = {}
+    for key, info in found.items():
+        (notes if not_a_note(key) is None else aside)[key] = info
+    return notes, aside
+
+
+def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
+                   racy_from: float) -> tuple[dict[str, Any], set[str]]:
+    """The set-aside files' states (path -> [mtime, size, sha1]) and the paths of those
+    changed, added or removed since ``old`` was recorded (mtime and size first, the hash
+    to confirm, as for notes).  Without ``old`` (an index from before they were recorded)
+    today's states become the baseline."""
+    states: dict[str, Any] = {}
+    changed: set[str] = set()
+    for key, (path, mtime, size) in aside.items():
+        known = old.get(key) if old is not None else None
+        if known and known[:2] == [mtime, size] and mtime < racy_from:
+            states[key] = known
+            continue
+        states[key] = [mtime, size, _sha1(path)]
+        if old is not None and (not known or known[2] != states[key][2]):
+            changed.add(key)
+    if old is not None:
+        changed.update(set(old) - set(aside))
+    return states, changed
+
+
 def corpus_files(roots: Sequence[Path]) -> dict[str, Path]:
     """Every note file under the roots, keyed like `scan_corpus`."""
     return {key: Path(info[0]) for key, info in scan_corpus(roots).items()}
@@ -349,7 +381,7 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
     previous = current_generation(index_dir)
     previous_meta = read_meta(previous) if previous else {}
     known_broken = previous_meta.get("skipped", {})
-    files = scan_corpus(roots)
+    files, aside = set_aside(scan_corpus(roots))
     report = IndexReport(full=True)
     report.timings["scan"] = time.perf_counter() - started
     gen = _new_generation(index_dir)
@@ -386,7 +418,8 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
         _warm(gen, report)
         report.took_s = time.perf_counter() - started
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
-                              built=True) | {"warned": warned})
+                              built=True)
+                   | {"warned": warned, "aside": _aside_changes(aside, None, 0.0)[0]})
     except BaseException:
         _rmtree(gen)
         raise
@@ -883,7 +916,7 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     report = IndexReport(full=False)
     ix = whoosh_index.open_dir(str(gen))
     indexed = indexed_state(ix)
-    files = scan_corpus(roots)
+    files, aside = set_aside(scan_corpus(roots))
     if not files and indexed:
         # An unmounted share or an emptied folder: almost surely not what cron should apply.
         raise EventSearchError(
@@ -921,6 +954,11 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
             report.skipped.append((key, old["reason"]))
             continue
         todo.append(key)
+    old_aside: dict[str, Any] | None = meta.get("aside")
+    aside_states, aside_changed = _aside_changes(aside, old_aside, racy_from)
+    if aside_changed:  # e.g. an edited category.json: re-read its talks for their event
+        again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
+        todo = sorted(again.union(todo))
     gone = sorted(set(indexed) - set(files))
     report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
     report.timings["scan"] = time.perf_counter() - started
@@ -947,9 +985,9 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     report.timings["count"] = time.perf_counter() - mark
     report.took_s = time.perf_counter() - started
     if (report.committed or skipped != old_skips or touched != old_touched or hashed
-            or warned != old_warned):
+            or warned != old_warned or aside_states != old_aside):
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
-                              built=False) | {"warned": warned})
+                              built=False) | {"warned": warned, "aside": aside_states})
     return report
 
 

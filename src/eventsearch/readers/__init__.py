@@ -20,11 +20,11 @@ from .build import Draft, finish
 from .html import read_html
 from .markdown import read_markdown
 from .meta import clean_unicode, collapse
-from .pyvideo import not_a_talk, read_pyvideo
+from .pyvideo import CATEGORY, category_of, not_a_talk, read_pyvideo
 from .rst import read_rst
 from .transcript import has_cues, is_dump, read_captions, read_dump
 
-__all__ = ["SUFFIXES", "iter_corpus", "not_a_note", "read_note"]
+__all__ = ["SUFFIXES", "iter_corpus", "not_a_note", "note_depends_on", "read_note"]
 
 SUFFIXES = frozenset({".md", ".markdown", ".rst", ".html", ".htm", ".txt", ".srt", ".vtt",
                       ".json"})
@@ -142,9 +142,29 @@ _READERS: dict[str, Callable[[str, Path, str], Draft]] = {
 }
 
 
-def not_a_note(path: Path) -> str | None:
-    """Why a corpus file is deliberately not a note (skipped, never a failure), or None."""
-    return not_a_talk(path)
+# Files that operating systems and file managers leave in folders: never notes.
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini",
+                           ".directory", "icon\r"})
+
+
+def not_a_note(path: Path | str) -> str | None:
+    """Why a corpus file (a Path or a corpus path) is known not to be a note, or None.
+
+    The indexer sets such files aside unread: they are never skipped, never a failure.
+    """
+    name = path.rsplit("/", 1)[-1] if isinstance(path, str) else path.name
+    if name.lower() in _SYSTEM_FILES or name.startswith("._"):
+        return f"{name} is kept by the operating system, not a note"
+    return not_a_talk(name)
+
+
+def note_depends_on(key: str) -> str | None:
+    """The corpus path of the file (other than itself) a note at corpus path ``key`` takes
+    data from, or None: a pyvideo talk record's event comes from its folder's category.json.
+    """
+    if key.endswith(".json") and key.rsplit("/", 1)[-1] != CATEGORY:
+        return category_of(key)
+    return None
 
 
 def read_note(path: Path, root: Path) -> Note:
