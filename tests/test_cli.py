@@ -42,6 +42,8 @@ def test_index_prints_a_summary_and_reports_broken_files(tmp_path):
     assert "Indexed 42 notes" in result.stdout
     assert "skipped broken/empty.md: empty file" in result.stderr
     assert "broken/binary.txt" in result.stderr
+    assert ("warning broken/bad-front-matter.md: front matter does not parse: not valid YAML "
+            "(line 6: found unexpected end of stream); indexed from the body") in result.stderr
 
 
 def test_index_json_summary(tmp_path):
@@ -126,8 +128,8 @@ def test_stats_json(corpus_index):
     assert data["by_format"]["pyvideo"] == 4
     assert data["drafts"] == 2
     assert data["built_at"]
-    assert {s["path"] for s in data["skipped"]} == {
-        "broken/empty.md", "broken/binary.txt", "pyvideo/somecon-2019/category.json"}
+    # pyvideo/somecon-2019/category.json is not a note: not a skipped one either
+    assert {s["path"] for s in data["skipped"]} == {"broken/empty.md", "broken/binary.txt"}
 
 
 def test_show_json_and_unknown_id(corpus_index):
@@ -202,7 +204,8 @@ def test_no_warnings_printed_on_a_clean_run(tmp_path):
     out = subprocess.run([sys.executable, "-m", "eventsearch", "index", str(SAMPLE_CORPUS),
                           "--index", str(tmp_path / "ix")], capture_output=True, text=True,
                          env=env, check=True)
-    noise = [line for line in out.stderr.splitlines() if not line.startswith("skipped ")]
+    noise = [line for line in out.stderr.splitlines()
+             if not line.startswith(("skipped ", "warning "))]  # eventsearch's own reports
     assert noise == [] or noise == ["Indexing"], noise
 
 
@@ -251,3 +254,23 @@ def test_searching_imports_neither_urllib_request_asyncio_nor_langdetect(corpus_
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "kept"
+
+
+def test_utf16_and_utf32_notes_are_indexed_and_found_by_their_words(tmp_path):
+    """A German note saved as UTF-16/32 (with and without BOM, either byte order) is
+    searchable by its umlaut words, under its own title; nothing is skipped."""
+    text = ("---\ntitle: Grüße vom Datenbank-Stammtisch\n---\n\nIn Köln ging es um "
+            "Schlüsselverwaltung und Größenänderungen.\n")
+    encodings = ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for encoding in encodings:
+        (corpus / f"{encoding}.md").write_bytes(text.encode(encoding))
+    index_dir = str(tmp_path / "ix")
+    report = json.loads(invoke("index", str(corpus), "--index", index_dir, "--json").stdout)
+    assert (report["notes"], report["skipped"], report["warnings"]) == (6, [], [])
+    for query in ("Schlüsselverwaltung", "Grössenänderung", "Grüße Köln"):
+        found = json.loads(invoke("search", query, "--json", "--index", index_dir).stdout)
+        assert sorted(h["path"] for h in found["hits"]) == sorted(f"{e}.md" for e in encodings)
+        assert {h["title"] for h in found["hits"]} == {"Grüße vom Datenbank-Stammtisch"}
+        assert {h["lang"] for h in found["hits"]} == {"de"}

@@ -9,6 +9,7 @@ import pytest
 
 from eventsearch.indexer import build_index, corpus_files
 from eventsearch.model import SearchQuery
+from eventsearch.readers import not_a_note
 from eventsearch.search import SearchIndex
 from eventsearch.segment_cache import warm_cache
 from eventsearch.storage import CURRENT, current_generation, read_meta
@@ -71,8 +72,8 @@ def test_meta_records_roots_format_and_skips(tmp_path):
     meta = read_meta(current_generation(tmp_path / "ix"))
     assert meta["roots"] == [str(SAMPLE_CORPUS.resolve())]
     assert meta["format"] and meta["built_at"]
-    assert set(meta["skipped"]) == {"broken/empty.md", "broken/binary.txt",
-                                    "pyvideo/somecon-2019/category.json"}
+    assert set(meta["skipped"]) == {"broken/empty.md", "broken/binary.txt"}
+    assert list(meta["aside"]) == ["pyvideo/somecon-2019/category.json"]  # watched, not read
 
 
 def test_parallel_and_serial_builds_agree(tmp_path):
@@ -137,16 +138,15 @@ def test_multiple_roots_are_keyed_by_their_common_parent(tmp_path):
 @pytest.mark.slow
 def test_whole_shared_corpus_every_file_indexed_or_reported(shared_index, shared):
     index_dir, report = shared_index
-    files = set(corpus_files([shared / "corpora"]))
+    files = {p for p in corpus_files([shared / "corpora"]) if not_a_note(p) is None}
     index = SearchIndex(index_dir)
     indexed = set(index.searcher().reader().column_reader("path", translate=True))
     skipped = dict(report.skipped)
     assert indexed | set(skipped) == files
     assert not indexed & set(skipped)
     assert not [p for p, r in skipped.items() if r.startswith("unexpected error")]
-    # What is skipped is either conference metadata or a file with nothing to index.
-    others = {p: r for p, r in skipped.items() if not p.endswith("category.json")}
-    assert len(others) < 20, others
+    # What is skipped is a file with nothing to index (category.json is set aside unread).
+    assert len(skipped) < 20, skipped
     assert report.notes > 25_000
     assert {"en", "de"} <= set(report.by_lang)
 

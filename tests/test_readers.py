@@ -171,6 +171,24 @@ def test_invalid_yaml_with_jinja_placeholders_keeps_body(tmp_path: Path) -> None
     assert "{{" not in n.text and "Tickets go on sale" in n.text
 
 
+@pytest.mark.parametrize(("name", "text", "title", "kind"), [
+    ("unclosed.md", "---\ntitle: [unclosed\n---\nBody about capybaras.\n", "unclosed", "YAML"),
+    ("quote.md", '---\ntitle: "half\ntags: [a, b]\n---\n# Heading\n\nBody about capybaras.\n',
+     "Heading", "YAML"),
+    ("toml.md", '+++\ntitle = "unclosed\n+++\n## Sub heading\n\nBody about capybaras.\n',
+     "Sub heading", "TOML"),
+])
+def test_front_matter_that_does_not_parse_gives_way_to_the_body(
+        tmp_path: Path, name: str, text: str, title: str, kind: str) -> None:
+    """Titled from the first heading or the file name, never from the broken value."""
+    n = note(tmp_path, name, text)
+    assert n.title == title and "Body about capybaras." in n.text
+    assert len(n.warnings) == 1
+    assert n.warnings[0].startswith(f"front matter does not parse: not valid {kind} (")
+    assert "line " in n.warnings[0]
+    assert n.warnings[0].endswith("; indexed from the body")
+
+
 def test_tab_after_colon_in_yaml(tmp_path: Path) -> None:
     n = note(tmp_path, "m.markdown", "---\ntitle:\t\"MRMCD1001b\"\ndate:\t2010-09-05 05:41:54\n"
                                      "categories: Essen auf Rädern\n---\n### Tag 1\n\nText\n")
@@ -534,6 +552,38 @@ def test_legacy_8bit_decoded_as_cp1252(tmp_path: Path) -> None:
 def test_unreadable_notes_raise_parse_error(tmp_path: Path, content: bytes, reason: str) -> None:
     with pytest.raises(ParseError, match=reason):
         note(tmp_path, "x.md", content)
+
+
+GERMAN_NOTE = ("---\ntitle: Grüße vom Datenbank-Stammtisch\ntags: [Datenbanken]\n---\n\n"
+               "# Grüße vom Datenbank-Stammtisch\n\nIn Köln ging es um Schlüsselverwaltung, "
+               "Größenänderungen und „Fußnoten“ \u2013 für 5 € Eintritt.\n")
+
+
+@pytest.mark.parametrize("encoding", [
+    "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "bom:utf-16-be",
+    "bom:utf-32-be"])
+def test_utf16_and_utf32_with_or_without_bom(tmp_path: Path, encoding: str) -> None:
+    """`utf-16`/`utf-32` write a BOM, `-le`/`-be` none; `bom:` puts one before big-endian
+    text.  None of them may come out as CJK-looking garbage or as a "binary file"."""
+    if encoding.startswith("bom:"):
+        encoding = encoding[4:]
+        raw = "\ufeff".encode(encoding) + GERMAN_NOTE.encode(encoding)
+    else:
+        raw = GERMAN_NOTE.encode(encoding)
+    n = note(tmp_path, "stammtisch.md", raw)
+    assert n.title == "Grüße vom Datenbank-Stammtisch"
+    assert n.tags == ("Datenbanken",) and n.warnings == ()
+    assert "Schlüsselverwaltung, Größenänderungen und „Fußnoten“ \u2013 für 5 € Eintritt." in n.text
+
+
+def test_undecodable_utf16_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    lone_surrogates = b"\xff\xfe" + "# Titel\n".encode("utf-16-le") + b"\x00\xd8" * 40
+    with pytest.raises(ParseError, match=r"BOM of UTF-16-LE text, but does not decode"):
+        note(tmp_path, "broken.md", lone_surrogates)
+    # one odd byte at the end (a truncated copy) costs a character, not the note
+    n = note(tmp_path, "cut.md", GERMAN_NOTE.encode("utf-16-le") + b"!")
+    assert n.title == "Grüße vom Datenbank-Stammtisch"
+    assert n.warnings == ("UTF-16-LE text with 1 undecodable byte sequence(s), replaced by U+FFFD",)
 
 
 def test_os_errors_become_parse_errors(tmp_path: Path) -> None:

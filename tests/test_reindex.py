@@ -278,7 +278,7 @@ def test_same_size_change_in_the_same_second_is_caught(tmp_path: Path, corpus: P
     assert "BBBB" in documents(index_dir)["racy.md"]["body"]
 
 
-def test_pyvideo_metadata_files_are_skipped_but_never_fail_a_reindex(tmp_path: Path):
+def test_pyvideo_metadata_files_are_set_aside_and_never_fail_a_reindex(tmp_path: Path):
     """category.json sits beside every conference's talks: a first reindex from cron (a
     full build) and a reindex after a new conference arrive must still exit 0."""
     corpus, index_dir = tmp_path / "talks", tmp_path / "ix"
@@ -290,7 +290,7 @@ def test_pyvideo_metadata_files_are_skipped_but_never_fail_a_reindex(tmp_path: P
     assert result.exit_code == 0 and result.stderr == ""
     report = json.loads(result.stdout)
     assert report["added"] == 1 and report["failed"] == []
-    assert [s["path"] for s in report["skipped"]] == ["conf-2019/category.json"]
+    assert report["skipped"] == []  # not a note, so not a skipped note either
     write(corpus / "conf-2020" / "category.json", json.dumps({"title": "Conf 2020"}))
     write(corpus / "conf-2020" / "videos" / "talk.json", json.dumps(talk))
     write(corpus / "conf-2020" / "videos" / "broken.json", "{not json")
@@ -964,3 +964,122 @@ def test_repeated_searches_are_cached_until_the_index_changes(tmp_path: Path):
     tags = list(fresh.facets["lang"])
     fresh.facets["lang"].clear()
     assert tags and index.search(SearchQuery(q="alphabets")).facets["lang"] == tags
+
+
+# -- one bad file never costs the index (issue 17) --------------------------------------
+
+BROKEN_YAML = "---\ntitle: [unclosed\ndate: 2021-03-04\n---\nCapybaras graze by the river.\n"
+BROKEN_TOML = '+++\ntitle = "unclosed\n+++\n# Wombat night\n\nWombats dig burrows.\n'
+
+
+def test_broken_front_matter_is_said_once_on_stderr_and_the_body_indexed(tmp_path: Path):
+    """cron mails stderr: the run that first reads a note whose front matter does not
+    parse says so (exit 0), later runs over the same file version do not, not even a
+    rebuild; an edit that is still broken is said again."""
+    corpus, index_dir = tmp_path / "notes", str(tmp_path / "ix")
+    write(corpus / "good.md", note("Good", "Fine text."), mtime=1_600_000_000)
+    write(corpus / "capybaras.md", BROKEN_YAML, mtime=1_600_000_000)
+    result = invoke("reindex", str(corpus), "--index", index_dir)  # the first run builds
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning capybaras.md: front matter does not parse: not valid YAML (line 3: did not "
+        "find expected ',' or ']'); indexed from the body"]
+    hits = json.loads(invoke("search", "capybaras river", "--json", "--index",
+                             index_dir).stdout)["hits"]
+    assert [(h["path"], h["title"]) for h in hits] == [("capybaras.md", "capybaras")]
+    # Unchanged, touched (same bytes, new mtime), then a full rebuild: nothing to say.
+    assert (invoke("reindex", "--index", index_dir).stderr) == ""
+    os.utime(corpus / "capybaras.md", (1_600_000_100, 1_600_000_100))
+    assert (invoke("reindex", "--index", index_dir).stderr) == ""
+    result = invoke("reindex", "--index", index_dir, "--full")
+    assert (result.exit_code, result.stderr) == (0, "")
+    # A new broken note, and an edit of the old one that is still broken: said once each.
+    write(corpus / "wombats.md", BROKEN_TOML, mtime=1_600_000_200)
+    write(corpus / "capybaras.md", BROKEN_YAML + "More.\n", mtime=1_600_000_300)
+    result = invoke("reindex", "--index", index_dir)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning capybaras.md: front matter does not parse: not valid YAML (line 3: did not "
+        "find expected ',' or ']'); indexed from the body",
+        "warning wombats.md: front matter does not parse: not valid TOML (Illegal character "
+        "'\\n' (at line 2, column 18)); indexed from the body"]
+    assert invoke("reindex", "--index", index_dir).stderr == ""
+    hits = json.loads(invoke("search", "wombats", "--json", "--index", index_dir).stdout)["hits"]
+    assert [(h["path"], h["title"]) for h in hits] == [("wombats.md", "Wombat night")]
+    # A plain `index` of another folder says it too, once.
+    result = invoke("index", str(corpus), "--index", str(tmp_path / "ix2"))
+    said = [line for line in result.stderr.splitlines() if line.startswith("warning ")]
+    assert [line.split(":")[0] for line in said] == ["warning capybaras.md", "warning wombats.md"]
+    result = invoke("index", str(corpus), "--index", str(tmp_path / "ix2"))
+    assert "warning" not in result.stderr
+
+
+def hits(index_dir: str, query: str) -> dict[str, dict]:
+    found = json.loads(invoke("search", query, "--json", "--index", index_dir).stdout)
+    return {h["path"]: h for h in found["hits"]}
+
+
+def test_files_that_are_not_notes_are_never_skipped_or_failed(tmp_path: Path):
+    """A first reindex of a few real pyvideo conferences (540 category.json files in the
+    whole corpus), plus the files operating systems leave behind: silent, exit 0, nothing
+    skipped, and a plain `index` lists nothing either."""
+    source = require_shared() / "corpora" / "pyvideo"
+    corpus, index_dir = tmp_path / "pyvideo", str(tmp_path / "ix")
+    for name in ("pycon-de-2018", "europython-2019", "bay-piggies"):
+        shutil.copytree(source / name, corpus / name)
+    for junk in ("Thumbs.db", "desktop.ini", ".DS_Store", "._talk.json"):
+        (corpus / "pycon-de-2018" / junk).write_bytes(b"\x00\x01junk\x00")
+    talks = [p for p in corpus.rglob("*.json") if p.name not in ("category.json", "._talk.json")]
+    result = invoke("reindex", str(corpus), "--index", index_dir)
+    assert (result.exit_code, result.stderr, result.stdout) == (0, "", "")
+    stats = json.loads(invoke("stats", "--json", "--index", index_dir).stdout)
+    assert stats["notes"] == len(talks) and stats["skipped"] == []
+    result = invoke("reindex", "--index", index_dir, "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["skipped"] == []
+    result = invoke("index", str(corpus), "--index", str(tmp_path / "ix2"))
+    assert result.exit_code == 0 and "skipped" not in result.stderr
+    assert "category.json" not in result.stderr + result.stdout
+    # The talks still carry their conference's name, from its category.json.
+    events = {h["event"] for h in hits(index_dir, "python").values()}
+    assert "PyCon DE 2018" in events
+
+
+def test_a_changed_category_json_updates_its_talks_event(tmp_path: Path):
+    """The event of a pyvideo talk comes from its folder's category.json: editing, removing
+    or adding that file re-reads that folder's talks (and only those) on the next reindex."""
+    corpus, index_dir = tmp_path / "talks", str(tmp_path / "ix")
+    talk = {"title": "Capybara talk", "description": "Capybaras graze.", "speakers": ["Ann"],
+            "recorded": "2019-05-01"}
+    for conf in ("conf-a", "conf-b"):
+        write(corpus / conf / "category.json", json.dumps({"title": f"Old {conf}"}),
+              mtime=1_600_000_000)
+        write(corpus / conf / "videos" / "talk.json", json.dumps(talk), mtime=1_600_000_000)
+    write(corpus / "conf-b" / "flat.json", json.dumps(talk), mtime=1_600_000_000)
+    assert invoke("reindex", str(corpus), "--index", index_dir).exit_code == 0
+    events = {p: h["event"] for p, h in hits(index_dir, "capybaras").items()}
+    assert events == {"conf-a/videos/talk.json": "Old conf-a",
+                      "conf-b/videos/talk.json": "Old conf-b", "conf-b/flat.json": "Old conf-b"}
+
+    def reindex() -> dict:
+        result = invoke("reindex", "--index", index_dir, "--json")
+        assert (result.exit_code, result.stderr) == (0, "")
+        return json.loads(result.stdout)
+
+    write(corpus / "conf-b" / "category.json", json.dumps({"title": "PyConf B 2019"}),
+          mtime=1_600_000_100)
+    report = reindex()
+    assert (report["updated"], report["added"], report["skipped"]) == (2, 0, [])
+    events = {p: h["event"] for p, h in hits(index_dir, "capybaras").items()}
+    assert events == {"conf-a/videos/talk.json": "Old conf-a",
+                      "conf-b/videos/talk.json": "PyConf B 2019",
+                      "conf-b/flat.json": "PyConf B 2019"}
+    assert reindex()["updated"] == 0  # said once: nothing more to do
+    (corpus / "conf-a" / "category.json").unlink()
+    assert reindex()["updated"] == 1
+    assert hits(index_dir, "capybaras")["conf-a/videos/talk.json"]["event"] == "conf-a"
+    write(corpus / "conf-a" / "category.json", json.dumps({"title": "New A"}),
+          mtime=1_600_000_200)
+    assert reindex()["updated"] == 1
+    assert hits(index_dir, "capybaras")["conf-a/videos/talk.json"]["event"] == "New A"
+    assert_same_as_clean_build(Path(index_dir), corpus, tmp_path)

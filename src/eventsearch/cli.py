@@ -125,6 +125,7 @@ def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
     _echo_grouped("skipped", report.skipped)
+    _echo_grouped("warning", report.new_warnings)
     click.echo(_report_summary(report, "Indexed"))
 
 
@@ -160,11 +161,13 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
     PATHs, or an index built by another version rebuild from scratch into a new
     folder that is swapped in atomically; searches keep working meanwhile.
 
-    Silent on success unless -v or --json.  Exit codes: 0 ok; 1 failed (files
+    Silent on success unless -v or --json.  A note indexed with a warning (say, front
+    matter that does not parse) is said once on stderr, by the run that first reads
+    that version of the file; the exit code stays 0.  Exit codes: 0 ok; 1 failed (files
     that newly fail to parse are listed on stderr with the reason, and their
     previously indexed version is kept); 75 another process is writing the index
     (nothing was done; retry later or pass --wait).  With log_file set, every
-    run appends a summary line and its failures there.
+    run appends a summary line, its failures and its new warnings there.
 
     Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
     """
@@ -188,11 +191,13 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
 
     report = run(work)
     summary = _report_summary(report, "Reindexed" if report.full else "Index holds")
-    log.write(summary, *(f"failed {p}: {r}" for p, r in report.failed))
+    log.write(summary, *(f"failed {p}: {r}" for p, r in report.failed),
+              *(f"warning {p}: {w}" for p, w in report.new_warnings))
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif verbose:
         click.echo(summary)
+    _echo_grouped("warning", report.new_warnings)  # once per file version; exit code 0
     _echo_grouped("failed", report.failed)
     if report.failed or log.broken:
         sys.exit(1)

@@ -53,7 +53,7 @@ from .errors import EventSearchError, IndexDamaged, IndexLocked, ParseError
 from .language import detect_language
 from .model import Note
 from .paths import fs_path, path_key, safe_text
-from .readers import SUFFIXES, not_a_note, read_note
+from .readers import SUFFIXES, not_a_note, note_depends_on, read_note
 from .schema import INDEX_FORMAT, build_schema, parse_state
 from .segment_cache import warm_cache, warm_segment
 from .storage import (
@@ -97,7 +97,8 @@ class IndexReport:
     excluded_drafts: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # newly failing: (path, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # every unreadable file
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # of the files read
+    new_warnings: list[tuple[str, str]] = field(default_factory=list)  # not said before
     by_lang: Counter[str] = field(default_factory=Counter)
     took_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
@@ -111,6 +112,7 @@ class IndexReport:
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
             "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "committed": self.committed,
@@ -225,6 +227,38 @@ def _stat(path: str, entry: os.DirEntry[str] | None = None) -> FileInfo:
     except OSError:
         return path, -1.0, -1
     return path, st.st_mtime, st.st_size
+
+
+def set_aside(found: Mapping[str, FileInfo]) -> tuple[dict[str, FileInfo], dict[str, FileInfo]]:
+    """(notes, the rest): files known not to be notes (pyvideo's category.json, .DS_Store
+    and the like) are never read as notes, skipped or reported.  Their state is kept in
+    the meta (``aside``) because notes may take data from them (see `_aside_changes`)."""
+    notes: dict[str, FileInfo] = {}
+    aside: dict[str, FileInfo] = {}
+    for key, info in found.items():
+        (notes if not_a_note(key) is None else aside)[key] = info
+    return notes, aside
+
+
+def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
+                   racy_from: float) -> tuple[dict[str, Any], set[str]]:
+    """The set-aside files' states (path -> [mtime, size, sha1]) and the paths of those
+    changed, added or removed since ``old`` was recorded (mtime and size first, the hash
+    to confirm, as for notes).  Without ``old`` (an index from before they were recorded)
+    today's states become the baseline."""
+    states: dict[str, Any] = {}
+    changed: set[str] = set()
+    for key, (path, mtime, size) in aside.items():
+        known = old.get(key) if old is not None else None
+        if known and known[:2] == [mtime, size] and mtime < racy_from:
+            states[key] = known
+            continue
+        states[key] = [mtime, size, _sha1(path)]
+        if old is not None and (not known or known[2] != states[key][2]):
+            changed.add(key)
+    if old is not None:
+        changed.update(set(old) - set(aside))
+    return states, changed
 
 
 def corpus_files(roots: Sequence[Path]) -> dict[str, Path]:
@@ -358,8 +392,9 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
     scanned_at = time.time()
     roots = [Path(r).resolve() for r in roots]  # recorded: reindex compares and reuses them
     previous = current_generation(index_dir)
-    known_broken = read_meta(previous).get("skipped", {}) if previous else {}
-    files = scan_corpus(roots)
+    previous_meta = read_meta(previous) if previous else {}
+    known_broken = previous_meta.get("skipped", {})
+    files, aside = set_aside(scan_corpus(roots))
     report = IndexReport(full=True)
     report.timings["scan"] = time.perf_counter() - started
     gen = _new_generation(index_dir)
@@ -389,12 +424,15 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
                 skipped[key] = record
                 if _new_failure(known_broken.get(key), record, files[key][0]):
                     report.failed.append((key, record["reason"]))
+        warned: dict[str, Any] = {}
+        _say_warnings(report, files, previous_meta.get("warned", {}), warned)
         report.notes = report.added
         report.committed = True
         _warm(gen, report)
         report.took_s = time.perf_counter() - started
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
-                              built=True))
+                              built=True)
+                   | {"warned": warned, "aside": _aside_changes(aside, None, 0.0)[0]})
     except BaseException:
         _rmtree(gen)
         raise
@@ -818,6 +856,21 @@ def _new_failure(old: dict[str, Any] | None, new: dict[str, Any], path: str) -> 
     return not _same_skip(old, new) and not_a_note(Path(path)) is None
 
 
+def _say_warnings(report: IndexReport, files: Mapping[str, FileInfo],
+                  known: Mapping[str, Any], warned: dict[str, Any]) -> None:
+    """Record the warnings of the files read in this run in ``warned`` (path -> [mtime,
+    size, warnings], kept in the meta) and list in ``report.new_warnings`` those not said
+    before: a warning is said once per file version, even when a rebuild reads it again."""
+    found: dict[str, list[str]] = {}
+    for key, warning in report.warnings:
+        found.setdefault(key, []).append(warning)
+    for key, warnings in found.items():
+        record = [files[key][1], files[key][2], warnings]
+        warned[key] = record
+        if known.get(key) != record:
+            report.new_warnings.extend((key, w) for w in warnings)
+
+
 def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
           skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
           built: bool) -> dict[str, Any]:
@@ -828,7 +881,8 @@ def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
         "exclude_drafts": exclude_drafts, "checked_at": now, "scanned_at": scanned_at,
         "skipped": skipped,
         "last_run": report.to_dict() | {"skipped": len(report.skipped),
-                                        "warnings": len(report.warnings)},
+                                        "warnings": len(report.warnings),
+                                        "new_warnings": len(report.new_warnings)},
     })
     if report.committed:
         meta["updated_at"] = now
@@ -878,7 +932,7 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     report = IndexReport(full=False)
     ix = whoosh_index.open_dir(str(gen))
     indexed = indexed_state(ix)
-    files = scan_corpus(roots)
+    files, aside = set_aside(scan_corpus(roots))
     if not files and indexed:
         # An unmounted share or an emptied folder: almost surely not what cron should apply.
         raise EventSearchError(
@@ -916,6 +970,11 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
             report.skipped.append((key, old["reason"]))
             continue
         todo.append(key)
+    old_aside: dict[str, Any] | None = meta.get("aside")
+    aside_states, aside_changed = _aside_changes(aside, old_aside, racy_from)
+    if aside_changed:  # e.g. an edited category.json: re-read its talks for their event
+        again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
+        todo = sorted(again.union(todo))
     gone = sorted(set(indexed) - set(files))
     report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
     report.timings["scan"] = time.perf_counter() - started
@@ -925,6 +984,11 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     if todo or gone:
         _apply(ix, files, todo, gone, indexed, old_skips, skipped, report, workers,
                exclude_drafts, progress)
+    old_warned: dict[str, Any] = meta.get("warned", {})
+    read = set(todo)
+    warned = {k: [*touched.get(k, v[:2]), v[2]] for k, v in old_warned.items()
+              if k in files and k not in read}  # a touched file keeps its (said) warnings
+    _say_warnings(report, files, old_warned, warned)
     if report.committed:
         _warm(gen, report)
     mark = time.perf_counter()
@@ -936,9 +1000,10 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
         report.by_lang = last if last.total() == report.notes else _count(ix)[1]
     report.timings["count"] = time.perf_counter() - mark
     report.took_s = time.perf_counter() - started
-    if report.committed or skipped != old_skips or touched != old_touched or hashed:
+    if (report.committed or skipped != old_skips or touched != old_touched or hashed
+            or warned != old_warned or aside_states != old_aside):
         write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
-                              built=False))
+                              built=False) | {"warned": warned, "aside": aside_states})
     return report
 
 

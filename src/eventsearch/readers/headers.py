@@ -56,18 +56,41 @@ def _unquote(value: str) -> Any:
     return value
 
 
+_CLOSERS = {"[": "]", "{": "}", '"': '"', "'": "'"}
+
+
+def _unclosed(value: str) -> bool:
+    """`[unclosed`, `"half-quoted`: a value that broke the parser, not data to keep."""
+    value = value.strip()
+    close = _CLOSERS.get(value[:1])
+    if close is None or value.startswith("{{"):  # `{{year}}/x.html` is a template
+        return False
+    return len(value) < 2 or not value.endswith(close)
+
+
 def loose_pairs(block: str) -> dict[str, Any]:
-    """Top-level `key: value` (or `key = value`) lines and `- item` lists, read without YAML."""
+    """Top-level `key: value` (or `key = value`) lines and `- item` lists, read without YAML.
+
+    Values that are themselves broken (an unclosed `[`, `{` or quote) are left out, so a
+    broken `title:` gives way to the note's first heading or its file name.
+    """
     meta: dict[str, Any] = {}
     last = None
     for line in block.split("\n"):
         if (match := _LOOSE.match(line)) and not line[0].isspace():
             last = match.group(1).lower()
+            if match.group(2) and _unclosed(match.group(2)):
+                last = None
+                continue
             meta[last] = _unquote(match.group(2)) if match.group(2) else None
         elif last and (item := _LOOSE_ITEM.match(line)):
             current = meta.get(last)
             meta[last] = ([*current] if isinstance(current, list) else []) + [_unquote(item[1])]
     return meta
+
+
+UNPARSED = "front matter does not parse"  # how the warnings below start (cli prints them)
+_TOML_LINE = re.compile(r"\bline (\d+)")
 
 
 def _yaml(block: str, warnings: list[str]) -> dict[str, Any]:
@@ -81,8 +104,8 @@ def _yaml(block: str, warnings: list[str]) -> dict[str, Any]:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 2}: " if mark is not None else ""
             problem = getattr(exc, "problem", None) or "syntax error"
-            warnings.append(f"front matter is not valid YAML ({where}{problem}); "
-                            "read its key: value lines and indexed the body")
+            warnings.append(f"{UNPARSED}: not valid YAML ({where}{problem}); "
+                            "indexed from the body")
             return loose_pairs(block)
     return lower_keys(data) if isinstance(data, dict) else {}
 
@@ -91,7 +114,9 @@ def _toml(block: str, warnings: list[str]) -> dict[str, Any]:
     try:
         return lower_keys(tomllib.loads(block))
     except tomllib.TOMLDecodeError as exc:
-        warnings.append(f"front matter is not valid TOML ({exc}); read its key = value lines")
+        # tomllib counts lines from the first line inside the +++ fence
+        reason = _TOML_LINE.sub(lambda m: f"line {int(m.group(1)) + 1}", str(exc))
+        warnings.append(f"{UNPARSED}: not valid TOML ({reason}); indexed from the body")
         return loose_pairs(block)
 
 
@@ -114,7 +139,7 @@ def _json(text: str) -> Header | None:
     try:
         data, end = json.JSONDecoder().raw_decode(text)
     except json.JSONDecodeError as exc:
-        return Header(body=text, warnings=[f"leading {{ … }} is not valid JSON front matter "
+        return Header(body=text, warnings=[f"{UNPARSED}: leading {{ … }} is not valid JSON "
                                            f"({exc.msg}, line {exc.lineno}); indexed as text"])
     if not isinstance(data, dict):
         return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,15 +19,37 @@ TALK_KEYS = ("description", "speakers", "recorded", "videos")
 _SPEAKER_SPLIT = re.compile(r"\s*,\s*|\s+and\s+|\s*&\s*")
 
 
-@lru_cache(maxsize=2048)
+CATEGORY = "category.json"  # a conference folder's metadata; its talks take the event from it
+
+
 def conference_title(folder: str) -> str | None:
-    """The `title` of `<folder>/category.json`, read once per folder and process."""
+    """The `title` of `<folder>/category.json`, read once per folder and file version
+    (a long-lived process sees an edited category.json)."""
     try:
-        data = json.loads(Path(folder, "category.json").read_bytes())
+        st = os.stat(os.path.join(folder, CATEGORY))
+    except OSError:
+        return None
+    return _conference_title(folder, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@lru_cache(maxsize=2048)
+def _conference_title(folder: str, _mtime_ns: int, _size: int, _ino: int) -> str | None:
+    try:
+        data = json.loads(Path(folder, CATEGORY).read_bytes())
     except (OSError, ValueError):
         return None
     title = data.get("title") if isinstance(data, dict) else None
     return clean_inline(title) if isinstance(title, str) and title.strip() else None
+
+
+def category_of(key: str) -> str:
+    """The corpus path of the category.json a talk record at corpus path ``key`` takes its
+    event from (it need not exist): `conf/videos/t.json` and `conf/t.json` -> `conf/category.json`.
+    """
+    folder = posixpath.dirname(key)
+    if posixpath.basename(folder) == "videos":
+        folder = posixpath.dirname(folder)
+    return posixpath.join(folder, CATEGORY)
 
 
 def _speakers(value: Any) -> list[str]:
@@ -41,20 +65,20 @@ def _event(path: Path) -> str | None:
     return conference_title(str(folder)) or folder.name or None
 
 
-def not_a_talk(path: Path) -> str | None:
-    """Why a file is pyvideo's own metadata rather than a talk (None for anything else).
+def not_a_talk(name: str) -> str | None:
+    """Why a file (by name) is pyvideo's own metadata rather than a talk, or None.
 
-    Such files are reported as skipped but are never a failure: they are meant to be
-    there, and a cron reindex must not exit 1 because of them.
+    Such files are not notes: the indexer sets them aside without reading them as notes
+    (never skipped, never a failure), and only watches them for changes.
     """
-    if path.name == "category.json":
+    if name == CATEGORY:
         return "conference metadata (category.json), not a talk"
     return None
 
 
 def read_pyvideo(text: str, path: Path) -> Draft:
     """A talk record; category.json and other JSON files are reported, not indexed."""
-    reason = not_a_talk(path)
+    reason = not_a_talk(path.name)
     if reason:
         raise ParseError(reason)
     try:
