@@ -155,10 +155,15 @@ def _check(root: Path, index_dir: Path, report: object) -> None:
             if note is not None:
                 indexed += 1
                 assert note.path == key
+                # what show --json and the note page print must be encodable text
+                json.dumps(note.to_dict(), ensure_ascii=False).encode("utf-8")
             else:
                 assert key in skipped or not_a_note(Path(info[0])) is not None, (
                     f"{key!r} is neither indexed nor reported")
         assert index.stats()["notes"] == indexed == report.notes  # type: ignore[attr-defined]
+        browsed = index.search(SearchQuery(q="", per_page=100))
+        assert browsed.total == indexed
+        json.dumps(browsed.to_dict(), ensure_ascii=False).encode("utf-8")
         for rel, (_text, word) in GOOD.items():
             hits = index.search(SearchQuery(q=word, per_page=50)).hits
             assert rel.decode() in [h.path for h in hits], f"good note {rel!r} not found"

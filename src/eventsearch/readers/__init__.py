@@ -20,7 +20,7 @@ from ..paths import display_path, path_key
 from .build import Draft, finish
 from .html import read_html
 from .markdown import read_markdown
-from .meta import clean_unicode, collapse
+from .meta import clean_unicode, collapse, whole_chars
 from .pyvideo import CATEGORY, category_of, not_a_talk, read_pyvideo
 from .rst import read_rst
 from .transcript import has_cues, is_dump, read_captions, read_dump
@@ -192,9 +192,10 @@ def read_note(path: Path, root: Path) -> Note:
         raise
     except Exception as exc:  # a reader bug must cost one file, not the whole run
         raise ParseError(f"reader failed: {type(exc).__name__}: {exc}") from exc
-    body = draft.text if draft.cues else clean_unicode(draft.text)
+    body = whole_chars(draft.text if draft.cues else clean_unicode(draft.text))
     fields["title"] = collapse(clean_unicode(fields["title"]))
     fields["warnings"] = (*warnings, *fields["warnings"])
+    fields = {name: whole_chars(value) for name, value in fields.items()}
     return Note(
         path=key,
         text=body,

@@ -32,6 +32,20 @@ def clean_unicode(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_chars(value: Any) -> Any:
+    """A str (or a tuple of them) with each lone surrogate as U+FFFD, one for one (caption
+    offsets hold).  JSON and YAML escapes such as "\\ud800" make them; no index, page or
+    terminal can encode them as UTF-8."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, tuple):
+        return tuple(whole_chars(v) for v in value)
+    return value
+
+
 def collapse(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
