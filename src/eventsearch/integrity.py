@@ -174,8 +174,8 @@ def _record_commit(folder: Path, temp_toc: str, toc: str) -> None:
     for name, entry in old.items():
         if name not in files and (folder / name).is_file():
             files[name] = entry
+    # write_meta syncs the manifest, then the folder: the new segment files' names too
     write_meta(folder, {"version": MANIFEST_VERSION, "files": files}, MANIFEST_FILE)
-    fsync_dir(folder)  # the new segment files' names too (write_meta synced it too)
 
 
 def _read_temp_toc(folder: Path, temp_toc: str, toc: str) -> Any:
