@@ -190,6 +190,9 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
             raise
 
     report = run(work)
+    if report.notice:  # a damaged index was rebuilt: say so even to cron, in one line
+        click.echo(f"eventsearch: {report.notice}", err=True)
+        log.write(report.notice)
     summary = _report_summary(report, "Reindexed" if report.full else "Index holds")
     log.write(summary, *(f"failed {p}: {r}" for p, r in report.failed),
               *(f"warning {p}: {w}" for p, w in report.new_warnings))

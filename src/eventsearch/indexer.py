@@ -49,7 +49,8 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from .errors import EventSearchError, IndexDamaged, IndexLocked, ParseError
+from .errors import EventSearchError, IndexLocked, ParseError
+from .integrity import create_index, open_for_writing, reason_to_rebuild
 from .language import detect_language
 from .model import Note
 from .paths import fs_path, path_key, safe_text
@@ -57,7 +58,6 @@ from .readers import SUFFIXES, not_a_note, note_depends_on, read_note
 from .schema import INDEX_FORMAT, build_schema, parse_state
 from .segment_cache import warm_cache, warm_segment
 from .storage import (
-    CURRENT,
     LOCK_FILE,
     TOUCHED_FILE,
     current_generation,
@@ -65,6 +65,7 @@ from .storage import (
     list_generations,
     read_meta,
     remove_leftovers,
+    swap_current,
     write_meta,
 )
 from .whole_docs import WholeDocuments, add_note
@@ -103,6 +104,7 @@ class IndexReport:
     took_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     committed: bool = False  # whether the index changed on disk
+    notice: str | None = None  # why a plain reindex had to rebuild (damage), for stderr
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,7 +117,7 @@ class IndexReport:
             "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
             "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "committed": self.committed,
+            "committed": self.committed, "notice": self.notice,
         }
 
 
@@ -334,15 +336,14 @@ def update_index(roots: Sequence[Path] | None, index_dir: Path, *, full: bool = 
     Without ``roots`` the folders the index was built from are used, and
     ``default_roots`` when there is no index yet.  A full build happens on
     ``full``, with no usable index, or when the index format, the roots or
-    ``exclude_drafts`` differ from what the index was built with.
+    ``exclude_drafts`` differ from what the index was built with.  A damaged index
+    (or one without checksums) is rebuilt too, and ``report.notice`` says why.
     """
     with writer_lock(index_dir, wait):
         remove_leftovers(index_dir)
         gen = current_generation(index_dir)
-        try:
-            usable = holds_index(gen, open_segments=True)
-        except IndexDamaged:  # rebuilt below, as when there is none
-            usable = False
+        unsound = reason_to_rebuild(gen)  # damaged or unchecked files (integrity.py)
+        usable = unsound is None and holds_index(gen)
         meta = read_meta(gen) if gen is not None else {}
         old_roots = [Path(r) for r in meta.get("roots", [])]
         chosen = roots or old_roots or default_roots
@@ -351,10 +352,14 @@ def update_index(roots: Sequence[Path] | None, index_dir: Path, *, full: bool = 
                 f"No index at {index_dir} yet and no PATH given: "
                 "run `eventsearch index PATH` first.")
         resolved = [Path(r).resolve() for r in chosen]
-        if (full or not usable or meta.get("format") != INDEX_FORMAT
-                or sorted(map(str, resolved)) != sorted(map(str, old_roots))
-                or meta.get("exclude_drafts", False) != exclude_drafts):
-            return _build(resolved, index_dir, workers, exclude_drafts, progress)
+        planned = (full or meta.get("format") != INDEX_FORMAT
+                   or sorted(map(str, resolved)) != sorted(map(str, old_roots))
+                   or meta.get("exclude_drafts", False) != exclude_drafts)
+        if planned or not usable:
+            report = _build(resolved, index_dir, workers, exclude_drafts, progress)
+            if unsound and not planned:
+                report.notice = f"The index in {gen} {unsound}; rebuilt it from scratch."
+            return report
         assert gen is not None
         return _update(resolved, gen, meta, workers, exclude_drafts, progress)
 
@@ -371,11 +376,7 @@ def _new_generation(index_dir: Path) -> Path:
 def _swap_in(index_dir: Path, gen: Path) -> None:
     """Point `current` at gen with one atomic rename; drop all but the previous generation."""
     previous = current_generation(index_dir)
-    tmp = index_dir / f".{CURRENT}.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(gen.name, tmp)
-    os.replace(tmp, index_dir / CURRENT)
+    swap_current(index_dir, gen)  # durably: see storage.py
     keep = {gen.name, previous.name if previous else ""}
     for old in list_generations(index_dir):
         if old.name not in keep:
@@ -399,7 +400,7 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
     report.timings["scan"] = time.perf_counter() - started
     gen = _new_generation(index_dir)
     try:
-        ix = whoosh_index.create_in(str(gen), build_schema())
+        ix = create_index(gen, build_schema())
         parts = _split(files, workers or os.cpu_count() or 1)
         if len(parts) > 1:
             written = _write_in_workers(gen, files, parts, exclude_drafts, progress)
@@ -930,7 +931,7 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     started = time.perf_counter()
     scanned_at = time.time()
     report = IndexReport(full=False)
-    ix = whoosh_index.open_dir(str(gen))
+    ix = open_for_writing(gen)
     indexed = indexed_state(ix)
     files, aside = set_aside(scan_corpus(roots))
     if not files and indexed:

@@ -8,13 +8,14 @@ restart and never reads a half-written index.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
@@ -29,6 +30,7 @@ from .budget import DEFAULT, Budget, Limits
 from .compounds import Compounds
 from .errors import QueryError
 from .facets import FacetTable, disjunctive_counts
+from .integrity import DamageCheck
 from .model import FacetValue, Hit, Note, SearchQuery, SearchResult
 from .query import ParsedQuery, make_parser, parse_query
 from .ranking import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
@@ -45,6 +47,15 @@ MAX_PER_PAGE = 100
 NO_SNIPPET = Snippet(html="", offset=0)
 SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
 RESULT_CACHE = 512  # recent results kept per open index, for repeated requests
+
+
+def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The method, with errors reading damaged files turned into IndexDamaged."""
+    @functools.wraps(method)
+    def checked(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
+        with self.checked():
+            return method(self, *args, **kwargs)
+    return checked
 
 
 def _same_case(typed: str, fix: str) -> str:
@@ -82,6 +93,7 @@ class SearchIndex:
             self.synonyms = load_synonyms(synonyms or ())
         self.typo_tolerance = typo_tolerance
         self.limits = limits
+        self._damage = DamageCheck()
         self._open()
 
     @classmethod
@@ -94,6 +106,15 @@ class SearchIndex:
     def _open(self) -> None:
         self._ix, self.generation_dir = open_index(self.index_dir)
         self._parser = make_parser()
+
+    def checked(self) -> Any:
+        """A context for every read of the index: errors there become IndexDamaged
+        when the files differ from their checksums (see integrity.DamageCheck)."""
+        return self._damage.guard(lambda: self.generation_dir)
+
+    def damage(self) -> str | None:
+        """What is known to be wrong with the live generation's files (for /healthz)."""
+        return self._damage.known(self.generation_dir)
 
     def searcher(self):  # type: ignore[no-untyped-def]
         """This thread's searcher, refreshed if the index changed since last use."""
@@ -147,6 +168,7 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------------
 
+    @_checked
     def search(self, request: SearchQuery) -> SearchResult:
         """One page of results with facets.  The same request on the same index state
         (generation and commit) is answered from a small LRU cache of recent results."""
@@ -339,6 +361,7 @@ class SearchIndex:
                         de.add(stem_de(word.lower()))
         return QueryTerms(frozenset(plain), frozenset(en), frozenset(de))
 
+    @_checked
     def highlight_terms(self, q: str) -> QueryTerms:
         """What a note page should mark for query q: the same forms the snippets mark."""
         if not q.strip():
@@ -363,11 +386,13 @@ class SearchIndex:
 
     # -- single notes and statistics ---------------------------------------------------
 
+    @_checked
     def get_note(self, path: str) -> Note | None:
         """One note by its id (its corpus-relative path), or None."""
         stored = self.searcher().document(path=path)
         return document_to_note(stored) if stored else None
 
+    @_checked
     def stats(self) -> dict[str, Any]:
         searcher = self.searcher()
         reader = searcher.reader()

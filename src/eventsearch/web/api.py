@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
+from ..errors import IndexDamaged, IndexUnavailable
 from ..storage import read_meta
 from .params import BadParameter, SearchParams, parse_params
-from .state import index, settings, state, suggester
+from .state import index, settings, suggester
 from .suggest import Suggestion
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -67,12 +68,19 @@ def _suggestion(s: Suggestion) -> dict[str, Any]:
 
 
 def healthz() -> Any:
-    """Liveness for monitoring: 200 with the note count, 503 while there is no index."""
-    problem = state().holder.try_open()
-    if problem:
-        return jsonify({"ok": False, "error": problem, "status": 503, "index": "missing"}), 503
-    idx = index()
-    searcher = idx.searcher()
+    """Liveness for monitoring: 200 with the note count, 503 while there is no usable
+    index: "missing" (or outdated), or "damaged" (files that do not read, or differ
+    from the checksums their commit recorded)."""
+    try:
+        idx = index()
+        searcher = idx.searcher()
+        damage = idx.damage()
+        if damage:
+            raise IndexDamaged(f"The index in {idx.generation_dir} is damaged: {damage}. "
+                               "Rebuild it with `eventsearch reindex`.")
+    except IndexUnavailable as exc:
+        kind = "damaged" if isinstance(exc, IndexDamaged) else "missing"
+        return jsonify({"ok": False, "error": str(exc), "status": 503, "index": kind}), 503
     meta = read_meta(idx.generation_dir)
     return jsonify({"ok": True, "status": 200, "index": "present",
                     "notes": searcher.doc_count(), "generation": idx.generation_dir.name,

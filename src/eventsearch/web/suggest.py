@@ -21,6 +21,7 @@ from itertools import islice
 from typing import Any
 
 from ..analyze import fold
+from ..errors import IndexDamaged
 
 _WORD = re.compile(r"\w+")
 KIND_ORDER = {"tag": 0, "speaker": 1, "title": 2}
@@ -140,6 +141,7 @@ class SuggestCache:
         self._lock = threading.Lock()
         self._current: tuple[tuple[str, int], Suggester] | None = None
         self._building = False
+        self._failed: tuple[tuple[str, int], str] | None = None  # (key, IndexDamaged message)
 
     @staticmethod
     def _key(index: Any, searcher: Any) -> tuple[str, int]:
@@ -147,6 +149,9 @@ class SuggestCache:
 
     def get(self, index: Any) -> Suggester | None:
         key = self._key(index, index.searcher())
+        failed = self._failed
+        if failed is not None and failed[0] == key:
+            raise IndexDamaged(failed[1])  # found damaged while building this table
         current = self._current
         if current is not None and current[0] == key:
             return current[1]
@@ -165,12 +170,22 @@ class SuggestCache:
                          name="eventsearch-suggest").start()
 
     def _build(self, index: Any, in_thread: bool = False) -> Suggester | None:
+        key = None
         try:
             searcher = index.searcher()
             key = self._key(index, searcher)
-            suggester = Suggester.from_index(index._facet_table(searcher), searcher.reader())
+            with index.checked():
+                suggester = Suggester.from_index(index._facet_table(searcher),
+                                                 searcher.reader())
             self._current = (key, suggester)
             return suggester
+        except IndexDamaged as exc:
+            if key is not None:
+                self._failed = (key, str(exc))
+            if not in_thread:
+                raise
+            log.error("could not build the suggestion table: %s", exc)
+            return None
         except Exception:
             log.exception("could not build the suggestion table")
             return None
