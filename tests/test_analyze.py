@@ -42,7 +42,7 @@ def test_fold_maps_sharp_s_to_ss_not_s():
     assert fold("straße") == "strasse"
 
 
-@pytest.mark.parametrize("word", ["neue", "quelle", "feuer", "queue"])
+@pytest.mark.parametrize("word", ["neue", "quelle", "feuer", "queue", "bauer", "blauer", "ouest"])
 def test_fold_keeps_ue_after_vowels_and_q(word):
     assert fold(word) == word
 

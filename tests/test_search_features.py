@@ -331,3 +331,24 @@ def test_result_shape_is_stable(index):
     assert {"query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
             "messages", "hits", "facets"} <= set(data)
     assert data["suggestion"] == "Kubernetes"
+
+
+# -- facets --------------------------------------------------------------------------------
+
+
+def test_a_selected_facet_value_beyond_the_top_values_stays_listed(tmp_path: Path):
+    # note i carries tags t00..tii: t00 is on every note, t34 on one, ranked last of 35
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(35):
+        tags = ", ".join(f"t{j:02d}" for j in range(i + 1))
+        (notes / f"n{i:02d}.md").write_text(
+            f"---\ntitle: Note {i}\ntags: [{tags}]\n---\nA meetup about gardening.\n",
+            encoding="utf-8")
+    build_index([notes], tmp_path / "ix", workers=1)
+    index = SearchIndex(tmp_path / "ix")
+    everything = index.search(SearchQuery(q="gardening"))
+    assert "t34" not in [v.key for v in everything.facets["tag"]]  # beyond the top values
+    picked = index.search(SearchQuery(q="gardening", tags=("t34",)))
+    assert [h.path for h in picked.hits] == ["n34.md"]
+    assert [(v.key, v.count) for v in picked.facets["tag"] if v.selected] == [("t34", 1)]

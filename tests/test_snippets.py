@@ -1,0 +1,57 @@
+"""Snippet marking, word by word: what a query marks in a text and what it must not mark.
+
+The terms come from a real index of corpus/ (`SearchIndex.highlight_terms`), as the result
+list and the note page get them; `make_snippet` marks them in a text written here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from eventsearch.search import SearchIndex
+from eventsearch.snippets import make_snippet
+
+
+@pytest.fixture(scope="module")
+def index(corpus_index):
+    return SearchIndex(corpus_index)
+
+
+def marked(index: SearchIndex, query: str, text: str) -> list[str]:
+    html = make_snippet(text, index.highlight_terms(query)).html
+    return [part.split("</mark>")[0] for part in html.split("<mark>")[1:]]
+
+
+def test_the_german_stemmer_marks_inflections(index):
+    assert marked(index, "Datenbank", "Wir vergleichen Datenbanken im Betrieb.") == [
+        "Datenbanken"]
+    assert marked(index, "Vorträge", "Der Vortrag war gut.") == ["Vortrag"]
+
+
+def test_the_english_stemmer_marks_inflections(index):
+    assert marked(index, "run", "Running it runs as it ran before.") == ["Running", "runs"]
+
+
+def test_umlaut_spellings_are_marked(index):
+    assert marked(index, "Fussabdruck", "Unser Fußabdruck schrumpft.") == ["Fußabdruck"]
+
+
+def test_stop_words_are_never_marked(index):
+    # "sich" is the German stem of "Sicherheit", but a stop word
+    assert marked(index, "Sicherheit", "Sie trafen sich zur Sicherheit.") == ["Sicherheit"]
+
+
+@pytest.mark.parametrize(("query", "text"), [
+    ("news", "A new release, nothing else."),
+    ("Datenbank", "Die Daten liegen im Bankfach."),
+    ("Sicherheit", "Die Sicherung hielt."),
+    ("universal", "Im Universum."),
+])
+def test_words_that_must_not_be_conflated_are_not_marked(index, query, text):
+    assert marked(index, query, text) == []
+
+
+def test_a_text_without_matches_starts_at_its_opening(index):
+    snippet = make_snippet("Opening words of the note. " * 20, index.highlight_terms("zebra"))
+    assert "<mark>" not in snippet.html and snippet.html.startswith("Opening words")
+    assert snippet.offset == 0
