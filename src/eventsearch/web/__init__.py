@@ -15,6 +15,7 @@ without a restart because ``SearchIndex`` refreshes its searchers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
@@ -53,6 +54,21 @@ class App(Flask):
     json_provider_class = JSONProvider
 
 
+def asset_folder() -> Path:
+    """The folder holding the UI's ``templates/`` and ``static/``.
+
+    The project keeps them in the top-level ``web/`` beside ``src/`` (found from here in a
+    checkout and in an editable install); a wheel installs that folder as the data-only
+    package ``eventsearch.webassets`` beside this one (see pyproject.toml).
+    """
+    package = Path(__file__).resolve().parent  # .../eventsearch/web
+    for folder in (package.parent / "webassets", package.parents[2] / "web"):
+        if (folder / "templates").is_dir():
+            return folder
+    raise RuntimeError(f"no templates: neither {package.parent / 'webassets'} (installed) "
+                       f"nor {package.parents[2] / 'web'} (a checkout) has a templates/ folder")
+
+
 def create_app(settings: Settings | None = None,
                test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app over the index in ``settings.index_dir``.
@@ -61,7 +77,9 @@ def create_app(settings: Settings | None = None,
     until one is built; it never stops the app from starting.
     """
     settings = settings or load_settings()
-    app = App(__name__)
+    assets = asset_folder()
+    app = App(__name__, template_folder=assets / "templates", static_folder=assets / "static",
+              static_url_path="/static")
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024, SUGGEST_IN_BACKGROUND=True)
     if test_config:
         app.config.update(test_config)
