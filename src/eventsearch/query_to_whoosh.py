@@ -1,0 +1,47 @@
+"""The Whoosh side of the backend seam: a :mod:`query_language` plan as the Whoosh query
+tree that ``query.make_parser().parse()`` makes of the same text, for the Whoosh
+planner (``ranking.QueryPlanner.plan``)."""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from . import query_language as ql
+from .query import DEFAULT_FIELD
+from .query import Implicit as WhooshImplicit
+
+_COMPOUND = {ql.Implicit: WhooshImplicit, ql.And: wq.And, ql.Or: wq.Or}
+_BINARY = {ql.AndNot: wq.AndNot, ql.AndMaybe: wq.AndMaybe, ql.Require: wq.Require}
+
+
+def to_whoosh(plan: ql.Node | None) -> wq.Query:
+    """The Whoosh query of a plan; ``NullQuery`` for None (nothing to search)."""
+    if plan is None:
+        return wq.NullQuery
+    t = type(plan)
+    if t in _COMPOUND:
+        return _COMPOUND[t]([to_whoosh(s) for s in plan.items], boost=plan.boost)
+    if t in _BINARY:
+        return _BINARY[t](to_whoosh(plan.a), to_whoosh(plan.b))
+    if t is ql.Not:
+        return wq.Not(to_whoosh(plan.item), boost=plan.boost)
+    if t is ql.All:
+        return wq.Every()
+    field = getattr(plan, "field", None) or DEFAULT_FIELD
+    if t is ql.Word:
+        return wq.Term(field, plan.text, boost=plan.boost)
+    if t is ql.Phrase:
+        return wq.Phrase(field, list(plan.words), slop=plan.slop, boost=plan.boost)
+    if t is ql.Prefix:
+        return wq.Prefix(field, plan.text, boost=plan.boost)
+    if t is ql.Wildcard:
+        return wq.Wildcard(field, plan.pattern, boost=plan.boost)
+    if t is ql.Fuzzy:
+        return wq.FuzzyTerm(field, plan.text, boost=plan.boost, maxdist=plan.maxdist,
+                            prefixlength=plan.prefix)
+    if t is ql.Range:
+        return wq.TermRange(field, plan.start, plan.end, plan.start_excl, plan.end_excl,
+                            boost=plan.boost)
+    if t is ql.Every:
+        return wq.Every(field, boost=plan.boost)
+    raise TypeError(f"not a query plan: {plan!r}")
