@@ -23,10 +23,10 @@ from pathlib import Path
 
 from _common import CORPORA, PROJECT, machine, median, print_table
 
-from eventsearch import storage
-from eventsearch.indexer import build_index, update_index
-from eventsearch.integrity import check
-from eventsearch.storage import current_generation
+from eventsearch.backends.whoosh import storage
+from eventsearch.backends.whoosh.build import build_index, update_index
+from eventsearch.backends.whoosh.integrity import check
+from eventsearch.backends.whoosh.storage import current_generation
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _common import CACHE, CORPORA, SHARED, machine, print_table, require_shared
 
-from eventsearch.indexer import build_index, corpus_files, load_notes
+from eventsearch.backends.whoosh.build import build_index, corpus_files, load_notes
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
 

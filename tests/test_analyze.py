@@ -6,8 +6,10 @@ import pickle
 import langdetect
 import pytest
 
-from eventsearch import language
-from eventsearch.analyze import (
+from eventsearch.errors import ParseError
+from eventsearch.readers import iter_corpus, read_note
+from eventsearch.text import language
+from eventsearch.text.analyze import (
     fold,
     normalize_key,
     plain_analyzer,
@@ -17,9 +19,7 @@ from eventsearch.analyze import (
     stemming_analyzer,
     stemming_chain,
 )
-from eventsearch.errors import ParseError
-from eventsearch.language import detect_language
-from eventsearch.readers import iter_corpus, read_note
+from eventsearch.text.language import detect_language
 
 from .conftest import SAMPLE_CORPUS, require_shared
 
@@ -79,7 +79,7 @@ def test_plain_chain_keeps_words_whole_and_identifiers_intact():
 
 def test_stem_functions_are_plain_module_functions():
     # Whoosh pickles the schema: analyzers must reference importable functions.
-    assert stem_en.__module__ == stem_de.__module__ == "eventsearch.analyze"
+    assert stem_en.__module__ == stem_de.__module__ == "eventsearch.text.analyze"
     assert stem_de("Vorträge".lower()) == "vortrag"
 
 

@@ -24,8 +24,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from eventsearch.backends.whoosh.build import build_index, scan_corpus, update_index
 from eventsearch.cli import cli
-from eventsearch.indexer import build_index, scan_corpus, update_index
 from eventsearch.model import SearchQuery
 from eventsearch.readers import not_a_note
 from eventsearch.search import SearchIndex

@@ -23,13 +23,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eventsearch.cli import cli
-from eventsearch.indexer import build_index, corpus_files, scan_corpus, update_index, writer_lock
-from eventsearch.model import SearchQuery
-from eventsearch.readers import iter_corpus
-from eventsearch.schema import INDEX_FORMAT
-from eventsearch.search import SearchIndex
-from eventsearch.storage import (
+from eventsearch.backends.whoosh.build import (
+    build_index,
+    corpus_files,
+    scan_corpus,
+    update_index,
+    writer_lock,
+)
+from eventsearch.backends.whoosh.schema import INDEX_FORMAT
+from eventsearch.backends.whoosh.storage import (
     LOCK_FILE,
     META_FILE,
     TOUCHED_FILE,
@@ -38,6 +40,10 @@ from eventsearch.storage import (
     read_meta,
     write_meta,
 )
+from eventsearch.cli import cli
+from eventsearch.model import SearchQuery
+from eventsearch.readers import iter_corpus
+from eventsearch.search import SearchIndex
 
 from .conftest import PROJECT, SAMPLE_CORPUS, require_shared
 
@@ -490,7 +496,7 @@ def hold_lock_in_another_process(index_dir: Path) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from eventsearch.indexer import writer_lock
+        from eventsearch.backends.whoosh.build import writer_lock
         with writer_lock(Path({str(index_dir)!r})):
             print("locked", flush=True)
             sys.stdin.read()

@@ -111,7 +111,7 @@ def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers
 
     Example: eventsearch index ~/blog/content
     """
-    from .indexer import build_index
+    from .backends.whoosh.build import build_index
 
     settings = obj.settings(index_dir=index_dir, workers=workers, corpus=paths)
     bar = ProgressBar()
@@ -171,7 +171,7 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
 
     Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
     """
-    from .indexer import update_index
+    from .backends.whoosh.build import update_index
 
     settings = obj.settings(index_dir=index_dir)
     log = RunLog(settings.log_file)
@@ -236,7 +236,7 @@ class RunLog:
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    from .query import parse_date_spec
+    from .backends.whoosh.qparser import parse_date_spec
 
     try:
         since, until = parse_date_spec(value)
@@ -412,11 +412,11 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
 
     Example: eventsearch serve --index /srv/eventsearch/index --port 8080 --workers 2
     """
-    from .storage import current_generation
+    from .backends.whoosh.storage import current_generation
 
     settings = obj.settings(index_dir=index_dir)
     if current_generation(settings.index_dir) is None:
-        from .indexer import build_index
+        from .backends.whoosh.build import build_index
 
         click.echo(f"No index at {settings.index_dir}; building one from "
                    f"{', '.join(map(str, settings.corpus))} first.", err=True)

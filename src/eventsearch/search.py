@@ -25,21 +25,21 @@ from typing import Any
 import numpy as np
 from whoosh.query import DateRange, Term
 
-from .analyze import fold, stem_de, stem_en
-from .budget import DEFAULT, Budget, Limits
-from .compounds import Compounds
+from .backends.whoosh.facets import FacetTable, disjunctive_counts
+from .backends.whoosh.integrity import DamageCheck
+from .backends.whoosh.qparser import ParsedQuery, make_parser, parse_query
+from .backends.whoosh.schema import document_to_note
+from .backends.whoosh.scorer import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
+from .backends.whoosh.segment_cache import ReaderTables, read_tables
+from .backends.whoosh.storage import current_generation, open_index, read_meta
 from .errors import QueryError
-from .facets import FacetTable, disjunctive_counts
-from .integrity import DamageCheck
 from .model import FacetValue, Hit, Note, SearchQuery, SearchResult
-from .query import ParsedQuery, make_parser, parse_query
-from .ranking import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
-from .schema import document_to_note
-from .segment_cache import ReaderTables, read_tables
-from .snippets import QueryTerms, Snippet, make_snippet
-from .spelling import Vocabulary
-from .storage import current_generation, open_index, read_meta
-from .synonyms import Synonyms, load_synonyms
+from .query.budget import DEFAULT, Budget, Limits
+from .text.analyze import fold, stem_de, stem_en
+from .text.compounds import Compounds
+from .text.snippets import QueryTerms, Snippet, make_snippet
+from .text.spelling import Vocabulary
+from .text.synonyms import Synonyms, load_synonyms
 
 FACET_LIMIT = 30  # values per facet returned (selected ones always included)
 MAX_PAGE = 1000

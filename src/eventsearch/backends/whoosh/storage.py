@@ -39,7 +39,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
-from .errors import IndexDamaged, IndexMissing, SchemaMismatch
+from ...errors import IndexDamaged, IndexMissing, SchemaMismatch
 from .schema import INDEX_FORMAT
 
 CURRENT = "current"

@@ -49,12 +49,12 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from .errors import EventSearchError, IndexLocked, ParseError
+from ...errors import EventSearchError, IndexLocked, ParseError
+from ...model import Note
+from ...paths import fs_path, path_key, safe_text
+from ...readers import SUFFIXES, not_a_note, note_depends_on, read_note
+from ...text.language import detect_language
 from .integrity import create_index, open_for_writing, reason_to_rebuild
-from .language import detect_language
-from .model import Note
-from .paths import fs_path, path_key, safe_text
-from .readers import SUFFIXES, not_a_note, note_depends_on, read_note
 from .schema import INDEX_FORMAT, build_schema, parse_state
 from .segment_cache import warm_cache, warm_segment
 from .storage import (

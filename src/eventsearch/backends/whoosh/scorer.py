@@ -53,12 +53,12 @@ from whoosh.query import (
     Wildcard,
 )
 
-from .analyze import STOP_DE, STOP_EN, SUPPORTED, TOKEN_PATTERN, fold, stem_de, stem_en
-from .budget import Budget
-from .compounds import Compounds
-from .query import DEFAULT_FIELD, Implicit
-from .spelling import Vocabulary, max_typos
-from .synonyms import Synonyms
+from ...query.budget import Budget
+from ...text.analyze import STOP_DE, STOP_EN, SUPPORTED, TOKEN_PATTERN, fold, stem_de, stem_en
+from ...text.compounds import Compounds
+from ...text.spelling import Vocabulary, max_typos
+from ...text.synonyms import Synonyms
+from .qparser import DEFAULT_FIELD, Implicit
 
 STOP = STOP_EN | STOP_DE
 _TOKEN = re.compile(TOKEN_PATTERN)

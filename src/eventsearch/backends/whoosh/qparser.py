@@ -26,8 +26,8 @@ from whoosh.qparser import syntax
 from whoosh.query import And, NullQuery, Query
 from whoosh.query.compound import CompoundQuery
 
-from .analyze import TOKEN_PATTERN, normalize_key
-from .budget import DEFAULT, Limits
+from ...query.budget import DEFAULT, Limits
+from ...text.analyze import TOKEN_PATTERN, normalize_key
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = DEFAULT.max_words  # the max_words setting's default
