@@ -24,9 +24,10 @@ from pathlib import Path
 from _common import CORPORA, PROJECT, machine, median, print_table
 
 from eventsearch.backends.whoosh import storage
-from eventsearch.backends.whoosh.build import build_index, update_index
+from eventsearch.backends.whoosh.build import build_index
 from eventsearch.backends.whoosh.integrity import check
 from eventsearch.backends.whoosh.storage import current_generation
+from eventsearch.backends.whoosh.update import update_index
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]

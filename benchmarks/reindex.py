@@ -24,8 +24,8 @@ from pathlib import Path
 
 from _common import CACHE, CORPORA, PROJECT, machine, median, print_table, require_shared
 
-from eventsearch.backends.whoosh.build import update_index
 from eventsearch.backends.whoosh.storage import current_generation
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
 

@@ -2,12 +2,14 @@
 
 import contextlib
 import pickle
+from pathlib import Path
 
 import langdetect
 import pytest
 
 from eventsearch.errors import ParseError
-from eventsearch.readers import iter_corpus, read_note
+from eventsearch.readers import read_note
+from eventsearch.readers.scan import scan_corpus
 from eventsearch.text import language
 from eventsearch.text.analyze import (
     fold,
@@ -113,9 +115,10 @@ def test_normalize_key_merges_case_and_spacing():
 
 
 def _notes(root, every=1):
-    for path in sorted(iter_corpus(root))[::every]:
+    base = Path(root).resolve()
+    for path, _, _ in list(scan_corpus([root]).values())[::every]:
         with contextlib.suppress(ParseError):
-            yield read_note(path, root)
+            yield read_note(Path(path), base)
 
 
 def _token_tuples(analyzer, text, **options):

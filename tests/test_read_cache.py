@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from eventsearch.backends.whoosh.build import build_index, update_index
+from eventsearch.backends.whoosh.build import build_index
 from eventsearch.backends.whoosh.schema import FACET_FIELDS
 from eventsearch.backends.whoosh.segment_cache import CACHE_DIR, read_tables, warm_cache
 from eventsearch.backends.whoosh.storage import current_generation, open_index
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
 from eventsearch.text.spelling import PLAIN_FIELDS

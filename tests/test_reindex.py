@@ -42,7 +42,7 @@ from eventsearch.backends.whoosh.storage import (
 )
 from eventsearch.cli import cli
 from eventsearch.model import SearchQuery
-from eventsearch.readers import iter_corpus
+from eventsearch.readers import SUFFIXES
 from eventsearch.search import SearchIndex
 
 from .conftest import PROJECT, SAMPLE_CORPUS, require_shared
@@ -139,6 +139,17 @@ def corpus(tmp_path: Path) -> Path:
 
 # -- finding what changed ------------------------------------------------------------
 
+def _walked(root: Path) -> list[str]:
+    """Note files as os.walk finds them: dotfiles and dot-dirs skipped, sorted."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES:
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(found)
+
+
 def test_scan_lists_exactly_what_the_readers_list(tmp_path: Path, corpus: Path):
     write(corpus / ".hidden.md", "# no")
     write(corpus / ".git" / "x.md", "# no")
@@ -147,7 +158,7 @@ def test_scan_lists_exactly_what_the_readers_list(tmp_path: Path, corpus: Path):
     outside = write(tmp_path / "elsewhere" / "linked.md", "# via a symlinked folder\n")
     (corpus / "linked").symlink_to(outside.parent, target_is_directory=True)
     (corpus / "dangling.md").symlink_to(tmp_path / "missing.md")
-    expected = [p.relative_to(corpus).as_posix() for p in iter_corpus(corpus)]
+    expected = _walked(corpus)
     scanned = scan_corpus([corpus])
     assert list(scanned) == expected
     assert scanned["dangling.md"][2] == -1  # cannot stat: reported when read
@@ -496,7 +507,7 @@ def hold_lock_in_another_process(index_dir: Path) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from eventsearch.backends.whoosh.build import writer_lock
+        from eventsearch.backends.whoosh.lock import writer_lock
         with writer_lock(Path({str(index_dir)!r})):
             print("locked", flush=True)
             sys.stdin.read()

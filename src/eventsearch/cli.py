@@ -171,7 +171,7 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
 
     Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
     """
-    from .backends.whoosh.build import update_index
+    from .backends.whoosh.update import update_index
 
     settings = obj.settings(index_dir=index_dir)
     log = RunLog(settings.log_file)
