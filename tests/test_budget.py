@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from eventsearch.backends.whoosh.scorer import concepts_of
+from eventsearch.backends.whoosh.planner import concepts_of
 from eventsearch.config import load_settings
 from eventsearch.errors import ConfigError
 from eventsearch.model import SearchQuery

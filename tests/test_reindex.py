@@ -23,13 +23,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eventsearch.backends.whoosh.build import (
-    build_index,
-    corpus_files,
-    scan_corpus,
-    update_index,
-    writer_lock,
-)
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.lock import writer_lock
 from eventsearch.backends.whoosh.schema import INDEX_FORMAT
 from eventsearch.backends.whoosh.storage import (
     LOCK_FILE,
@@ -40,9 +35,11 @@ from eventsearch.backends.whoosh.storage import (
     read_meta,
     write_meta,
 )
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.cli import cli
 from eventsearch.model import SearchQuery
 from eventsearch.readers import SUFFIXES
+from eventsearch.readers.scan import corpus_files, scan_corpus
 from eventsearch.search import SearchIndex
 
 from .conftest import PROJECT, SAMPLE_CORPUS, require_shared

@@ -37,7 +37,7 @@ from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart, segment_words
 from .facets import FACET_FIELDS, FacetPart, FacetTable, segment_facets
 from .schema import INDEX_FORMAT
-from .scorer import IndexStats, StatsPart, segment_stats, stat_fields
+from .stats import IndexStats, StatsPart, segment_stats, stat_fields
 from .storage import INDEX_NAME
 
 CACHE_DIR = "cache"
