@@ -7,20 +7,17 @@ from pathlib import Path
 import langdetect
 import pytest
 
+from eventsearch.backends.whoosh.analysis import (
+    plain_analyzer,
+    plain_chain,
+    stemming_analyzer,
+    stemming_chain,
+)
 from eventsearch.errors import ParseError
 from eventsearch.readers import read_note
 from eventsearch.readers.scan import scan_corpus
 from eventsearch.text import language
-from eventsearch.text.analyze import (
-    fold,
-    normalize_key,
-    plain_analyzer,
-    plain_chain,
-    stem_de,
-    stem_en,
-    stemming_analyzer,
-    stemming_chain,
-)
+from eventsearch.text.analyze import fold, normalize_key, stem_de, stem_en
 from eventsearch.text.language import detect_language
 
 from .conftest import SAMPLE_CORPUS, require_shared

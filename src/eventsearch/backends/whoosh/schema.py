@@ -21,14 +21,8 @@ from whoosh.system import pack_uint
 
 from ...model import Note
 from ...paths import display_path
-from ...text.analyze import (
-    ANALYSIS_VERSION,
-    SUPPORTED,
-    WordAnalyzer,
-    normalize_key,
-    plain_analyzer,
-    stemming_analyzer,
-)
+from ...text.analyze import ANALYSIS_VERSION, SUPPORTED, normalize_key
+from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
 
 # 2: analyzer and format classes moved (eventsearch.backends.whoosh.*); Whoosh pickles
 # the schema with their module paths, so an index from before cannot be opened.
