@@ -236,7 +236,7 @@ class RunLog:
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    from .backends.whoosh.qparser import parse_date_spec
+    from .query import parse_date_spec
 
     try:
         since, until = parse_date_spec(value)

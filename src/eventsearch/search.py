@@ -28,7 +28,7 @@ from whoosh.query import DateRange, Term
 from .backends.whoosh.facets import FacetTable, disjunctive_counts
 from .backends.whoosh.integrity import DamageCheck
 from .backends.whoosh.planner import Concept, QueryPlanner, concepts_of
-from .backends.whoosh.qparser import ParsedQuery, make_parser, parse_query
+from .backends.whoosh.qparser import make_parser, parse_query
 from .backends.whoosh.schema import document_to_note
 from .backends.whoosh.scorer import Scored, Scorer
 from .backends.whoosh.segment_cache import ReaderTables, read_tables
@@ -36,6 +36,7 @@ from .backends.whoosh.stats import IndexStats
 from .backends.whoosh.storage import current_generation, open_index, read_meta
 from .errors import QueryError
 from .model import FacetValue, Hit, Note, SearchQuery, SearchResult
+from .query import ParsedQuery
 from .query.budget import DEFAULT, Budget, Limits
 from .text.analyze import fold, stem_de, stem_en
 from .text.compounds import Compounds

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ..backends.whoosh.qparser import parse_date_spec
 from ..model import SearchQuery
+from ..query import parse_date_spec
 from ..search import MAX_PAGE, MAX_PER_PAGE
 
 MAX_Q = 2000

@@ -31,11 +31,12 @@ from whoosh.query import (
 )
 
 from ...query.budget import Budget
+from ...query.filters import DEFAULT_FIELD
 from ...text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, max_typos
 from ...text.synonyms import Synonyms
-from .qparser import DEFAULT_FIELD, Implicit
+from .qparser import Implicit
 
 STOP = STOP_EN | STOP_DE
 Node = Any  # Concept | ("implicit"|"and"|"or", [Node]) | ("not", Node) | ("maybe", a, b) | ("all",)
