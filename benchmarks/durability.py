@@ -6,7 +6,7 @@ and the checksum check a reindex runs.
     python benchmarks/durability.py --runs 5
 
 Times are medians over --runs runs, in one process.  "no fsync" sets
-``eventsearch.storage.FSYNC = False``, which only a benchmark should do.  The cold
+``eventsearch.backends.whoosh.storage.FSYNC = False``, which only a benchmark should do.  The cold
 check first asks the kernel to drop the index files from the page cache
 (posix_fadvise DONTNEED, these files only).
 """

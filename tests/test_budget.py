@@ -1,4 +1,4 @@
-"""The cost budget of one query (eventsearch.budget): each limit takes effect and says so,
+"""The cost budget of one query (eventsearch.query.budget): each limit takes effect and says so,
 settings parse and refuse bad values, and ordinary queries are not touched.
 
 No timing here: the time limit is tested with a budget of 0 ms, which is spent before the

@@ -221,7 +221,7 @@ def test_the_pool_spills_only_when_the_rest_of_the_segment_will_not_fit(tmp_path
 
 
 def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
-    """indexer._TermPool replaces Whoosh's PostingPool, schema.WordPositions and
+    """pool._TermPool replaces Whoosh's PostingPool, schema.WordPositions and
     WordFrequency its formats' word_values: the segment must come out the same."""
     from whoosh import index as whoosh_index
 

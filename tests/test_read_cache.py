@@ -382,7 +382,7 @@ def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
 
 def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Path,
                                                                      tmp_path: Path) -> None:
-    """ranking.Scorer reads a wildcard's expansions block by block; the documents must be
+    """scorer.Scorer reads a wildcard's expansions block by block; the documents must be
     those Whoosh's own union of term matchers finds (deleted ones aside)."""
     from whoosh.query import Or, Prefix, Wildcard
 

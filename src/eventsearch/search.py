@@ -61,9 +61,9 @@ class SearchIndex:
     """An open index for reading.  Cheap to query from many threads.
 
     ``synonyms``: extra synonym groups (the ``synonyms`` setting) added to the
-    built-in table, a ready :class:`~eventsearch.synonyms.Synonyms`, or False for
+    built-in table, a ready :class:`~eventsearch.text.synonyms.Synonyms`, or False for
     none at all.  ``typo_tolerance=False`` turns typo corrections off.  ``limits``:
-    the cost budget of one query (see :mod:`eventsearch.budget`).
+    the cost budget of one query (see :mod:`eventsearch.query.budget`).
     """
 
     def __init__(self, index_dir: Path, synonyms: Any = None, *,
