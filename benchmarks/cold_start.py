@@ -31,7 +31,7 @@ from pathlib import Path
 from _common import machine, median, percentile, print_table
 
 import eventsearch
-from eventsearch.storage import current_generation
+from eventsearch.backends.whoosh.storage import current_generation
 
 QUERIES = ["kubernetes", "python", "machine learning", "django rest framework", "pyton"]
 

@@ -6,7 +6,7 @@ and the checksum check a reindex runs.
     python benchmarks/durability.py --runs 5
 
 Times are medians over --runs runs, in one process.  "no fsync" sets
-``eventsearch.storage.FSYNC = False``, which only a benchmark should do.  The cold
+``eventsearch.backends.whoosh.storage.FSYNC = False``, which only a benchmark should do.  The cold
 check first asks the kernel to drop the index files from the page cache
 (posix_fadvise DONTNEED, these files only).
 """
@@ -23,10 +23,11 @@ from pathlib import Path
 
 from _common import CORPORA, PROJECT, machine, median, print_table
 
-from eventsearch import storage
-from eventsearch.indexer import build_index, update_index
-from eventsearch.integrity import check
-from eventsearch.storage import current_generation
+from eventsearch.backends.whoosh import storage
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.integrity import check
+from eventsearch.backends.whoosh.storage import current_generation
+from eventsearch.backends.whoosh.update import update_index
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]

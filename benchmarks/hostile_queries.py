@@ -36,8 +36,8 @@ from _common import CACHE, CORPORA, SHARED, machine, median, percentile, print_t
 from web_load import HOST, free_port, start
 
 import eventsearch.search as search_module
-from eventsearch.budget import Limits
 from eventsearch.model import SearchQuery
+from eventsearch.query.budget import Limits
 from eventsearch.search import SearchIndex
 
 UNLIMITED = Limits(max_words=10**6, max_filters=10**6, max_expansions=10**9,
@@ -204,7 +204,7 @@ def main() -> None:
     args = ap.parse_args()
     require_shared()
     if not (args.index / "current").exists():
-        from eventsearch.indexer import build_index
+        from eventsearch.backends.whoosh.build import build_index
 
         started = time.perf_counter()
         report = build_index([CORPORA], args.index)

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from _common import CACHE, CORPORA, SHARED, machine, print_table, require_shared
 
-from eventsearch.indexer import build_index, corpus_files, load_notes
+from eventsearch.backends.whoosh.build import build_index, load_notes
 from eventsearch.model import SearchQuery
+from eventsearch.readers.scan import corpus_files
 from eventsearch.search import SearchIndex
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from _common import CACHE, CORPORA, PROJECT, machine, median, print_table, require_shared
 
-from eventsearch.indexer import update_index
+from eventsearch.backends.whoosh.storage import current_generation
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
-from eventsearch.storage import current_generation
 
 EVENTSEARCH = [sys.executable, "-m", "eventsearch"]
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}

@@ -37,8 +37,8 @@ from pathlib import Path
 from _common import median, memory_mb, percentile, print_table, process_tree
 from query_latency import SEED, make_queries
 
+from eventsearch.backends.whoosh.storage import current_generation
 from eventsearch.search import SearchIndex
-from eventsearch.storage import current_generation
 
 HOST = "127.0.0.1"
 # (q, extra parameters): single words, several words, phrases, fields, typos, German,

@@ -38,7 +38,7 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the bundled sample corpus, built once per test session."""
-    from eventsearch.indexer import build_index
+    from eventsearch.backends.whoosh.build import build_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index")
     build_index([SAMPLE_CORPUS], index_dir, workers=1)
@@ -51,7 +51,7 @@ def shared_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object
 
     Returns the index folder and the build's IndexReport.
     """
-    from eventsearch.indexer import build_index
+    from eventsearch.backends.whoosh.build import build_index
 
     corpora = require_shared() / "corpora"
     index_dir = tmp_path_factory.mktemp("shared-index")

@@ -2,24 +2,23 @@
 
 import contextlib
 import pickle
+from pathlib import Path
 
 import langdetect
 import pytest
 
-from eventsearch import language
-from eventsearch.analyze import (
-    fold,
-    normalize_key,
+from eventsearch.backends.whoosh.analysis import (
     plain_analyzer,
     plain_chain,
-    stem_de,
-    stem_en,
     stemming_analyzer,
     stemming_chain,
 )
 from eventsearch.errors import ParseError
-from eventsearch.language import detect_language
-from eventsearch.readers import iter_corpus, read_note
+from eventsearch.readers import read_note
+from eventsearch.readers.scan import scan_corpus
+from eventsearch.text import language
+from eventsearch.text.analyze import fold, normalize_key, stem_de, stem_en
+from eventsearch.text.language import detect_language
 
 from .conftest import SAMPLE_CORPUS, require_shared
 
@@ -79,7 +78,7 @@ def test_plain_chain_keeps_words_whole_and_identifiers_intact():
 
 def test_stem_functions_are_plain_module_functions():
     # Whoosh pickles the schema: analyzers must reference importable functions.
-    assert stem_en.__module__ == stem_de.__module__ == "eventsearch.analyze"
+    assert stem_en.__module__ == stem_de.__module__ == "eventsearch.text.analyze"
     assert stem_de("Vorträge".lower()) == "vortrag"
 
 
@@ -113,9 +112,10 @@ def test_normalize_key_merges_case_and_spacing():
 
 
 def _notes(root, every=1):
-    for path in sorted(iter_corpus(root))[::every]:
+    base = Path(root).resolve()
+    for path, _, _ in list(scan_corpus([root]).values())[::every]:
         with contextlib.suppress(ParseError):
-            yield read_note(path, root)
+            yield read_note(Path(path), base)
 
 
 def _token_tuples(analyzer, text, **options):

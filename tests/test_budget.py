@@ -1,4 +1,4 @@
-"""The cost budget of one query (eventsearch.budget): each limit takes effect and says so,
+"""The cost budget of one query (eventsearch.query.budget): each limit takes effect and says so,
 settings parse and refuse bad values, and ordinary queries are not touched.
 
 No timing here: the time limit is tested with a budget of 0 ms, which is spent before the
@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from eventsearch.budget import DEFAULT, Limits
+from eventsearch.backends.whoosh.planner import concepts_of
 from eventsearch.config import load_settings
 from eventsearch.errors import ConfigError
 from eventsearch.model import SearchQuery
-from eventsearch.ranking import concepts_of
+from eventsearch.query.budget import DEFAULT, Limits
 from eventsearch.search import SearchIndex
 from eventsearch.web import create_app
 
@@ -41,8 +41,8 @@ def paths(result) -> list[str]:
 
 def expansions(index: SearchIndex, q: str) -> list[list[str]]:
     """The words each wildcard term of q was expanded to."""
-    from eventsearch.budget import Budget
-    from eventsearch.query import parse_query
+    from eventsearch.backends.whoosh.qparser import parse_query
+    from eventsearch.query.budget import Budget
 
     searcher = index.searcher()
     _, plan = index._plan(searcher, parse_query(q, index._parser, index.limits),

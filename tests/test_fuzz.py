@@ -24,10 +24,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.cli import cli
-from eventsearch.indexer import build_index, scan_corpus, update_index
 from eventsearch.model import SearchQuery
 from eventsearch.readers import not_a_note
+from eventsearch.readers.scan import scan_corpus
 from eventsearch.search import SearchIndex
 
 settings.register_profile("default", max_examples=25, deadline=None,

@@ -7,12 +7,13 @@ import shutil
 
 import pytest
 
-from eventsearch.indexer import build_index, corpus_files
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.segment_cache import warm_cache
+from eventsearch.backends.whoosh.storage import CURRENT, current_generation, read_meta
 from eventsearch.model import SearchQuery
 from eventsearch.readers import not_a_note
+from eventsearch.readers.scan import corpus_files, scan_corpus
 from eventsearch.search import SearchIndex
-from eventsearch.segment_cache import warm_cache
-from eventsearch.storage import CURRENT, current_generation, read_meta
 
 from .conftest import SAMPLE_CORPUS
 
@@ -177,7 +178,7 @@ def _stock_schema():
     """Our schema with Whoosh's own formats in place of WordPositions/WordFrequency."""
     from whoosh.formats import Frequency, Positions
 
-    from eventsearch.schema import build_schema
+    from eventsearch.backends.whoosh.schema import build_schema
 
     schema = build_schema()
     for name in schema.names():
@@ -192,7 +193,7 @@ def _stock_schema():
 def test_the_pool_spills_only_when_the_rest_of_the_segment_will_not_fit(tmp_path):
     """Past its limit the term pool keeps going in memory when the size so far, scaled up
     to the documents still to come, fits in its room; otherwise it spills a run."""
-    from eventsearch.indexer import _TermPool
+    from eventsearch.backends.whoosh.pool import _TermPool
 
     def fill(pool, share_known=True):
         for doc in range(100):  # 10 new terms a document, ~3.9 KB estimated
@@ -220,12 +221,18 @@ def test_the_pool_spills_only_when_the_rest_of_the_segment_will_not_fit(tmp_path
 
 
 def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
-    """indexer._TermPool replaces Whoosh's PostingPool, schema.WordPositions and
+    """pool._TermPool replaces Whoosh's PostingPool, schema.WordPositions and
     WordFrequency its formats' word_values: the segment must come out the same."""
     from whoosh import index as whoosh_index
 
-    from eventsearch.indexer import INLINE_POSTINGS, _SegmentWriter, load_notes, scan_corpus
-    from eventsearch.schema import WordFrequency, WordPositions, build_schema, note_to_document
+    from eventsearch.backends.whoosh.build import load_notes
+    from eventsearch.backends.whoosh.pool import INLINE_POSTINGS, _SegmentWriter
+    from eventsearch.backends.whoosh.schema import (
+        WordFrequency,
+        WordPositions,
+        build_schema,
+        note_to_document,
+    )
 
     synthetic = tmp_path / "notes"
     for n in range(300):  # common words span several posting blocks (128 postings each)

@@ -19,11 +19,12 @@ import pytest
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
-from eventsearch.indexer import build_index, update_index
-from eventsearch.integrity import MANIFEST_FILE, check, live_files, read_manifest
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.integrity import MANIFEST_FILE, check, live_files, read_manifest
+from eventsearch.backends.whoosh.storage import current_generation
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
-from eventsearch.storage import current_generation
 
 from .conftest import PROJECT, SAMPLE_CORPUS
 

@@ -20,11 +20,13 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
+from eventsearch.backends.whoosh.build import _item, _load
+from eventsearch.backends.whoosh.pool import _SegmentWriter
+from eventsearch.backends.whoosh.schema import build_schema, note_to_document
 from eventsearch.cli import cli as main_cli
 from eventsearch.config import load_settings
-from eventsearch.indexer import _item, _load, _SegmentWriter, scan_corpus
 from eventsearch.paths import display_path, fs_path, is_key, key_bytes, lookup_keys, path_key
-from eventsearch.schema import build_schema, note_to_document
+from eventsearch.readers.scan import scan_corpus
 from eventsearch.web import create_app
 
 from .conftest import PROJECT

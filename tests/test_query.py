@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from eventsearch.query import make_parser, parse_date_spec, parse_query
-from eventsearch.schema import build_schema
+from eventsearch.backends.whoosh.qparser import make_parser, parse_query
+from eventsearch.backends.whoosh.schema import build_schema
+from eventsearch.query import parse_date_spec
 
 
 @pytest.fixture(scope="module")

@@ -26,10 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.query import NullQuery
 
-from eventsearch import analyze
-from eventsearch import query_language as ql
-from eventsearch.query import make_parser, parse_query
-from eventsearch.query_language import (
+from eventsearch.text import analyze
+from eventsearch.backends.whoosh.compile import to_whoosh
+from eventsearch.backends.whoosh.qparser import make_parser, parse_query
+from eventsearch.query import language as ql
+from eventsearch.query.language import (
     All,
     And,
     AndMaybe,
@@ -46,7 +47,6 @@ from eventsearch.query_language import (
     Word,
     parse,
 )
-from eventsearch.query_to_whoosh import to_whoosh
 
 from .conftest import PROJECT, require_shared
 
@@ -259,7 +259,7 @@ def test_token_pattern_is_analyzes():
 def test_module_needs_no_whoosh():
     source = Path(ql.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(from|import)\s+whoosh", source, re.M)
-    code = ("import sys; import eventsearch.query_language as q; q.parse('a OR b*'); "
+    code = ("import sys; import eventsearch.query.language as q; q.parse('a OR b*'); "
             "print(sorted(m for m in sys.modules if m.startswith('whoosh.q')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": str(PROJECT / "src")})

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from eventsearch.indexer import build_index, update_index
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.schema import FACET_FIELDS
+from eventsearch.backends.whoosh.segment_cache import CACHE_DIR, read_tables, warm_cache
+from eventsearch.backends.whoosh.storage import current_generation, open_index
+from eventsearch.backends.whoosh.update import update_index
 from eventsearch.model import SearchQuery
-from eventsearch.schema import FACET_FIELDS
 from eventsearch.search import SearchIndex
-from eventsearch.segment_cache import CACHE_DIR, read_tables, warm_cache
-from eventsearch.spelling import PLAIN_FIELDS
-from eventsearch.storage import current_generation, open_index
+from eventsearch.text.spelling import PLAIN_FIELDS
 
 from .conftest import SAMPLE_CORPUS
 
@@ -381,11 +382,11 @@ def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
 
 def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Path,
                                                                      tmp_path: Path) -> None:
-    """ranking.Scorer reads a wildcard's expansions block by block; the documents must be
+    """scorer.Scorer reads a wildcard's expansions block by block; the documents must be
     those Whoosh's own union of term matchers finds (deleted ones aside)."""
     from whoosh.query import Or, Prefix, Wildcard
 
-    from eventsearch.ranking import Scorer
+    from eventsearch.backends.whoosh.scorer import Scorer
 
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir, workers=2)

@@ -20,8 +20,9 @@ import pytest
 
 from eventsearch.errors import ParseError
 from eventsearch.model import Note
-from eventsearch.readers import SUFFIXES, iter_corpus, read_note
+from eventsearch.readers import SUFFIXES, read_note
 from eventsearch.readers.meta import parse_date, path_date
+from eventsearch.readers.scan import scan_corpus
 from eventsearch.readers.transcript import title_from_filename
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -55,11 +56,11 @@ def names(values: tuple[str, ...]) -> set[str]:
 
 # --- corpus walking and file facts -------------------------------------------------------
 
-def test_iter_corpus_sorted_skips_dotfiles_and_follows_md_named_dirs(tmp_path: Path) -> None:
+def test_scan_corpus_sorted_skips_dotfiles_and_follows_md_named_dirs(tmp_path: Path) -> None:
     for name in ["b.md", "a/z.rst", "a/y.srt", ".hidden.md", ".git/x.md", "c.png",
                  "2016-03-16-post.md/inner.md", "talks/t.JSON", "x.vtt", "y.htm"]:
         write(tmp_path, name, "# x\n")
-    found = [p.relative_to(tmp_path).as_posix() for p in iter_corpus(tmp_path)]
+    found = list(scan_corpus([tmp_path]))
     assert found == ["2016-03-16-post.md/inner.md", "a/y.srt", "a/z.rst", "b.md", "talks/t.JSON",
                      "x.vtt", "y.htm"]
     assert set(SUFFIXES) == {".md", ".markdown", ".rst", ".html", ".htm", ".txt", ".srt", ".vtt",
@@ -741,10 +742,11 @@ def test_every_shared_file_reads_or_raises_parse_error() -> None:
     started = time.perf_counter()
     reasons: Counter[str] = Counter()
     count = 0
-    for path in iter_corpus(corpora):
+    base = corpora.resolve()
+    for path, _, _ in scan_corpus([corpora]).values():
         count += 1
         try:
-            read_note(path, corpora)
+            read_note(Path(path), base)
         except ParseError as exc:
             reasons[str(exc)] += 1
     took = time.perf_counter() - started

@@ -23,13 +23,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eventsearch.cli import cli
-from eventsearch.indexer import build_index, corpus_files, scan_corpus, update_index, writer_lock
-from eventsearch.model import SearchQuery
-from eventsearch.readers import iter_corpus
-from eventsearch.schema import INDEX_FORMAT
-from eventsearch.search import SearchIndex
-from eventsearch.storage import (
+from eventsearch.backends.whoosh.build import build_index
+from eventsearch.backends.whoosh.lock import writer_lock
+from eventsearch.backends.whoosh.schema import INDEX_FORMAT
+from eventsearch.backends.whoosh.storage import (
     LOCK_FILE,
     META_FILE,
     TOUCHED_FILE,
@@ -38,6 +35,12 @@ from eventsearch.storage import (
     read_meta,
     write_meta,
 )
+from eventsearch.backends.whoosh.update import update_index
+from eventsearch.cli import cli
+from eventsearch.model import SearchQuery
+from eventsearch.readers import SUFFIXES
+from eventsearch.readers.scan import corpus_files, scan_corpus
+from eventsearch.search import SearchIndex
 
 from .conftest import PROJECT, SAMPLE_CORPUS, require_shared
 
@@ -133,6 +136,17 @@ def corpus(tmp_path: Path) -> Path:
 
 # -- finding what changed ------------------------------------------------------------
 
+def _walked(root: Path) -> list[str]:
+    """Note files as os.walk finds them: dotfiles and dot-dirs skipped, sorted."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES:
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(found)
+
+
 def test_scan_lists_exactly_what_the_readers_list(tmp_path: Path, corpus: Path):
     write(corpus / ".hidden.md", "# no")
     write(corpus / ".git" / "x.md", "# no")
@@ -141,7 +155,7 @@ def test_scan_lists_exactly_what_the_readers_list(tmp_path: Path, corpus: Path):
     outside = write(tmp_path / "elsewhere" / "linked.md", "# via a symlinked folder\n")
     (corpus / "linked").symlink_to(outside.parent, target_is_directory=True)
     (corpus / "dangling.md").symlink_to(tmp_path / "missing.md")
-    expected = [p.relative_to(corpus).as_posix() for p in iter_corpus(corpus)]
+    expected = _walked(corpus)
     scanned = scan_corpus([corpus])
     assert list(scanned) == expected
     assert scanned["dangling.md"][2] == -1  # cannot stat: reported when read
@@ -490,7 +504,7 @@ def hold_lock_in_another_process(index_dir: Path) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from eventsearch.indexer import writer_lock
+        from eventsearch.backends.whoosh.lock import writer_lock
         with writer_lock(Path({str(index_dir)!r})):
             print("locked", flush=True)
             sys.stdin.read()

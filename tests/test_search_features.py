@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eventsearch.indexer import build_index
+from eventsearch.backends.whoosh.build import build_index
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from eventsearch.search import SearchIndex
-from eventsearch.snippets import make_snippet
+from eventsearch.text.snippets import make_snippet
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import io
 import pickle
 import random
 
-from eventsearch.storage import _MapView, open_index
+from eventsearch.backends.whoosh.storage import _MapView, open_index
 
 
 def test_map_view_reads_like_bytesio():

@@ -96,7 +96,7 @@ def test_json_is_served_as_json(client):
 
 def test_hostile_note_content_is_escaped(tmp_path_factory):
     """A note whose title, tags, speakers and text hold markup shows it as text."""
-    from eventsearch.indexer import build_index
+    from eventsearch.backends.whoosh.build import build_index
 
     corpus = tmp_path_factory.mktemp("hostile-corpus")
     (corpus / "talk.md").write_text(
@@ -619,7 +619,7 @@ def test_static_assets_and_favicon(client):
 # -- failure modes --------------------------------------------------------------------------
 
 def test_missing_index_is_503_until_one_is_built(tmp_path):
-    from eventsearch.indexer import build_index
+    from eventsearch.backends.whoosh.build import build_index
 
     index_dir = tmp_path / "index"
     app = create_app(load_settings(index_dir=index_dir), test_config={"TESTING": True})

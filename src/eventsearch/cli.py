@@ -7,10 +7,8 @@ Data goes to stdout, progress and diagnostics to stderr.  Exit codes:
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,6 +18,7 @@ import click
 
 from . import __version__
 from .config import Settings, load_settings
+from .console import ProgressBar, RunLog, echo_grouped, report_summary, terminal_snippet
 from .errors import EventSearchError, IndexLocked, QueryError
 
 EX_TEMPFAIL = 75
@@ -69,36 +68,6 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
-class ProgressBar:
-    """A progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
-def _report_summary(report: Any, verb: str) -> str:
-    langs = ", ".join(f"{lang} {n}" for lang, n in report.by_lang.most_common())
-    parts = [f"{verb} {report.notes} notes ({langs or 'none'}) in {report.took_s:.1f} s"]
-    if not report.full:
-        parts.append(f"added {report.added}, updated {report.updated}, "
-                     f"removed {report.removed}, moved {report.moved}")
-    if report.skipped:
-        parts.append(f"skipped {len(report.skipped)} files")
-    if report.excluded_drafts:
-        parts.append(f"left out {report.excluded_drafts} drafts")
-    return "; ".join(parts) + "."
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
@@ -111,7 +80,7 @@ def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers
 
     Example: eventsearch index ~/blog/content
     """
-    from .indexer import build_index
+    from .backends.whoosh.build import build_index
 
     settings = obj.settings(index_dir=index_dir, workers=workers, corpus=paths)
     bar = ProgressBar()
@@ -124,21 +93,9 @@ def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
-    _echo_grouped("skipped", report.skipped)
-    _echo_grouped("warning", report.new_warnings)
-    click.echo(_report_summary(report, "Indexed"))
-
-
-def _echo_grouped(verb: str, items: list[tuple[str, str]], per_reason: int = 5) -> None:
-    """One line per file, but at most a few per reason: 540 identical lines help nobody."""
-    by_reason: dict[str, list[str]] = {}
-    for path, reason in items:
-        by_reason.setdefault(reason, []).append(path)
-    for reason, paths in by_reason.items():
-        for path in paths[:per_reason]:
-            click.echo(f"{verb} {path}: {reason}", err=True)
-        if len(paths) > per_reason:
-            click.echo(f"{verb} {len(paths) - per_reason} more files: {reason}", err=True)
+    echo_grouped("skipped", report.skipped)
+    echo_grouped("warning", report.new_warnings)
+    click.echo(report_summary(report, "Indexed"))
 
 
 @cli.command()
@@ -171,7 +128,7 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
 
     Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
     """
-    from .indexer import update_index
+    from .backends.whoosh.update import update_index
 
     settings = obj.settings(index_dir=index_dir)
     log = RunLog(settings.log_file)
@@ -193,44 +150,17 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
     if report.notice:  # a damaged index was rebuilt: say so even to cron, in one line
         click.echo(f"eventsearch: {report.notice}", err=True)
         log.write(report.notice)
-    summary = _report_summary(report, "Reindexed" if report.full else "Index holds")
+    summary = report_summary(report, "Reindexed" if report.full else "Index holds")
     log.write(summary, *(f"failed {p}: {r}" for p, r in report.failed),
               *(f"warning {p}: {w}" for p, w in report.new_warnings))
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif verbose:
         click.echo(summary)
-    _echo_grouped("warning", report.new_warnings)  # once per file version; exit code 0
-    _echo_grouped("failed", report.failed)
+    echo_grouped("warning", report.new_warnings)  # once per file version; exit code 0
+    echo_grouped("failed", report.failed)
     if report.failed or log.broken:
         sys.exit(1)
-
-
-class RunLog:
-    """Lines appended to the log_file setting, each stamped with the local time.
-
-    A log that cannot be written is reported on stderr (and makes the run exit 1),
-    since nobody would otherwise notice that it stays empty.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.broken = False
-
-    def write(self, *lines: str) -> None:
-        if self.path is None or self.broken:
-            return
-        from datetime import datetime
-
-        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as log:
-                log.writelines(f"{stamp} {line}\n" for line in lines)
-        except OSError as exc:
-            self.broken = True
-            click.echo(f"eventsearch: cannot write the log file {self.path}: "
-                       f"{exc.strerror or exc}", err=True)
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -301,7 +231,7 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
             click.echo(f"   tags: {', '.join(hit.tags)}")
         click.echo(f"   {hit.path}")
         if hit.snippet:
-            click.echo(f"   {_terminal_snippet(hit.snippet)}")
+            click.echo(f"   {terminal_snippet(hit.snippet)}")
         if hit.snippet_url:
             click.echo(f"   ▶ {hit.snippet_url}")
         click.echo()
@@ -311,12 +241,6 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
         if values:
             shown = ", ".join(f"{v.value} ({v.count})" for v in values[:8])
             click.echo(f"  {name}: {shown}")
-
-
-def _terminal_snippet(snippet_html: str) -> str:
-    marked = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m[1], bold=True, underline=True),
-                    snippet_html)
-    return html.unescape(marked)
 
 
 @cli.command()
@@ -412,18 +336,18 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
 
     Example: eventsearch serve --index /srv/eventsearch/index --port 8080 --workers 2
     """
-    from .storage import current_generation
+    from .backends.whoosh.storage import current_generation
 
     settings = obj.settings(index_dir=index_dir)
     if current_generation(settings.index_dir) is None:
-        from .indexer import build_index
+        from .backends.whoosh.build import build_index
 
         click.echo(f"No index at {settings.index_dir}; building one from "
                    f"{', '.join(map(str, settings.corpus))} first.", err=True)
         report = run(lambda: build_index(settings.corpus, settings.index_dir,
                                          workers=settings.workers,
                                          exclude_drafts=settings.exclude_drafts))
-        click.echo(_report_summary(report, "Indexed"), err=True)
+        click.echo(report_summary(report, "Indexed"), err=True)
 
     from functools import partial
 

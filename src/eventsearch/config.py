@@ -12,9 +12,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from .budget import DEFAULT as LIMITS
-from .budget import MINIMUM, NAMES
 from .errors import ConfigError
+from .query.budget import DEFAULT as LIMITS
+from .query.budget import MINIMUM, NAMES
 
 # One line of help per setting; the README's configuration table mirrors it (tested).
 HELP = {

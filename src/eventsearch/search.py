@@ -9,13 +9,11 @@ restart and never reads a half-written index.
 from __future__ import annotations
 
 import functools
-import heapq
 import json
-import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
@@ -25,27 +23,28 @@ from typing import Any
 import numpy as np
 from whoosh.query import DateRange, Term
 
-from .analyze import fold, stem_de, stem_en
-from .budget import DEFAULT, Budget, Limits
-from .compounds import Compounds
+from .backends.whoosh.facets import FacetTable, disjunctive_counts
+from .backends.whoosh.integrity import DamageCheck
+from .backends.whoosh.planner import QueryPlanner, concepts_of
+from .backends.whoosh.qparser import make_parser, parse_query
+from .backends.whoosh.schema import document_to_note
+from .backends.whoosh.scorer import Scored, Scorer
+from .backends.whoosh.segment_cache import ReaderTables, read_tables
+from .backends.whoosh.stats import IndexStats
+from .backends.whoosh.storage import current_generation, open_index, read_meta
 from .errors import QueryError
-from .facets import FacetTable, disjunctive_counts
-from .integrity import DamageCheck
-from .model import FacetValue, Hit, Note, SearchQuery, SearchResult
-from .query import ParsedQuery, make_parser, parse_query
-from .ranking import Concept, IndexStats, QueryPlanner, Scored, Scorer, concepts_of
-from .schema import document_to_note
-from .segment_cache import ReaderTables, read_tables
-from .snippets import QueryTerms, Snippet, make_snippet
-from .spelling import Vocabulary
-from .storage import current_generation, open_index, read_meta
-from .synonyms import Synonyms, load_synonyms
+from .model import Hit, Note, SearchQuery, SearchResult
+from .present import facet_values, query_terms, suggestion
+from .query import ParsedQuery
+from .query.budget import DEFAULT, Budget, Limits
+from .text.compounds import Compounds
+from .text.snippets import QueryTerms, Snippet, make_snippet
+from .text.spelling import Vocabulary
+from .text.synonyms import Synonyms, load_synonyms
 
-FACET_LIMIT = 30  # values per facet returned (selected ones always included)
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 NO_SNIPPET = Snippet(html="", offset=0)
-SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
 RESULT_CACHE = 512  # recent results kept per open index, for repeated requests
 
 
@@ -58,22 +57,13 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
-def _same_case(typed: str, fix: str) -> str:
-    """The correction written the way the user wrote the word ("Kuberntes" -> "Kubernetes")."""
-    if len(typed) > 1 and typed.isupper():
-        return fix.upper()
-    if typed[:1].isupper():
-        return fix[:1].upper() + fix[1:]
-    return fix
-
-
 class SearchIndex:
     """An open index for reading.  Cheap to query from many threads.
 
     ``synonyms``: extra synonym groups (the ``synonyms`` setting) added to the
-    built-in table, a ready :class:`~eventsearch.synonyms.Synonyms`, or False for
+    built-in table, a ready :class:`~eventsearch.text.synonyms.Synonyms`, or False for
     none at all.  ``typo_tolerance=False`` turns typo corrections off.  ``limits``:
-    the cost budget of one query (see :mod:`eventsearch.budget`).
+    the cost budget of one query (see :mod:`eventsearch.query.budget`).
     """
 
     def __init__(self, index_dir: Path, synonyms: Any = None, *,
@@ -239,35 +229,21 @@ class SearchIndex:
             (year,) = selected["year"]
             counts["month"] = type(counts["month"])(
                 {m: c for m, c in counts["month"].items() if m.startswith(year + "-")})
-        facets = {name: self._facet_values(table, name, counts[name], selected[name],
+        facets = {name: facet_values(table, name, counts[name], selected[name],
                                             searcher.reader())
                   for name in shown}
 
         concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
         order = self._order(scorer, plan, evaluated, hits_set, request)
-        terms = self._query_terms(concepts) if request.snippets else None
+        terms = query_terms(concepts) if request.snippets else None
         hits = self._hits(searcher, order, terms)
         result = SearchResult(
             query=request.q, total=len(hits_set), page=request.page,
             per_page=request.per_page, hits=hits, facets=facets,
             messages=parsed.messages + budget.final_messages(),
         )
-        result.suggestion = self._suggestion(request.q, concepts, len(hits_set))
+        result.suggestion = suggestion(request.q, concepts, len(hits_set))
         return result, budget.partial
-
-    @staticmethod
-    def _suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
-        """The query with its likely typos corrected, when it found little."""
-        fixes = [c for c in concepts if c.correction and (c.unknown or total < SUGGEST_BELOW)]
-        if not fixes:
-            return None
-        out = text
-        for c in fixes:
-            assert c.correction is not None
-            out = re.sub(rf"(?<!\w){re.escape(c.text)}(?!\w)",
-                         lambda m, fix=c.correction: _same_case(m.group(), fix), out,
-                         count=1, flags=re.IGNORECASE)
-        return out if out.casefold() != text.casefold() else None
 
     def _order(self, scorer: Scorer, plan: Any, evaluated: Scored | None,  # type: ignore[no-untyped-def]
                hits_set: set[int], request: SearchQuery) -> list[tuple[int, float]]:
@@ -325,42 +301,6 @@ class SearchIndex:
             matched -= table.docs_with(field_of[target], keys)
         return matched
 
-    def _facet_values(self, table: FacetTable, name: str, counts: Any,  # type: ignore[no-untyped-def]
-                      selected: set[str], reader) -> list[FacetValue]:
-        if name in ("year", "month"):
-            keys = sorted(counts, reverse=True)
-        else:
-            def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
-                return [k for k, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))]
-
-            items = counts.items()
-            if len(counts) > FACET_LIMIT:  # sort only what can make the top (speakers: 10k+)
-                floor = heapq.nlargest(FACET_LIMIT, counts.values())[-1]
-                items = [(k, c) for k, c in items if c >= floor]
-            keys = best_first(items)[:FACET_LIMIT]
-            shown = set(keys)
-            keys += best_first((k, counts[k]) for k in selected if k in counts and k not in shown)
-        keys += [k for k in sorted(selected) if k not in counts]
-        return [FacetValue(value=table.display(name, k, reader), key=k, count=counts.get(k, 0),
-                           selected=k in selected) for k in keys]
-
-    @staticmethod
-    def _query_terms(concepts: list[Concept]) -> QueryTerms:
-        """Every form a hit may contain for the snippet to mark: words as typed, stems,
-        synonyms, compound parts and expansions, typo corrections, wildcard expansions."""
-        plain: set[str] = set()
-        en: set[str] = set()
-        de: set[str] = set()
-        for concept in concepts:
-            for alt in concept.alts:
-                for word in alt.words:
-                    folded = fold(word.lower())
-                    plain.add(folded)
-                    if alt.stem:
-                        en.add(stem_en(folded))
-                        de.add(stem_de(word.lower()))
-        return QueryTerms(frozenset(plain), frozenset(en), frozenset(de))
-
     @_checked
     def highlight_terms(self, q: str) -> QueryTerms:
         """What a note page should mark for query q: the same forms the snippets mark."""
@@ -370,7 +310,7 @@ class SearchIndex:
                              Budget(self.limits))
         if plan is None:
             return QueryTerms()
-        return self._query_terms([c for c, positive in concepts_of(plan) if positive])
+        return query_terms([c for c, positive in concepts_of(plan) if positive])
 
     def _plan(self, searcher, parsed: ParsedQuery,  # type: ignore[no-untyped-def]
               budget: Budget) -> tuple[Scorer, Any]:

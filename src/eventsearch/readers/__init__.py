@@ -1,7 +1,7 @@
 """Readers: turn every kind of event-note file into one `Note`.
 
-`iter_corpus(root)` lists the candidate files in a stable order; `read_note(path, root)`
-reads one of them.  `read_note` is a pure function of the file (it runs in worker
+`scan.scan_corpus(roots)` lists the candidate files in a stable order; `read_note(path,
+root)` reads one of them.  `read_note` is a pure function of the file (it runs in worker
 processes) and raises only `ParseError`, whose message says in plain words why the file
 was skipped.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ParseError
@@ -25,29 +24,10 @@ from .pyvideo import CATEGORY, category_of, not_a_talk, read_pyvideo
 from .rst import read_rst
 from .transcript import has_cues, is_dump, read_captions, read_dump
 
-__all__ = ["SUFFIXES", "iter_corpus", "not_a_note", "note_depends_on", "read_note"]
+__all__ = ["SUFFIXES", "not_a_note", "note_depends_on", "read_note"]
 
 SUFFIXES = frozenset({".md", ".markdown", ".rst", ".html", ".htm", ".txt", ".srt", ".vtt",
                       ".json"})
-
-
-def iter_corpus(root: Path) -> Iterator[Path]:
-    """Note candidates under root, sorted by relative path; dotfiles and dot-dirs skipped.
-
-    A directory named like a file (`2016-03-16-post.md/`) is walked like any other.
-    """
-    root = Path(root)
-    found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        base = Path(dirpath)
-        for name in filenames:
-            if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES:
-                path = base / name
-                found.append((path.relative_to(root).as_posix(), path))
-    found.sort(key=lambda item: item[0])
-    for _, path in found:
-        yield path
 
 
 # UTF-32 first: its little-endian BOM (FF FE 00 00) starts with UTF-16's (FF FE).

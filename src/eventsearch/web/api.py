@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
+from ..backends.whoosh.storage import read_meta
 from ..errors import IndexDamaged, IndexUnavailable
-from ..storage import read_meta
 from .params import BadParameter, SearchParams, parse_params
 from .state import index, settings, suggester
 from .suggest import Suggestion

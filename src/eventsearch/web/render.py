@@ -12,8 +12,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..analyze import TOKEN_PATTERN
-from ..snippets import QueryTerms
+from ..text.analyze import TOKEN_PATTERN
+from ..text.snippets import QueryTerms
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 _BLANK_LINE = re.compile(r"\n\s*\n")

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from ..analyze import fold
 from ..errors import IndexDamaged
+from ..text.analyze import fold
 
 _WORD = re.compile(r"\w+")
 KIND_ORDER = {"tag": 0, "speaker": 1, "title": 2}

@@ -19,18 +19,14 @@ from whoosh.fields import BOOLEAN, COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, 
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from .analyze import (
-    ANALYSIS_VERSION,
-    SUPPORTED,
-    WordAnalyzer,
-    normalize_key,
-    plain_analyzer,
-    stemming_analyzer,
-)
-from .model import Note
-from .paths import display_path
+from ...model import Note
+from ...paths import display_path
+from ...text.analyze import ANALYSIS_VERSION, SUPPORTED, normalize_key
+from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
 
-SCHEMA_VERSION = 1
+# 2: analyzer and format classes moved (eventsearch.backends.whoosh.*); Whoosh pickles
+# the schema with their module paths, so an index from before cannot be opened.
+SCHEMA_VERSION = 2
 # Both must match what an index was built with; otherwise it is rebuilt.
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 

@@ -1,24 +1,20 @@
-"""The per-language analysis chains (language detection is in language.py).
+"""The Whoosh side of analysis: the analyzers the schema's fields use.
 
-Every note is indexed into an unstemmed field (exact words, names, phrases,
-highlighting) plus the stemmed field of its own language.  A query runs through
-each field's own chain, so one query searches English and German notes at once
-without guessing the language of two words.
+`WordAnalyzer` tokenises, lowercases, drops stop words, folds and stems in one pass,
+with the word functions of `text.analyze`; `plain_chain` and `stemming_chain` are the
+same chains as Whoosh filters (the definition the tests compare it with).
 
-The analyzer classes and functions here are pickled into the Whoosh schema by
-reference: keep them module-level, and bump ``ANALYSIS_VERSION`` (which forces a
-rebuild) whenever their output changes.
+Whoosh pickles the schema with these classes and the functions they hold by module
+path: keep them module-level, and bump ``INDEX_FORMAT`` (schema.py) when one moves, or
+``ANALYSIS_VERSION`` (text/analyze.py) when their output changes.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import snowballstemmer
 from whoosh.analysis import (
     Analyzer,
     Filter,
@@ -28,52 +24,16 @@ from whoosh.analysis import (
     Token,
 )
 
-ANALYSIS_VERSION = 2
-SUPPORTED = ("en", "de")
-
-# Words, with inner dots/apostrophes/hyphen-free joins kept ("node.js", "o'reilly").
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"  # noqa: RUF001
-
-_STOP_EN_WORDS = (
-    "a an and are as at be been but by for from has have he her his i if in into is it its "
-    "me my no not of on or our she so that the their them then there these they this to "
-    "was we were what when which who will with you your"
+from ...text.analyze import (
+    STOP_DE,
+    STOP_EN,
+    TOKEN_PATTERN,
+    _unchanged,
+    fold,
+    fold_stem_en,
+    stem_de,
+    stem_en,
 )
-STOP_EN = frozenset(_STOP_EN_WORDS.split())
-_STOP_DE_WORDS = (
-    "aber als am an auch auf aus bei bin bis bist da damit dann das dass dem den der des "
-    "die dies diese diesem diesen dieser doch dort du durch ein eine einem einen einer eines "
-    "er es euch für hat hatte ich ihr im in ist ja kann mit nach nicht noch nur ob oder sich "
-    "sie sind so über um und uns von vor war waren was wir wird wie zu zum zur"
-)
-STOP_DE = frozenset(_STOP_DE_WORDS.split())
-
-
-def fold(word: str) -> str:
-    """German normalisation as Elasticsearch's ``german_normalization`` does it.
-
-    ä/ae -> a, ö/oe -> o, ü/ue -> u (not after a vowel or q, so "neue" and
-    "Quelle" survive), ß -> ss.  Applied to index and query alike, so
-    "Fußabdruck", "Fussabdruck", "Vorträge" and "Vortraege" meet.
-    """
-    if word.isascii() and "e" not in word:
-        return word
-    out: list[str] = []
-    prev = ""
-    for ch in word:
-        if ch == "e" and prev in ("a", "o", "u") and len(out) >= 1:
-            before = out[-2] if len(out) >= 2 else ""
-            if not (prev == "u" and before in ("a", "e", "i", "o", "q")):
-                prev = "e"
-                continue
-        if ch in "äöü":
-            ch = {"ä": "a", "ö": "o", "ü": "u"}[ch]
-        elif ch == "ß":
-            out.append("s")
-            ch = "s"
-        out.append(ch)
-        prev = ch
-    return "".join(out)
 
 
 class FoldFilter(Filter):
@@ -83,25 +43,6 @@ class FoldFilter(Filter):
         for t in tokens:
             t.text = fold(t.text)
             yield t
-
-
-_local = threading.local()  # stemmer objects are stateful: one per thread
-
-
-def _stemmer(algorithm: str):  # type: ignore[no-untyped-def]
-    cache = _local.__dict__.setdefault("stemmers", {})
-    if algorithm not in cache:
-        cache[algorithm] = snowballstemmer.stemmer(algorithm)
-    return cache[algorithm]
-
-
-def stem_en(word: str) -> str:
-    return _stemmer("english").stemWord(word)
-
-
-def stem_de(word: str) -> str:
-    # The German Snowball stemmer folds ä/ae, ö/oe, ü/ue and ß itself; fold() catches the rest.
-    return fold(_stemmer("german").stemWord(word))
 
 
 class StemFilter(Filter):
@@ -138,16 +79,12 @@ def stemming_chain(lang: str):  # type: ignore[no-untyped-def]
     raise ValueError(f"no analysis chain for language {lang!r}")
 
 
-def fold_stem_en(word: str) -> str:
-    return stem_en(fold(word))
-
-
-def _unchanged(word: str) -> str:
-    return word
-
-
 _TOKEN = re.compile(TOKEN_PATTERN)
+
+
 _WHOLE = re.compile(r"(?s).+")  # tokenize=False: the whole value is one token
+
+
 WORD_CACHE = 100_000  # distinct spellings remembered per analyzer and process
 
 
@@ -264,7 +201,3 @@ def stemming_analyzer(lang: str) -> WordAnalyzer:
         return WordAnalyzer(STOP_DE, stem_de, _unchanged)
     raise ValueError(f"no analysis chain for language {lang!r}")
 
-
-def normalize_key(value: str) -> str:
-    """The case-insensitive key of a facet value: "AWS Summit " and "aws summit" are one."""
-    return " ".join(unicodedata.normalize("NFC", value).casefold().split())

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .compounds import Compounds
+from ...text.compounds import Compounds
+from ...text.spelling import Vocabulary, WordsPart, segment_words
 from .facets import FACET_FIELDS, FacetPart, FacetTable, segment_facets
-from .ranking import IndexStats, StatsPart, segment_stats, stat_fields
 from .schema import INDEX_FORMAT
-from .spelling import Vocabulary, WordsPart, segment_words
+from .stats import IndexStats, StatsPart, segment_stats, stat_fields
 from .storage import INDEX_NAME
 
 CACHE_DIR = "cache"

@@ -23,7 +23,7 @@ characters); wildcard, fuzzy and range texts are lower-cased as typed.
 
 The parser is a port of the Whoosh ``QueryParser`` that ``query.make_parser`` builds
 (its taggers and filters in Whoosh's order, then ``Query.normalize()``), so that
-``query_to_whoosh.to_whoosh(parse(q)) == make_parser().parse(q)`` for every string,
+``backends.whoosh.compile.to_whoosh(parse(q)) == make_parser().parse(q)`` for every string,
 quirks included: ``(a b) AND c`` is one implicit group of three words, ``a ^2``
 searches the word "2", ``a:b:c`` loses ``a:``, a one-word phrase drops its boost,
 and ``+``/``-`` work only at the top level.  Where Whoosh's parser raises (``-`` or

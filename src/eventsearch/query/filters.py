@@ -1,12 +1,9 @@
-"""Understanding what a user typed: filters pulled out, the rest parsed into a query tree.
+"""The engine-neutral half of understanding a query: filters, dates and limits.
 
 ``tag:aws``, ``speaker:"Julien Simon"``, ``lang:de`` and ``date:2019-05`` become
-facet filters; everything else is Whoosh's query language ("exact phrase",
-AND/OR/NOT, -word, wild*cards, word~) parsed over the *raw* words.  The search
-side (:mod:`eventsearch.search`) turns every word into a concept with its
-variants (exact, stemmed, synonyms, compound parts, typo corrections) and ranks
-with its own BM25F, so nothing here knows about index fields beyond the
-``title:``/``body:``/``meta:`` restrictions.
+facet filters (`extract_filters`); ``title:``/``body:``/``meta:`` restrictions and
+the rest of the text are left for the query-language parser
+(backends/whoosh/qparser.py today), which fills in `ParsedQuery.query`.
 
 Nothing here raises on a bad query: problems become short messages and the
 query is searched as well as possible.
@@ -18,84 +15,35 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from whoosh import qparser
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.fields import TEXT, Schema
-from whoosh.qparser import syntax
-from whoosh.query import And, NullQuery, Query
-from whoosh.query.compound import CompoundQuery
-
-from .analyze import TOKEN_PATTERN, normalize_key
+from ..text.analyze import normalize_key
 from .budget import DEFAULT, Limits
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = DEFAULT.max_words  # the max_words setting's default
-
 # The field a bare word is parsed into, and the fields a word can be restricted to.
 DEFAULT_FIELD = "text"
 RESTRICTABLE = ("title", "body", "meta")
 TEXT_ALIASES = {"title": "title", "body": "body", "text": "body", "event": "meta",
                 "author": "meta", "location": "meta", "meta": "meta"}
+
+
 FILTER_NAMES = {"tag": "tags", "tags": "tags", "category": "tags", "speaker": "speakers",
                 "speakers": "speakers", "lang": "langs", "language": "langs",
                 "date": "date", "year": "date"}
+
 
 _FIELD = re.compile(r'(?<![\w"])(-?)([A-Za-z_]\w*):("[^"]*"|[^\s"]+)')
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
-class Implicit(CompoundQuery):
-    """Words typed side by side, with no operator between them.
-
-    Kept apart from an explicit ``AND`` because the search treats it "AND-ish":
-    short queries need every word, longer ones may miss one or two.  (Not a
-    subclass of ``And``, or Whoosh's normalisation would merge the two.)
-    """
-
-    JOINT = " "
-    intersect_merge = True
-
-    def _matcher(self, subs, searcher, context):  # the same matching as And
-        return And(subs)._matcher(subs, searcher, context)
-
-
-class ImplicitGroup(syntax.AndGroup):
-    qclass = Implicit
-
-
-class PlusMinus(qparser.PlusMinusPlugin):
-    """``+word`` and ``-word`` only at the start of a word ("Web-App" is one thing),
-    keeping the words in between as an implicit group."""
-
-    def __init__(self) -> None:
-        super().__init__(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-")
-
-    def do_plusminus(self, parser, group):  # type: ignore[no-untyped-def]
-        required, optional, banned = syntax.AndGroup(), group.empty_copy(), syntax.OrGroup()
-        target = optional
-        for node in group:
-            if isinstance(node, self.Plus):
-                target = required
-            elif isinstance(node, self.Minus):
-                target = banned
-            else:
-                target.append(node)
-                target = optional
-        result = optional
-        if required:
-            result = syntax.AndMaybeGroup([required, optional]) if optional else required
-        if banned:
-            result = syntax.AndNotGroup([result, banned])
-        return result
-
-
 @dataclass
 class ParsedQuery:
-    """The text part as a Whoosh query tree plus the filters found in the query string."""
+    """The text part as a query tree plus the filters found in the query string."""
 
     text: str
-    query: Query | None  # None: no free text (browse by filters)
+    query: Any  # the engine's query tree (a Whoosh Query today); None: no free text
     tags: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
@@ -149,34 +97,9 @@ def _date_bounds(text: str) -> tuple[date, date]:
         raise ValueError(f"{text!r} is not a valid date") from None
 
 
-def parse_schema() -> Schema:
-    """A schema only for parsing: raw lower-cased words, no stemming, folding or stop words."""
-    raw = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
-    return Schema(**{name: TEXT(analyzer=raw, phrase=True)
-                     for name in (DEFAULT_FIELD, *RESTRICTABLE)})
-
-
-def make_parser(schema=None) -> qparser.QueryParser:  # type: ignore[no-untyped-def]
-    """The query-language parser.  ``schema`` is accepted for compatibility and ignored:
-    parsing always works on raw words, the search decides which index fields they reach."""
-    parser = qparser.QueryParser(DEFAULT_FIELD, parse_schema(), group=ImplicitGroup)
-    parser.remove_plugin_class(qparser.SingleQuotePlugin)  # apostrophes are words here
-    parser.add_plugin(PlusMinus())
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    return parser
-
-
-_DEFAULT_PARSER: qparser.QueryParser | None = None
-
-
-def parse_query(text: str, parser: qparser.QueryParser | None = None,
-                limits: Limits = DEFAULT) -> ParsedQuery:
-    """Split filters out of the query string and parse the rest, keeping to the
-    ``max_filters`` and ``max_words`` limits."""
-    global _DEFAULT_PARSER
-    if parser is None:
-        _DEFAULT_PARSER = _DEFAULT_PARSER or make_parser()
-        parser = _DEFAULT_PARSER
+def extract_filters(text: str, limits: Limits = DEFAULT) -> tuple[ParsedQuery, str]:
+    """Split filters out of the query string, keeping to the ``max_filters`` and
+    ``max_words`` limits: the filters (``query`` not yet set) and the text left to parse."""
     messages: list[str] = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
@@ -206,15 +129,7 @@ def parse_query(text: str, parser: qparser.QueryParser | None = None,
     if len(words) > limits.max_words:
         rest = " ".join(words[:limits.max_words])
         messages.append(f"Only the first {limits.max_words} words were searched.")
-    if rest.strip():
-        try:
-            q = parser.parse(rest)
-        except Exception:  # Whoosh's parser can trip over odd operator soup
-            q = parser.parse(re.sub(r"[^\w\s]", " ", rest))
-            messages.append("Some operators in the query could not be understood; "
-                            "it was searched as plain words.")
-        parsed.query = None if q is NullQuery else q
-    return parsed
+    return parsed, rest
 
 
 def _take_field(m: re.Match[str], parsed: ParsedQuery) -> str:
@@ -245,3 +160,4 @@ def _take_field(m: re.Match[str], parsed: ParsedQuery) -> str:
     else:
         getattr(parsed, target).append(key)
     return " "
+

@@ -18,8 +18,8 @@ from typing import Any
 
 from whoosh.util.text import utf8encode
 
-from .model import Note
-from .paths import safe_text
+from ...model import Note
+from ...paths import safe_text
 from .schema import note_to_document
 
 _NO_COLUMN = object()

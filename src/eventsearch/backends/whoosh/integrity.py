@@ -36,7 +36,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
-from .errors import EventSearchError, IndexDamaged
+from ...errors import EventSearchError, IndexDamaged
 from .storage import (
     INDEX_NAME,
     fsync_dir,

@@ -1,4 +1,4 @@
-"""The Whoosh side of the backend seam: a :mod:`query_language` plan as the Whoosh query
+"""The Whoosh side of the backend seam: a :mod:`eventsearch.query.language` plan as the Whoosh query
 tree that ``query.make_parser().parse()`` makes of the same text, for the Whoosh
 planner (``ranking.QueryPlanner.plan``)."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from . import query_language as ql
-from .query import DEFAULT_FIELD
-from .query import Implicit as WhooshImplicit
+from ...query import language as ql
+from ...query.filters import DEFAULT_FIELD
+from .qparser import Implicit as WhooshImplicit
 
 _COMPOUND = {ql.Implicit: WhooshImplicit, ql.And: wq.And, ql.Or: wq.Or}
 _BINARY = {ql.AndNot: wq.AndNot, ql.AndMaybe: wq.AndMaybe, ql.Require: wq.Require}

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .analyze import normalize_key
+from ...text.analyze import normalize_key
 from .schema import FACET_FIELDS
 
 _STORED_LIST = {"tag": "tags", "speaker": "speakers"}

@@ -39,7 +39,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
-from .errors import IndexDamaged, IndexMissing, SchemaMismatch
+from ...errors import IndexDamaged, IndexMissing, SchemaMismatch
 from .schema import INDEX_FORMAT
 
 CURRENT = "current"
@@ -300,12 +300,14 @@ def read_toc(gen: Path) -> Any:
 def open_index(index_dir: Path) -> tuple[whoosh_index.Index, Path]:
     """Open the live generation for reading; say how to fix it when that is impossible."""
     gen = current_generation(index_dir)
-    if not holds_index(gen):
+    # The format first: Whoosh unpickles the schema with the table of contents, and an
+    # index of another format may name classes this version no longer has.
+    built_with = read_meta(gen).get("format") if gen is not None and gen.is_dir() else None
+    if built_with in (None, INDEX_FORMAT) and not holds_index(gen):
         raise IndexMissing(
             f"No index at {index_dir}. Build one with `eventsearch index PATH` "
             "(or set EVENTSEARCH_INDEX to where it is)."
         )
-    built_with = read_meta(gen).get("format")
     if built_with != INDEX_FORMAT:
         raise SchemaMismatch(
             f"The index at {index_dir} was built by another version of eventsearch "

@@ -1,0 +1,1 @@
+"""Search engines behind eventsearch.  Today only Whoosh (`backends.whoosh`)."""

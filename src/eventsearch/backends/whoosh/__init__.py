@@ -1,0 +1,1 @@
+"""The Whoosh backend: schema, on-disk storage, index writing and scoring."""

@@ -1,0 +1,357 @@
+"""Reading notes and the full build: read -> understand -> write.
+
+`load_notes` reads and understands files (reader, language detection), in worker
+processes when it pays.  A full build splits the files into one contiguous part per
+core; each worker process reads, detects languages and writes its part as a Whoosh
+segment of its own (pool.py), and the new table of contents lists those segments.  The
+build writes a new generation and swaps it in (see storage.py), under the writer lock
+(lock.py).  Incremental updates are in update.py.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
+
+from ...errors import EventSearchError, ParseError
+from ...model import Note
+from ...paths import fs_path, safe_text
+from ...readers import read_note
+from ...readers.scan import FileInfo, scan_corpus, set_aside
+from ...text.language import detect_language
+from .integrity import create_index
+from .lock import _init_worker, writer_lock
+from .pool import WRITER_MB, _SegmentWriter
+from .report import IndexReport, _aside_changes, _meta, _new_failure, _say_warnings, _skip_record
+from .schema import build_schema
+from .segment_cache import warm_cache, warm_segment
+from .storage import (
+    current_generation,
+    list_generations,
+    read_meta,
+    remove_leftovers,
+    swap_current,
+    write_meta,
+)
+from .whole_docs import add_note
+
+Progress = Callable[[int, int], None]  # (files just done, files in all)
+
+
+PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
+
+
+PROGRESS_EVERY = 16  # files between progress messages from a worker
+
+
+def _load(item: tuple[str, str, str]) -> tuple[str, Note | None, str | None]:
+    """Read and understand one file (runs in a worker process)."""
+    key, path, base = item
+    try:
+        note = read_note(Path(path), Path(base))
+    except ParseError as exc:
+        return key, None, safe_text(str(exc))
+    except Exception as exc:  # a reader bug must not stop the whole corpus
+        return key, None, safe_text(
+            f"unexpected error while reading: {type(exc).__name__}: {exc}")
+    try:
+        lang = detect_language(f"{note.title}\n{note.text}", note.declared_lang)
+    except Exception as exc:  # nor may one text that trips the language detector
+        return key, None, safe_text(f"language detection failed: {type(exc).__name__}: {exc}")
+    return key, replace(note, path=key, lang=lang), None
+
+
+def _item(key: str, path: str) -> tuple[str, str, str]:
+    """What _load takes: the key, the real path, and the indexed root it is relative to."""
+    return key, path, path[: -len(fs_path(key))] or "."
+
+
+def load_notes(files: Mapping[str, FileInfo] | Mapping[str, Path], keys: Sequence[str],
+               workers: int, progress: Progress | None = None
+               ) -> Iterator[tuple[str, Note | None, str | None]]:
+    """Yield (key, note or None, reason) in key order, reading in parallel when it pays.
+
+    ``files`` comes from `scan_corpus` (or `corpus_files`)."""
+    paths = {k: v[0] if isinstance(v, tuple) else str(v) for k, v in files.items()}
+    items = [_item(k, paths[k]) for k in keys]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(items) >= PARALLEL_FROM:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+            for result in pool.imap(_load, items, chunksize=32):
+                if progress:
+                    progress(1, len(items))
+                yield result
+    else:
+        for item in items:
+            result = _load(item)
+            if progress:
+                progress(1, len(items))
+            yield result
+
+
+def build_index(roots: Sequence[Path], index_dir: Path, *, workers: int = 0,
+                exclude_drafts: bool = False, progress: Progress | None = None,
+                wait: float = 0.0) -> IndexReport:
+    """Build a complete new index generation and swap it in atomically."""
+    with writer_lock(index_dir, wait):
+        remove_leftovers(index_dir)
+        return _build(roots, index_dir, workers, exclude_drafts, progress)
+
+
+def _new_generation(index_dir: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    gen = index_dir / f"gen-{stamp}-{os.getpid()}"
+    gen.mkdir(parents=True)
+    return gen
+
+
+def _swap_in(index_dir: Path, gen: Path) -> None:
+    """Point `current` at gen with one atomic rename; drop all but the previous generation."""
+    previous = current_generation(index_dir)
+    swap_current(index_dir, gen)  # durably: see storage.py
+    keep = {gen.name, previous.name if previous else ""}
+    for old in list_generations(index_dir):
+        if old.name not in keep:
+            _rmtree(old)
+
+
+def _rmtree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts: bool,
+           progress: Progress | None) -> IndexReport:
+    started = time.perf_counter()
+    scanned_at = time.time()
+    roots = [Path(r).resolve() for r in roots]  # recorded: reindex compares and reuses them
+    previous = current_generation(index_dir)
+    previous_meta = read_meta(previous) if previous else {}
+    known_broken = previous_meta.get("skipped", {})
+    files, aside = set_aside(scan_corpus(roots))
+    report = IndexReport(full=True)
+    report.timings["scan"] = time.perf_counter() - started
+    gen = _new_generation(index_dir)
+    try:
+        ix = create_index(gen, build_schema())
+        parts = _split(files, workers or os.cpu_count() or 1)
+        if len(parts) > 1:
+            written = _write_in_workers(gen, files, parts, exclude_drafts, progress)
+        else:
+            written = [_write_here(ix, files, list(files), exclude_drafts, progress)]
+        mark = time.perf_counter()
+        report.timings["read+write"] = mark - started - report.timings["scan"]
+        segments = [w.segment for w in written if w.segment is not None]
+        writer = ix.writer()
+        # Whoosh's MpWriter(multisegment=True) ends the same way: the new TOC lists
+        # the segments the workers wrote, nothing is merged.
+        writer.commit(mergetype=lambda _writer, _old: segments)
+        report.timings["commit"] = time.perf_counter() - mark
+        skipped: dict[str, Any] = {}
+        for part in written:
+            report.added += part.added
+            report.excluded_drafts += part.excluded_drafts
+            report.by_lang.update(part.by_lang)
+            report.warnings.extend(part.warnings)
+            for key, record in part.skipped.items():
+                report.skipped.append((key, record["reason"]))
+                skipped[key] = record
+                if _new_failure(known_broken.get(key), record, files[key][0]):
+                    report.failed.append((key, record["reason"]))
+        warned: dict[str, Any] = {}
+        _say_warnings(report, files, previous_meta.get("warned", {}), warned)
+        report.notes = report.added
+        report.committed = True
+        _warm(gen, report)
+        report.took_s = time.perf_counter() - started
+        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
+                              built=True)
+                   | {"warned": warned, "aside": _aside_changes(aside, None, 0.0)[0]})
+    except BaseException:
+        _rmtree(gen)
+        raise
+    _swap_in(index_dir, gen)
+    return report
+
+
+@dataclass
+class _Written:
+    """What one writer made of its share of the files (one segment)."""
+
+    added: int = 0
+    excluded_drafts: int = 0
+    by_lang: Counter[str] = field(default_factory=Counter)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    skipped: dict[str, Any] = field(default_factory=dict)  # key -> skip record
+    segment: Any = None  # the finished Whoosh segment, None when nothing was added
+
+
+def _split(files: Mapping[str, FileInfo], workers: int) -> list[list[str]]:
+    """The keys cut into one contiguous run per worker, of about equal work.
+
+    Contiguous runs keep document numbers in path order across the segments, as
+    a serial build has them (ties in ranking fall back to that order).  Work is
+    estimated as a fixed cost per file (reading, language detection) plus its
+    size, the fixed cost worth 2 KB: there the two halves of the shared corpora
+    (16.4k small records; 5.9k records and 3.6k long notes) take equally long.
+    """
+    keys = list(files)
+    if workers <= 1 or len(keys) < PARALLEL_FROM:
+        return [keys]
+    workers = min(workers, len(keys) // (PARALLEL_FROM // 2))
+    weights = [2000 + max(files[k][2], 0) for k in keys]
+    share = sum(weights) / workers
+    parts: list[list[str]] = [[]]
+    done = 0.0
+    for key, weight in zip(keys, weights, strict=True):
+        if done >= share * len(parts) and len(parts) < workers:
+            parts.append([])
+        parts[-1].append(key)
+        done += weight
+    return parts
+
+
+def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str],
+                 exclude_drafts: bool, progress: Progress | None) -> _Written:
+    """Read, understand and add each file's note to the writer's new segment."""
+    out = _Written()
+    for n, key in enumerate(keys, 1):
+        writer.pool.done = n / len(keys)
+        path = files[key][0]
+        _, note, reason = _load(_item(key, path))
+        if progress:
+            progress(1, len(files))
+        if note is not None and not (exclude_drafts and note.draft):
+            reason = add_note(writer, note)  # None, or why this note's document failed
+            note = note if reason is None else None
+        if note is None:
+            out.skipped[key] = _skip_record(files[key], reason)
+        elif exclude_drafts and note.draft:
+            out.excluded_drafts += 1
+        else:
+            out.added += 1
+            out.by_lang[note.lang] += 1
+            out.warnings.extend((key, w) for w in note.warnings)
+    return out
+
+
+def _write_here(ix: whoosh_index.Index, files: Mapping[str, FileInfo], keys: Sequence[str],
+                exclude_drafts: bool, progress: Progress | None) -> _Written:
+    """The serial build: one segment written by this process."""
+    writer = _SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
+    try:
+        out = _write_notes(writer, files, keys, exclude_drafts, progress)
+        out.segment = _finish_segment(writer, out)
+    finally:
+        if not writer.is_closed:
+            writer.cancel()
+    return out
+
+
+def _finish_segment(writer: Any, written: _Written) -> Any:
+    """Flush the writer's segment to disk without committing it (the caller lists it)."""
+    # What Whoosh's own sub-writers call.  Not cancel(): that would delete the
+    # temporary folder the other workers are still spilling postings into.
+    segment = writer._finalize_segment() if written.added else writer._close_segment()
+    writer.is_closed = True
+    return segment
+
+
+def _segment_worker(parent: int, gen: str, files: Mapping[str, FileInfo], keys: list[str],
+                    exclude_drafts: bool, number: int, queue: Any) -> None:
+    """One worker process: read its share of the files and write them as one segment."""
+    _init_worker(parent)
+    done = 0
+
+    def report_progress(n: int, _total: int) -> None:
+        nonlocal done
+        done += n
+        if done >= PROGRESS_EVERY:
+            queue.put(("progress", number, done))
+            done = 0
+
+    try:
+        ix = whoosh_index.open_dir(gen)
+        writer = _SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
+        written = _write_notes(writer, files, keys, exclude_drafts, report_progress)
+        written.segment = _finish_segment(writer, written)
+        if written.segment is not None and written.added:
+            _warm_segment(ix, written.segment)
+        queue.put(("progress", number, done))
+        queue.put(("done", number, written))
+    except BaseException as exc:  # reported to the parent, which stops the build
+        queue.put(("error", number, f"{type(exc).__name__}: {exc}"))
+
+
+def _write_in_workers(gen: Path, files: Mapping[str, FileInfo], parts: list[list[str]],
+                      exclude_drafts: bool, progress: Progress | None) -> list[_Written]:
+    """Each worker process reads, analyses and writes its part as a segment of its own.
+
+    Whoosh's writer is pure Python and costs as much as reading and language
+    detection together, so a single writer fed by reader processes leaves a core
+    idle; here both cores do everything.
+    """
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_segment_worker, daemon=True,
+                         args=(os.getpid(), str(gen), files, part, exclude_drafts, n, queue))
+             for n, part in enumerate(parts)]
+    results: dict[int, _Written] = {}
+    try:
+        for proc in procs:
+            proc.start()
+        while len(results) < len(procs):
+            try:
+                kind, number, payload = queue.get(timeout=1.0)
+            except Empty:
+                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise EventSearchError(
+                        f"An indexing worker process died (exit code {dead[0]}); "
+                        "nothing was changed. Out of memory? Try --workers 1.") from None
+                continue
+            if kind == "progress" and progress:
+                progress(payload, len(files))
+            elif kind == "done":
+                results[number] = payload
+            elif kind == "error":
+                raise EventSearchError(f"Indexing failed in a worker process: {payload}")
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        queue.close()
+    return [results[n] for n in range(len(procs))]
+
+
+def _warm(gen: Path, report: IndexReport) -> None:
+    """Write the search-side tables of new segments now, so the first search after this
+    commit does not build them.  Only a speed-up: a failure here never fails the run."""
+    mark = time.perf_counter()
+    with suppress(Exception):
+        warm_cache(gen)
+    report.timings["cache"] = time.perf_counter() - mark
+
+
+def _warm_segment(ix: whoosh_index.Index, segment: Any) -> None:
+    """The search tables of a segment a worker has just written (see warm_segment).
+    Only a speed-up: the parent's _warm still covers what this leaves undone."""
+    with suppress(Exception), SegmentReader(ix.storage, ix.schema, segment) as leaf:
+        warm_segment(Path(ix.storage.folder), leaf)
+

@@ -1,0 +1,145 @@
+"""What a build or update did (`IndexReport`) and what it records in the meta file.
+
+Skip records (files that failed, with mtime and size, so the same failure is reported
+once), warnings said once per file version, the set-aside files' states, and the meta
+record itself (format, roots, times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ...readers import not_a_note
+from ...readers.scan import FileInfo
+from .schema import INDEX_FORMAT
+
+# A file modified this close to (or after) the start of the scan that indexed it may
+# have changed again within the same mtime tick: confirm it by hash next time (git's
+# "racy clean" rule; 2 s covers FAT and other coarse timestamps).
+RACY_S = 2.0
+
+
+@dataclass
+class IndexReport:
+    """What a build or update did, for the CLI summary and `--json`."""
+
+    full: bool
+    notes: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    moved: int = 0
+    unchanged: int = 0
+    excluded_drafts: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # newly failing: (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # every unreadable file
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # of the files read
+    new_warnings: list[tuple[str, str]] = field(default_factory=list)  # not said before
+    by_lang: Counter[str] = field(default_factory=Counter)
+    took_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    committed: bool = False  # whether the index changed on disk
+    notice: str | None = None  # why a plain reindex had to rebuild (damage), for stderr
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full": self.full, "notes": self.notes, "added": self.added,
+            "updated": self.updated, "removed": self.removed, "moved": self.moved,
+            "unchanged": self.unchanged, "excluded_drafts": self.excluded_drafts,
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
+            "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "committed": self.committed, "notice": self.notice,
+        }
+
+
+def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
+                   racy_from: float) -> tuple[dict[str, Any], set[str]]:
+    """The set-aside files' states (path -> [mtime, size, sha1]) and the paths of those
+    changed, added or removed since ``old`` was recorded (mtime and size first, the hash
+    to confirm, as for notes).  Without ``old`` (an index from before they were recorded)
+    today's states become the baseline."""
+    states: dict[str, Any] = {}
+    changed: set[str] = set()
+    for key, (path, mtime, size) in aside.items():
+        known = old.get(key) if old is not None else None
+        if known and known[:2] == [mtime, size] and mtime < racy_from:
+            states[key] = known
+            continue
+        states[key] = [mtime, size, _sha1(path)]
+        if old is not None and (not known or known[2] != states[key][2]):
+            changed.add(key)
+    if old is not None:
+        changed.update(set(old) - set(aside))
+    return states, changed
+
+
+def _skip_record(info: FileInfo, reason: str | None) -> dict[str, Any]:
+    _, mtime, size = info
+    return {"reason": reason or "unreadable",
+            "mtime": mtime if size >= 0 else None, "size": size if size >= 0 else None}
+
+
+def _same_skip(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """The same file failing for the same reason as last time (already reported)."""
+    return bool(old) and new["size"] is not None and all(
+        old.get(k) == new[k] for k in ("reason", "mtime", "size"))  # type: ignore[union-attr]
+
+
+def _new_failure(old: dict[str, Any] | None, new: dict[str, Any], path: str) -> bool:
+    """A skip to report as a failure: not one reported before, and not a file that is
+    meant to be skipped (pyvideo's category.json)."""
+    return not _same_skip(old, new) and not_a_note(Path(path)) is None
+
+
+def _say_warnings(report: IndexReport, files: Mapping[str, FileInfo],
+                  known: Mapping[str, Any], warned: dict[str, Any]) -> None:
+    """Record the warnings of the files read in this run in ``warned`` (path -> [mtime,
+    size, warnings], kept in the meta) and list in ``report.new_warnings`` those not said
+    before: a warning is said once per file version, even when a rebuild reads it again."""
+    found: dict[str, list[str]] = {}
+    for key, warning in report.warnings:
+        found.setdefault(key, []).append(warning)
+    for key, warnings in found.items():
+        record = [files[key][1], files[key][2], warnings]
+        warned[key] = record
+        if known.get(key) != record:
+            report.new_warnings.extend((key, w) for w in warnings)
+
+
+def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
+          skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
+          built: bool) -> dict[str, Any]:
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta = dict(previous)
+    meta.update({
+        "format": INDEX_FORMAT, "roots": [str(r) for r in roots],
+        "exclude_drafts": exclude_drafts, "checked_at": now, "scanned_at": scanned_at,
+        "skipped": skipped,
+        "last_run": report.to_dict() | {"skipped": len(report.skipped),
+                                        "warnings": len(report.warnings),
+                                        "new_warnings": len(report.new_warnings)},
+    })
+    if report.committed:
+        meta["updated_at"] = now
+    if built:
+        meta["built_at"] = now
+    return meta
+
+
+def _sha1(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha1(f.read()).hexdigest()
+    except OSError:
+        return None
+

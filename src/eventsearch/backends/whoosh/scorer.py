@@ -1,0 +1,338 @@
+"""Relevance: every query word becomes a *concept* with variants, scored with BM25F.
+
+How a note's score is made (the README's "How ranking works" describes the same):
+
+1. Each word of the query is a concept.  Its variants are the word as typed
+   (unstemmed fields), its stems (the English and German stemmed fields),
+   synonyms from the table, the parts of a German compound, the compounds of
+   the index that contain it, and — only when the word is found in (almost) no
+   note — typo corrections.  A variant's weight says how much a match through it
+   is worth: exact 1.0 > stemmed 0.85 > synonym 0.8 > compound 0.6-0.75 > typo 0.5.
+2. A variant is scored with BM25F: its term frequencies in title (x3), speakers,
+   tags, event, path and date words (``meta``, x2) and body (x1) are length-
+   normalised per field and summed *before* saturation, so a word counts once
+   per note however many fields repeat it.  A concept scores its best variant.
+3. The note's score is the sum over concepts, times (matched concepts / all
+   concepts) squared: notes that contain every remembered word come first, which
+   is what keeps a long report with all four words above a short talk record
+   that repeats one of them.
+4. Adjacent query words found next to each other in the note (a sloppy phrase:
+   "Julien Simon") add a bonus, and a mild recency factor breaks ties.
+
+Everything runs on numpy vectors over the documents of one index generation;
+postings come from Whoosh's readers and are cached (stats.py).  The concepts and their
+variants come from planner.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+from whoosh.query import (
+    Or,
+    Phrase,
+    Query,
+)
+
+from ...query.budget import Budget
+from ...text.analyze import fold, stem_de, stem_en
+from .planner import W_PATTERN, W_STEM, Alt, Concept, Node, plain_form
+from .stats import IndexStats, _leaf_postings
+
+# Field weights (BM25F boosts) per field role; length normalisation is in stats.py.
+BOOST = {"title": 3.0, "meta": 2.0, "body": 1.0}
+K1 = 1.2
+TITLE_BONUS = 0.5  # added (times idf) when the word is in the title
+COORD_POWER = 2.0
+PROXIMITY_WEIGHT = 0.5
+PROXIMITY_SLOP = 3
+RECENCY_WEIGHT = 0.03
+MAX_PATTERN_TERMS = 30
+
+
+@dataclass
+class Scored:
+    score: np.ndarray
+    mask: np.ndarray
+    matched: np.ndarray  # concepts matched per document
+    total: int  # concepts under this node
+
+
+class Scorer:
+    """Scores one planned query over one index generation."""
+
+    def __init__(self, stats: IndexStats, searcher,  # type: ignore[no-untyped-def]
+                 budget: Budget | None = None) -> None:
+        self.stats = stats
+        self.searcher = searcher
+        self.budget = budget  # its time limit skips concepts after the first
+        self._words: dict[tuple[str, str | None, bool], np.ndarray] = {}
+        self.concept_scores: dict[int, np.ndarray] = {}
+        self._concepts_done = 0
+
+    def stem_df(self, word: str) -> int:
+        folded = plain_form(word)
+        total = 0
+        for lang, stem in (("en", stem_en(folded)), ("de", fold(stem_de(word.lower())))):
+            for role in ("title", "body"):
+                if f"{role}_{lang}" in self.stats.fields:
+                    total = max(total, self.stats.df(f"{role}_{lang}", stem))
+        return total
+
+    # BM25F over one set of (field, term) pairs
+    def _bm25f(self, pairs: list[tuple[str, str, float]]) -> np.ndarray:
+        st = self.stats
+        tfn = np.zeros(st.n, dtype=np.float32)
+        in_title = np.zeros(st.n, dtype=bool)
+        for fieldname, term, boost in pairs:
+            ids, tf = st.postings(fieldname, term, self.searcher.reader())
+            if ids.size:
+                np.add.at(tfn, ids, boost * tf / st.norm[fieldname][ids])
+                if fieldname.startswith("title"):
+                    in_title[ids] = True
+        df = int(np.count_nonzero(tfn))
+        if not df:
+            return tfn
+        idf = math.log(1 + (st.n - df + 0.5) / (df + 0.5))
+        # Saturation caps what a title match can add inside BM25F; a word in the title says
+        # what the note is about, so it also gets a bonus outside the saturation.
+        return (idf * (tfn * (K1 + 1) / (tfn + K1) + TITLE_BONUS * in_title)).astype(np.float32)
+
+    def word_score(self, word: str, where: str | None, stem: bool = True) -> np.ndarray:
+        key = (word, where, stem)
+        cached = self._words.get(key)
+        if cached is not None:
+            return cached
+        roles = [where] if where else ["title", "meta", "body"]
+        folded = plain_form(word)
+        exact = self._bm25f([(r, folded, BOOST[r]) for r in roles if r in self.stats.fields])
+        score = exact
+        if stem:
+            pairs = []
+            for lang, form in (("en", stem_en(folded)), ("de", fold(stem_de(word)))):
+                for r in roles:
+                    name = f"{r}_{lang}"
+                    if name in self.stats.fields:
+                        pairs.append((name, form, BOOST[r]))
+            if pairs:
+                score = np.maximum(exact, W_STEM * self._bm25f(pairs))
+        self._words[key] = score
+        return score
+
+    def alt_score(self, alt: Alt, where: str | None) -> np.ndarray:
+        words = [w for w in alt.words if w]
+        if len(words) == 1:
+            return self.word_score(words[0], where, alt.stem)
+        scores = [self.word_score(w, where, alt.stem) for w in words]
+        mask = np.logical_and.reduce([s > 0 for s in scores])
+        return np.where(mask, sum(scores) / len(scores), 0).astype(np.float32)
+
+    def concept(self, c: Concept) -> np.ndarray:
+        st = self.stats
+        if c.pattern is not None:
+            return self._pattern(c)
+        best = np.zeros(st.n, dtype=np.float32)
+        for alt in c.alts:
+            best = np.maximum(best, alt.weight * self.alt_score(alt, c.where))
+        if c.phrase is not None:
+            mask = self.phrase_mask(c.phrase, c.where, c.slop)
+            best = np.where(mask, np.maximum(best, 1e-3), 0).astype(np.float32)
+        self.concept_scores[id(c)] = best
+        return best
+
+    def _pattern(self, c: Concept) -> np.ndarray:
+        st = self.stats
+        roles = [c.where] if c.where else ["title", "meta", "body"]
+        assert c.pattern is not None
+        if c.expansions is not None:  # expanded by the planner, within the budget
+            mask = self._terms_mask(roles, c.expansions)
+            return self._pattern_scores(c, c.expansions[:MAX_PATTERN_TERMS], mask)
+        terms: set[str] = set()
+        queries = []
+        for r in roles:
+            q = c.pattern.__class__(r, c.pattern.text)
+            queries.append(q)
+            for _, t in q.expanded_terms(self.searcher.reader()):
+                terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+                if len(terms) > 2000:
+                    break
+        mask = self._expansions_mask(queries)
+        top = sorted(terms, key=lambda t: (-max(st.df(r, t) for r in roles), t))[:MAX_PATTERN_TERMS]
+        return self._pattern_scores(c, top, mask)
+
+    def _pattern_scores(self, c: Concept, top: list[str], mask: np.ndarray) -> np.ndarray:
+        """A wildcard concept scores its words in the most notes; every note holding
+        any of its words matches."""
+        st = self.stats
+        c.alts = [Alt((t,), W_PATTERN, "pattern", stem=False) for t in top]
+        best = np.zeros(st.n, dtype=np.float32)
+        for alt in c.alts:
+            best = np.maximum(best, alt.weight * self.alt_score(alt, c.where))
+        best = np.where(mask, np.maximum(best, 0.05), 0).astype(np.float32)
+        self.concept_scores[id(c)] = best
+        return best
+
+    def _terms_mask(self, roles: list[str], words: list[str]) -> np.ndarray:
+        """The documents holding any of the words in any of the fields (postings read
+        a block at a time, as in ``_expansions_mask``)."""
+        st = self.stats
+        mask = np.zeros(st.n, dtype=bool)
+        encoded = [w.encode("utf-8") for w in words]
+        for leaf, base in self.searcher.reader().leaf_readers():
+            dead = st._dead.get(base)
+            for fieldname in roles:
+                for btext in encoded:
+                    if (fieldname, btext) in leaf:
+                        ids, _ = _leaf_postings(leaf.postings(fieldname, btext), dead)
+                        mask[ids + base] = True
+        return mask
+
+    def _expansions_mask(self, queries: list[Any]) -> np.ndarray:
+        """The documents holding any word the wildcard queries expand to, from each
+        word's postings read a block at a time: Whoosh's union of thousands of term
+        matchers (``pro*``) walks them one posting at a time, ~1 s at 21.7k notes."""
+        st = self.stats
+        mask = np.zeros(st.n, dtype=bool)
+        for leaf, base in self.searcher.reader().leaf_readers():
+            dead = st._dead.get(base)
+            for q in queries:
+                for fieldname, btext in q.expanded_terms(leaf):
+                    ids, _ = _leaf_postings(leaf.postings(fieldname, btext), dead)
+                    mask[ids + base] = True
+        return mask
+
+    def docs_mask(self, q: Query) -> np.ndarray:
+        mask = np.zeros(self.stats.n, dtype=bool)
+        ids = list(self.searcher.docs_for_query(q))
+        if ids:
+            mask[ids] = True
+        return mask
+
+    def phrase_mask(self, words: tuple[str, ...], where: str | None, slop: int) -> np.ndarray:
+        roles = [where] if where else ["title", "meta", "body"]
+        folded = [plain_form(w) for w in words]
+        return self.docs_mask(Or([Phrase(r, folded, slop=slop) for r in roles]))
+
+    # -- the tree ----------------------------------------------------------------------
+
+    def evaluate(self, node: Node) -> Scored:
+        """The node's scores and matches.  Concepts skipped for lack of time count as
+        absent (like stop words); the first concept is always searched."""
+        result = self._evaluate(node)
+        if result is None:  # nothing searched at all (cannot happen with a concept)
+            n = self.stats.n
+            return Scored(np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, np.int16), 0)
+        return result
+
+    def _out_of_time(self) -> bool:
+        if self.budget is None or not self._concepts_done or not self.budget.out_of_time():
+            return False
+        self.budget.cut()
+        return True
+
+    def _evaluate(self, node: Node) -> Scored | None:
+        n = self.stats.n
+        if isinstance(node, Concept):
+            if self._out_of_time():
+                return None
+            s = self.concept(node)
+            self._concepts_done += 1
+            mask = s > 0
+            return Scored(s, mask, mask.astype(np.int16), 1)
+        kind = node[0]
+        if kind == "all":
+            return Scored(np.zeros(n, np.float32), self.stats.alive.copy(),
+                          np.zeros(n, np.int16), 0)
+        if kind == "maybe":
+            a, b = self._evaluate(node[1]), self._evaluate(node[2])
+            if a is None or b is None:
+                return a or b
+            return Scored(a.score + np.where(a.mask, b.score, 0), a.mask,
+                          a.matched + np.where(a.mask, b.matched, 0).astype(np.int16),
+                          a.total + b.total)
+        if kind == "not":  # a bare NOT: everything but
+            inner = self._evaluate(node[1])
+            if inner is None:
+                return None
+            return Scored(np.zeros(n, np.float32), ~inner.mask, np.zeros(n, np.int16), 0)
+        positives = [r for c in node[1] if not _is_not(c) and (r := self._evaluate(c))]
+        negatives = [r for c in node[1] if _is_not(c) and (r := self._evaluate(c[1]))]
+        if not positives and not negatives:
+            return None
+        if not positives:
+            mask = self.stats.alive.copy()
+            score = np.zeros(n, np.float32)
+            matched = np.zeros(n, np.int16)
+            total = 0
+        else:
+            score = sum(p.score for p in positives)
+            matched = sum(p.matched for p in positives).astype(np.int16)
+            total = sum(p.total for p in positives)
+            hits = sum(p.mask.astype(np.int16) for p in positives)
+            if kind == "or":
+                mask = hits > 0
+            elif kind == "and":
+                mask = hits == len(positives)
+            else:
+                mask = hits >= required(len(positives))
+                if not mask.any():
+                    mask = hits > 0
+        for neg in negatives:
+            mask &= ~neg.mask
+        return Scored(score, mask, matched, total)
+
+    def proximity(self, node: Node) -> np.ndarray:
+        """Bonus for adjacent query words that stand next to each other in a note."""
+        bonus = np.zeros(self.stats.n, dtype=np.float32)
+        for group in _implicit_groups(node):
+            words = [c for c in group if isinstance(c, Concept)]
+            for a, b in pairwise(words):
+                wa, wb = a.single_word, b.single_word
+                if not wa or not wb or a.where or b.where:
+                    continue
+                sa = self.concept_scores.get(id(a))
+                sb = self.concept_scores.get(id(b))
+                if sa is None or sb is None:
+                    continue
+                if self._out_of_time():  # the bonus only reorders: skip the rest
+                    return bonus
+                mask = self.phrase_mask((wa, wb), None, PROXIMITY_SLOP)
+                bonus += np.where(mask, PROXIMITY_WEIGHT * (sa + sb), 0).astype(np.float32)
+        return bonus
+
+    def rank_scores(self, node: Node, result: Scored) -> np.ndarray:
+        coord = np.ones(self.stats.n, dtype=np.float32)
+        if result.total > 1:
+            coord = (result.matched / result.total).astype(np.float32) ** COORD_POWER
+        final = (result.score + self.proximity(node)) * coord
+        return final * (1 + RECENCY_WEIGHT * self.stats.recency)
+
+
+def required(n: int) -> int:
+    """How many of n words typed side by side a note must contain ("AND-ish")."""
+    if n <= 2:
+        return n
+    if n <= 4:
+        return n - 1
+    return math.ceil(n * 0.6)
+
+
+def _is_not(node: Node) -> bool:
+    return isinstance(node, tuple) and node[0] == "not"
+
+
+def _implicit_groups(node: Node) -> Iterable[list[Node]]:
+    if isinstance(node, tuple) and node[0] in ("implicit", "and", "or"):
+        if node[0] == "implicit":
+            yield node[1]
+        for child in node[1]:
+            yield from _implicit_groups(child)
+    elif isinstance(node, tuple) and node[0] == "maybe":
+        yield from _implicit_groups(node[1])
+        yield from _implicit_groups(node[2])
+

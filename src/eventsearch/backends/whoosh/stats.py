@@ -1,0 +1,185 @@
+"""Per-segment statistics for BM25F: field lengths, dates and postings, as numpy arrays.
+
+`segment_stats` reads one segment's field lengths and dates through Whoosh's internals
+(the segment cache keeps them on disk); `IndexStats` joins the segments of one reader
+into length norms, dates, a recency factor and cached postings per term.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh.matching.wrappers import FilterMatcher
+
+from ...text.analyze import SUPPORTED
+
+# Length normalisation (BM25F's b) per field role; the boosts are in scorer.py.
+B = {"title": 0.5, "meta": 0.5, "body": 0.6}
+POSTINGS_CACHE = 256
+
+
+@dataclass
+class StatsPart:
+    """One segment's field lengths (before normalisation) and dates."""
+
+    lengths: dict[str, np.ndarray]
+    dates: np.ndarray
+
+
+def stat_fields(schema) -> list[str]:  # type: ignore[no-untyped-def]
+    """The fields BM25F scores, as far as the index has them."""
+    return [f for f in ("title", "body", "meta",
+                        *(f"{r}_{lang}" for r in ("title", "body") for lang in SUPPORTED))
+            if f in schema]
+
+
+def segment_stats(leaf) -> StatsPart:  # type: ignore[no-untyped-def]
+    """Read one segment's field lengths and dates from Whoosh."""
+    count = leaf.doc_count_all()
+    return StatsPart({f: _field_lengths(leaf, f, count) for f in stat_fields(leaf.schema)},
+                     _dates(leaf, count))
+
+
+class IndexStats:
+    """Field length norms, dates and cached postings of one index reader, as arrays.
+
+    Built from the reader's segments (``segment_stats``, in order); which documents
+    are alive always comes from the reader itself.
+    """
+
+    def __init__(self, reader, parts: list[StatsPart] | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.reader = reader
+        self.n = reader.doc_count_all()
+        self.alive = np.ones(self.n, dtype=bool)
+        self.fields = stat_fields(reader.schema)
+        leaves = list(reader.leaf_readers())
+        if parts is None:
+            parts = [segment_stats(leaf) for leaf, _ in leaves]
+        self._dead: dict[int, np.ndarray] = {}  # first document -> the segment's deleted
+        for leaf, base in leaves:
+            if leaf.has_deletions():
+                dead = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                self.alive[dead + base] = False
+                self._dead[base] = dead
+        self.norm: dict[str, np.ndarray] = {}
+        for f in self.fields:
+            lengths = _joined([p.lengths[f] for p in parts], self.n, np.float32)
+            with_field = lengths[lengths > 0]
+            avg = float(with_field.mean()) if with_field.size else 1.0
+            b = B[f.split("_")[0]]
+            self.norm[f] = (1 - b + b * lengths / avg).astype(np.float32)
+        self.dates = _joined([p.dates for p in parts], self.n, np.float64)
+        self.recency = _recency(self.dates)
+        self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def postings(self, fieldname: str, text: str,
+                 reader: Any) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (documents, frequencies), cached.  ``reader`` is the calling
+        thread's reader of this same index state: Whoosh reads postings through file
+        objects with one read position, so threads must not share a reader's."""
+        key = (fieldname, text)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        btext = text.encode("utf-8")
+        for leaf, base in reader.leaf_readers():
+            if (fieldname, btext) not in leaf:
+                continue
+            ids, weights = _leaf_postings(leaf.postings(fieldname, btext),
+                                          self._dead.get(base))
+            id_parts.append(ids + base)
+            weight_parts.append(weights)
+        result = ((np.concatenate(id_parts), np.concatenate(weight_parts)) if id_parts
+                  else (np.zeros(0, np.int64), np.zeros(0, np.float32)))
+        with self._lock:  # searches run in several threads of a web server
+            self._cache[key] = result
+            if len(self._cache) > POSTINGS_CACHE:
+                self._cache.popitem(last=False)
+        return result
+
+    def df(self, fieldname: str, text: str) -> int:
+        try:
+            return self.reader.doc_frequency(fieldname, text)
+        except Exception:
+            return 0
+
+
+def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """All (document, term frequency) pairs of one segment's postings, block by block,
+    without the segment's ``deleted`` documents."""
+    if deleted is not None and isinstance(m, FilterMatcher):
+        # A segment with deletions wraps its postings in a matcher that skips them one
+        # posting at a time in Python; reading whole blocks and dropping them is ~10x faster.
+        ids, weights = _leaf_postings(m.child)
+        keep = ~np.isin(ids, deleted)
+        return ids[keep], weights[keep]
+    ids: list[Any] = []
+    weights: list[Any] = []
+    if type(m).__name__ == "W3LeafMatcher":  # fast path: whole blocks as arrays
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int64)[m._i:])
+            weights.append(np.asarray(m._weights, dtype=np.float32)[m._i:])
+            m._next_block()
+        if ids:
+            return np.concatenate(ids), np.concatenate(weights)
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    while m.is_active():  # any other matcher (e.g. one that skips deleted documents)
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+
+def _field_lengths(leaf, fieldname: str, count: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    try:  # fast path: Whoosh 3 keeps one length byte per document in a column
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        from whoosh.util.numeric import byte_to_length
+
+        col = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if col is None:
+            return np.zeros(count, dtype=np.float32)
+        raw = np.frombuffer(col._dbfile.get(col._basepos, col._count), dtype=np.uint8)
+        table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+        out = np.zeros(count, dtype=np.float32)
+        out[:raw.size] = table[raw]
+        return out
+    except Exception:  # another codec: ask document by document
+        return np.array([leaf.doc_field_length(d, fieldname) or 0 for d in range(count)],
+                        dtype=np.float32)
+
+
+def _joined(arrays: list[np.ndarray], n: int, dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(n, dtype)
+
+
+def _dates(leaf, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each document's date as a sortable number (0 when it has none)."""
+    out = np.zeros(n, dtype=np.float64)
+    if "date" not in leaf.schema or not leaf.has_column("date"):
+        return out
+    col = leaf.column_reader("date", translate=False)
+    values = np.array([float(v) for v in col], dtype=np.float64)
+    values[(values <= 0) | (values >= 2**63 - 2**20)] = 0
+    out[:values.size] = values[:n]
+    return out
+
+
+def _recency(dates: np.ndarray) -> np.ndarray:
+    dated = dates[dates > 0]
+    if not dated.size:
+        return np.zeros(dates.size, dtype=np.float32)
+    lo, hi = float(dated.min()), float(dated.max())
+    out = np.where(dates > 0, (dates - lo) / max(hi - lo, 1.0), 0.0)
+    return out.astype(np.float32)
+

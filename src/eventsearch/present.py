@@ -1,0 +1,82 @@
+"""Presenting what a search found: facet values, the "did you mean" query and the
+forms snippets mark.  Engine-neutral: works on the planner's concepts and the facet
+table's counts; search.py calls it for each result.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .backends.whoosh.facets import FacetTable
+from .backends.whoosh.planner import Concept
+from .model import FacetValue
+from .text.analyze import fold, stem_de, stem_en
+from .text.snippets import QueryTerms
+
+FACET_LIMIT = 30  # values per facet returned (selected ones always included)
+SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
+
+
+def same_case(typed: str, fix: str) -> str:
+    """The correction written the way the user wrote the word ("Kuberntes" -> "Kubernetes")."""
+    if len(typed) > 1 and typed.isupper():
+        return fix.upper()
+    if typed[:1].isupper():
+        return fix[:1].upper() + fix[1:]
+    return fix
+
+
+def suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
+    """The query with its likely typos corrected, when it found little."""
+    fixes = [c for c in concepts if c.correction and (c.unknown or total < SUGGEST_BELOW)]
+    if not fixes:
+        return None
+    out = text
+    for c in fixes:
+        assert c.correction is not None
+        out = re.sub(rf"(?<!\w){re.escape(c.text)}(?!\w)",
+                     lambda m, fix=c.correction: same_case(m.group(), fix), out,
+                     count=1, flags=re.IGNORECASE)
+    return out if out.casefold() != text.casefold() else None
+
+
+def facet_values(table: FacetTable, name: str, counts: Any,  # type: ignore[no-untyped-def]
+                 selected: set[str], reader) -> list[FacetValue]:
+    """One facet's values for the result: the most frequent first (selected ones always
+    included), years and months newest first."""
+    if name in ("year", "month"):
+        keys = sorted(counts, reverse=True)
+    else:
+        def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
+            return [k for k, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))]
+
+        items = counts.items()
+        if len(counts) > FACET_LIMIT:  # sort only what can make the top (speakers: 10k+)
+            floor = heapq.nlargest(FACET_LIMIT, counts.values())[-1]
+            items = [(k, c) for k, c in items if c >= floor]
+        keys = best_first(items)[:FACET_LIMIT]
+        shown = set(keys)
+        keys += best_first((k, counts[k]) for k in selected if k in counts and k not in shown)
+    keys += [k for k in sorted(selected) if k not in counts]
+    return [FacetValue(value=table.display(name, k, reader), key=k, count=counts.get(k, 0),
+                       selected=k in selected) for k in keys]
+
+
+def query_terms(concepts: list[Concept]) -> QueryTerms:
+    """Every form a hit may contain for the snippet to mark: words as typed, stems,
+    synonyms, compound parts and expansions, typo corrections, wildcard expansions."""
+    plain: set[str] = set()
+    en: set[str] = set()
+    de: set[str] = set()
+    for concept in concepts:
+        for alt in concept.alts:
+            for word in alt.words:
+                folded = fold(word.lower())
+                plain.add(folded)
+                if alt.stem:
+                    en.add(stem_en(folded))
+                    de.add(stem_de(word.lower()))
+    return QueryTerms(frozenset(plain), frozenset(en), frozenset(de))

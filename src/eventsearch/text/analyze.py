@@ -1,0 +1,109 @@
+"""The words of the per-language analysis: tokens, stop words, folding, stemming.
+
+Every note is indexed into an unstemmed field (exact words, names, phrases,
+highlighting) plus the stemmed field of its own language.  A query runs through
+each field's own chain, so one query searches English and German notes at once
+without guessing the language of two words.  The chains themselves, as Whoosh
+analyzers, are in backends/whoosh/analysis.py; language detection is in language.py.
+
+The functions here are pickled into the Whoosh schema by reference (the analyzers
+hold them): keep them module-level, and bump ``ANALYSIS_VERSION`` (which forces a
+rebuild) whenever their output changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+
+import snowballstemmer
+
+ANALYSIS_VERSION = 2
+
+
+SUPPORTED = ("en", "de")
+
+
+# Words, with inner dots/apostrophes/hyphen-free joins kept ("node.js", "o'reilly").
+TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"  # noqa: RUF001
+
+
+_STOP_EN_WORDS = (
+    "a an and are as at be been but by for from has have he her his i if in into is it its "
+    "me my no not of on or our she so that the their them then there these they this to "
+    "was we were what when which who will with you your"
+)
+
+
+STOP_EN = frozenset(_STOP_EN_WORDS.split())
+
+
+_STOP_DE_WORDS = (
+    "aber als am an auch auf aus bei bin bis bist da damit dann das dass dem den der des "
+    "die dies diese diesem diesen dieser doch dort du durch ein eine einem einen einer eines "
+    "er es euch für hat hatte ich ihr im in ist ja kann mit nach nicht noch nur ob oder sich "
+    "sie sind so über um und uns von vor war waren was wir wird wie zu zum zur"
+)
+
+
+STOP_DE = frozenset(_STOP_DE_WORDS.split())
+
+
+def fold(word: str) -> str:
+    """German normalisation as Elasticsearch's ``german_normalization`` does it.
+
+    ä/ae -> a, ö/oe -> o, ü/ue -> u (not after a vowel or q, so "neue" and
+    "Quelle" survive), ß -> ss.  Applied to index and query alike, so
+    "Fußabdruck", "Fussabdruck", "Vorträge" and "Vortraege" meet.
+    """
+    if word.isascii() and "e" not in word:
+        return word
+    out: list[str] = []
+    prev = ""
+    for ch in word:
+        if ch == "e" and prev in ("a", "o", "u") and len(out) >= 1:
+            before = out[-2] if len(out) >= 2 else ""
+            if not (prev == "u" and before in ("a", "e", "i", "o", "q")):
+                prev = "e"
+                continue
+        if ch in "äöü":
+            ch = {"ä": "a", "ö": "o", "ü": "u"}[ch]
+        elif ch == "ß":
+            out.append("s")
+            ch = "s"
+        out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+_local = threading.local()  # stemmer objects are stateful: one per thread
+
+
+def _stemmer(algorithm: str):  # type: ignore[no-untyped-def]
+    cache = _local.__dict__.setdefault("stemmers", {})
+    if algorithm not in cache:
+        cache[algorithm] = snowballstemmer.stemmer(algorithm)
+    return cache[algorithm]
+
+
+def stem_en(word: str) -> str:
+    return _stemmer("english").stemWord(word)
+
+
+def stem_de(word: str) -> str:
+    # The German Snowball stemmer folds ä/ae, ö/oe, ü/ue and ß itself; fold() catches the rest.
+    return fold(_stemmer("german").stemWord(word))
+
+
+def fold_stem_en(word: str) -> str:
+    return stem_en(fold(word))
+
+
+def _unchanged(word: str) -> str:
+    return word
+
+
+def normalize_key(value: str) -> str:
+    """The case-insensitive key of a facet value: "AWS Summit " and "aws summit" are one."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+
