@@ -26,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.query import NullQuery
 
-from eventsearch.text import analyze
 from eventsearch.backends.whoosh.compile import to_whoosh
 from eventsearch.backends.whoosh.qparser import make_parser, parse_query
 from eventsearch.query import language as ql
@@ -47,6 +46,7 @@ from eventsearch.query.language import (
     Word,
     parse,
 )
+from eventsearch.text import analyze
 
 from .conftest import PROJECT, require_shared
 
