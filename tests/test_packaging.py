@@ -131,7 +131,7 @@ def borrowed_dependencies(folder: Path) -> Path:
     stdlib = {Path(sysconfig.get_path(k)).resolve() for k in ("stdlib", "platstdlib")}
     for entry in sys.path:
         path = Path(entry or ".").resolve()
-        if (not path.is_dir() or path.is_relative_to(PROJECT)
+        if (not path.is_dir() or path == PROJECT or path.is_relative_to(PROJECT / "src")
                 or any(path.is_relative_to(s) and "site-packages" not in path.parts
                        for s in stdlib)):
             continue
