@@ -2,7 +2,8 @@
 
 The word as typed, its stems, synonyms, the parts of a German compound, the index's
 compounds that contain it and, for words found in (almost) no note, typo corrections
-(see scorer.py for how a concept is scored).  `QueryPlanner` turns a parsed Whoosh query
+(see scorer.py for how a concept is scored).  `QueryPlanner` turns a query plan
+(:mod:`eventsearch.query.plan`, compiled to Whoosh's query tree by ``compile.to_whoosh``)
 into a tree of concepts; `concepts_of` lists them.
 """
 
@@ -30,13 +31,14 @@ from whoosh.query import (
     Wildcard,
 )
 
+from ...query import plan as qp
 from ...query.budget import Budget
 from ...query.filters import DEFAULT_FIELD
 from ...text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, max_typos
 from ...text.synonyms import Synonyms
-from .qparser import Implicit
+from .compile import Implicit, to_whoosh
 
 STOP = STOP_EN | STOP_DE
 Node = Any  # Concept | ("implicit"|"and"|"or", [Node]) | ("not", Node) | ("maybe", a, b) | ("all",)
@@ -85,7 +87,7 @@ class Concept:
 
 
 class QueryPlanner:
-    """Turns a parsed Whoosh query tree into concepts with their variants."""
+    """Turns a query plan into concepts with their variants."""
 
     def __init__(self, vocab: Vocabulary | None, compounds: Compounds | None,
                  synonyms: Synonyms | None, typos: bool = True,
@@ -98,8 +100,10 @@ class QueryPlanner:
         self.budget = budget  # None: no limits (wildcards expand through Whoosh)
         self.reader: Any = None  # the searching thread's reader (for term statistics)
 
-    def plan(self, q: Query | None) -> Node | None:
-        if q is None or q is NullQuery:
+    def plan(self, plan: qp.Node | None) -> Node | None:
+        """The concept tree of a query plan (None: nothing to search)."""
+        q = to_whoosh(plan)
+        if q is NullQuery:
             return None
         return self._node(q)
 
