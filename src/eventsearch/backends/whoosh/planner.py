@@ -50,6 +50,7 @@ W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
 W_PATTERN = 0.9
+MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
 
 def plain_form(word: str) -> str:
@@ -199,6 +200,9 @@ class QueryPlanner:
             budget.say(f"{shown} matches {len(found):,} words; only the {len(kept)} found in "
                        "the most notes were searched.")
         concept.expansions = kept
+        # its words as alternatives now, not only once scored: a note page (which does not
+        # score) marks them too; the scorer sets the same ones
+        concept.alts = pattern_alts(kept)
         return concept
 
     def _pattern_dfs(self, literal: str, match: Any, fields: list[str]) -> dict[str, int]:
@@ -353,6 +357,11 @@ class QueryPlanner:
                        f"already expanded to {budget.limits.max_query_expansions} words.",
                        key="query-expansions")
         return budget.expansions() if force else 5
+
+
+def pattern_alts(words: list[str]) -> list[Alt]:
+    """A wildcard concept's alternatives: its words in the most notes, as found."""
+    return [Alt((w,), W_PATTERN, "pattern", stem=False) for w in words[:MAX_PATTERN_TERMS]]
 
 
 def _max_into(best: dict[str, int], per: dict[str, int]) -> dict[str, int]:
