@@ -41,11 +41,11 @@ def paths(result) -> list[str]:
 
 def expansions(index: SearchIndex, q: str) -> list[list[str]]:
     """The words each wildcard term of q was expanded to."""
-    from eventsearch.backends.whoosh.qparser import parse_query
+    from eventsearch.query import parse_query
     from eventsearch.query.budget import Budget
 
     searcher = index.searcher()
-    _, plan = index._plan(searcher, parse_query(q, index._parser, index.limits),
+    _, plan = index._plan(searcher, parse_query(q, index.limits),
                           Budget(index.limits))
     return [c.expansions for c, _ in concepts_of(plan) if c.expansions is not None]
 

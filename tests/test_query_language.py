@@ -1,14 +1,16 @@
 """The query plan (query_language) against today's Whoosh parser, string by string.
 
 Acceptance: for every query text, ``to_whoosh(parse(q))`` is the query object that
-``query.make_parser().parse(q)`` makes, and ``parse(q, strict=True)`` raises exactly
-where Whoosh's parser raises (``parse_query`` then searches the plain words).  Compared:
+``backends.whoosh.qparser.make_parser().parse(q)`` makes, and ``parse(q, strict=True)``
+raises exactly where Whoosh's parser raises (``parse_query`` then searches the plain
+words); ``query.parse_query`` gives what the Whoosh-based ``parse_query`` it replaced gave
+(``whoosh_parse_query`` here).  Compared:
 the dev set's queries, every example of README's "Query syntax" section, hand-picked
 operator soup, and Hypothesis streams of random query strings.
 
-Documented difference (1): when parse_query's plain-words retry raises too (``NOT NOT a``,
-``a ANDNOT ANDNOT``: ``NOT``/``ANDNOT`` survive the retry), parse_query raises today;
-``parse`` searches the plain words lower-cased instead.  Not modelled (never produced
+Documented difference (1): when the plain-words retry raises too (``NOT NOT a``,
+``a ANDNOT ANDNOT b``: ``NOT``/``ANDNOT`` survive the retry), the old parse_query raised;
+``parse_query`` searches the plain words lower-cased instead.  Not modelled (never produced
 by the parser's syntax, so not tested): a boost on ``Not`` taking part in de-duplication, and Whoosh
 de-duplicating two different queries whose hashes collide.
 """
@@ -19,6 +21,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,8 +30,11 @@ from hypothesis import strategies as st
 from whoosh.query import NullQuery
 
 from eventsearch.backends.whoosh.compile import to_whoosh
-from eventsearch.backends.whoosh.qparser import make_parser, parse_query
+from eventsearch.backends.whoosh.qparser import make_parser
 from eventsearch.query import language as ql
+from eventsearch.query import parse_query
+from eventsearch.query.budget import DEFAULT
+from eventsearch.query.filters import extract_filters
 from eventsearch.query.language import (
     All,
     And,
@@ -46,6 +52,7 @@ from eventsearch.query.language import (
     Word,
     parse,
 )
+from eventsearch.query.parse import PLAIN_WORDS
 from eventsearch.text import analyze
 
 from .conftest import PROJECT, require_shared
@@ -53,22 +60,25 @@ from .conftest import PROJECT, require_shared
 PARSER = make_parser()
 
 
-class Spy:
-    """A parser for ``parse_query`` that records the texts it is given."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def parse(self, text: str):  # type: ignore[no-untyped-def]
-        self.texts.append(text)
-        return PARSER.parse(text)
-
-
 def whoosh_or_error(text: str):  # type: ignore[no-untyped-def]
     try:
         return PARSER.parse(text)
-    except Exception as exc:  # what parse_query catches
+    except Exception as exc:  # what parse_query caught
         return exc
+
+
+def whoosh_parse_query(q: str):  # type: ignore[no-untyped-def]
+    """parse_query as it was before issue 18, on Whoosh's parser: the filters, the texts
+    given to the parser and what it made of the last (a query, or the exception)."""
+    parsed, rest = extract_filters(q, DEFAULT)
+    if not rest.strip():
+        return parsed, [], None
+    texts = [rest]
+    result = whoosh_or_error(rest)
+    if isinstance(result, Exception):
+        texts.append(ql.plain(rest))
+        result = whoosh_or_error(texts[1])
+    return parsed, texts, result
 
 
 def assert_same(text: str) -> None:
@@ -85,21 +95,21 @@ def assert_same(text: str) -> None:
 
 def assert_same_through_parse_query(q: str) -> None:
     """A whole query string as parse_query treats it (filters, limits, unclosed quote,
-    the plain-words fallback)."""
-    spy = Spy()
-    try:
-        expected = parse_query(q, spy).query
-    except Exception:  # today's parse_query raises when its plain-words retry fails too
-        assert len(spy.texts) == 2  # (difference 1)
-        assert parse(spy.texts[0]) == parse(spy.texts[1].lower(), strict=True)
+    the plain-words fallback and its message) against the Whoosh-based original."""
+    got = parse_query(q)
+    filters, texts, expected = whoosh_parse_query(q)
+    assert replace(got, plan=None, messages=[]) == replace(filters, messages=[])
+    assert got.messages == filters.messages + [PLAIN_WORDS] * (len(texts) == 2)
+    if not texts:
+        assert got.plan is None  # filters only
         return
-    if not spy.texts:
-        return  # filters only
-    assert_same(spy.texts[0])
-    plan = parse(spy.texts[0])
-    assert (plan is None) == (expected is None)
-    if plan is not None:
-        assert to_whoosh(plan) == expected, f"{q!r}"
+    assert_same(texts[0])
+    if isinstance(expected, Exception):  # difference 1: the plain words failed too
+        assert got.plan == parse(texts[1].lower(), strict=True)
+        return
+    assert (got.plan is None) == (expected is NullQuery), f"{q!r}"
+    if got.plan is not None:
+        assert to_whoosh(got.plan) == expected, f"{q!r}"
 
 
 def readme_examples() -> list[str]:
@@ -143,6 +153,7 @@ SOUP = [
     "(a OR b) OR c", "(a AND b) AND c", "a a", "a A", "title:a title:a", "text:a a",
     "meta:x body:y", "Title:x", "*:x", "a*b*c", "*?*", "?", "a OR", "OR a", "(a OR b)^3",
     "(+a -b)", "(a) -b", "x (y -z)", "NOT -a", "-(a b)", "-\"a b\"", "-title:x", "a^2^3",
+    "a ANDNOT ANDNOT", "a ANDNOT ANDNOT b", "NOT NOT a tag:x", "x (NOT NOT a)",
 ]
 
 
@@ -257,8 +268,9 @@ def test_token_pattern_is_analyzes():
 
 
 def test_module_needs_no_whoosh():
-    source = Path(ql.__file__).read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(from|import)\s+whoosh", source, re.M)
+    for module in ("language.py", "lexer.py", "plan.py"):
+        source = (Path(ql.__file__).parent / module).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+whoosh", source, re.M), module
     code = ("import sys; import eventsearch.query.language as q; q.parse('a OR b*'); "
             "print(sorted(m for m in sys.modules if m.startswith('whoosh.q')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

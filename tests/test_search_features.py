@@ -200,6 +200,32 @@ def test_adjacent_names_rank_first(index):
     assert found[0] == "en/julien.md" and "en/simon.md" in found
 
 
+def test_the_proximity_bonus_is_computed_once_per_search(built, monkeypatch):
+    # Counting, not mocking: each wrapper records the call and calls the real Scorer
+    # method with the same arguments, returning its result, so the search runs exactly as
+    # it would and its ranking is checked below.  (rank_scores used to run twice a
+    # search, and with it every proximity phrase query.)
+    from eventsearch.backends.whoosh.scorer import Scorer
+
+    calls: dict[str, int] = {}
+
+    def counted(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(Scorer, name)
+
+        def call_through(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] = calls.get(name, 0) + 1
+            return real(self, *args, **kwargs)
+        return call_through
+
+    for name in ("rank_scores", "proximity", "phrase_mask"):
+        monkeypatch.setattr(Scorer, name, counted(name))
+    index = SearchIndex(built)  # its own result cache: the search really runs
+    found = paths(search(index, "Julien Simon"))
+    assert found[0] == "en/julien.md" and "en/simon.md" in found
+    # one ranking, one proximity pass, one phrase query for the one adjacent pair
+    assert calls == {"rank_scores": 1, "proximity": 1, "phrase_mask": 1}
+
+
 def test_a_quoted_phrase_needs_the_words_together(index):
     assert paths(search(index, '"Julien Simon"')) == ["en/julien.md"]
 

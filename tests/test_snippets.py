@@ -55,3 +55,11 @@ def test_a_text_without_matches_starts_at_its_opening(index):
     snippet = make_snippet("Opening words of the note. " * 20, index.highlight_terms("zebra"))
     assert "<mark>" not in snippet.html and snippet.html.startswith("Opening words")
     assert snippet.offset == 0
+
+
+def test_a_wildcard_marks_the_words_it_matched(index):
+    # The note page's terms: a wildcard's words were filled in only while scoring, so
+    # highlight_terms (which does not score) marked nothing for kube*.
+    assert marked(index, "kube*", "Kubernetes, a kubeconfig and a cube.") == [
+        "Kubernetes", "kubeconfig"]
+    assert marked(index, "k?bernetes", "Kubernetes it is.") == ["Kubernetes"]

@@ -669,3 +669,10 @@ def test_web_package_does_not_import_the_indexer():
     source = "\n".join(p.read_text(encoding="utf-8") for p in
                        (Path(__file__).parents[1] / "src/eventsearch/web").glob("*.py"))
     assert "indexer" not in re.sub(r'""".*?"""|#.*', "", source, flags=re.S)
+
+
+def test_note_page_marks_the_words_a_wildcard_matched(client):
+    page = text(client.get("/notes/rst/blog/2019-kubernetes-security-night.rst",
+                           query_string={"q": "kube*"}))
+    body = page.split('class="text"')[1].lower()
+    assert "<mark>kubernetes</mark>" in body and "<mark>kubeconfig</mark>" in body

@@ -26,7 +26,6 @@ from whoosh.query import DateRange, Term
 from .backends.whoosh.facets import FacetTable, disjunctive_counts
 from .backends.whoosh.integrity import DamageCheck
 from .backends.whoosh.planner import QueryPlanner, concepts_of
-from .backends.whoosh.qparser import make_parser, parse_query
 from .backends.whoosh.schema import document_to_note
 from .backends.whoosh.scorer import Scored, Scorer
 from .backends.whoosh.segment_cache import ReaderTables, read_tables
@@ -35,7 +34,7 @@ from .backends.whoosh.storage import current_generation, open_index, read_meta
 from .errors import QueryError
 from .model import Hit, Note, SearchQuery, SearchResult
 from .present import facet_values, query_terms, suggestion
-from .query import ParsedQuery
+from .query import ParsedQuery, parse_query
 from .query.budget import DEFAULT, Budget, Limits
 from .text.compounds import Compounds
 from .text.snippets import QueryTerms, Snippet, make_snippet
@@ -95,7 +94,6 @@ class SearchIndex:
 
     def _open(self) -> None:
         self._ix, self.generation_dir = open_index(self.index_dir)
-        self._parser = make_parser()
 
     def checked(self) -> Any:
         """A context for every read of the index: errors there become IndexDamaged
@@ -194,9 +192,9 @@ class SearchIndex:
         table = self._facet_table(searcher)
         stats = self._ranking_data(searcher)[0]
         budget = Budget(self.limits)  # the clock starts once the index's tables are loaded
-        parsed = parse_query(request.q, self._parser, self.limits)
+        parsed = parse_query(request.q, self.limits)
         scorer, plan = self._plan(searcher, parsed, budget)
-        if plan is None and parsed.query is not None:
+        if plan is None and parsed.plan is not None:
             plan = ("none",)  # only stop words or only exclusions: nothing to find
 
         if plan is None:
@@ -306,7 +304,7 @@ class SearchIndex:
         """What a note page should mark for query q: the same forms the snippets mark."""
         if not q.strip():
             return QueryTerms()
-        _, plan = self._plan(self.searcher(), parse_query(q, self._parser, self.limits),
+        _, plan = self._plan(self.searcher(), parse_query(q, self.limits),
                              Budget(self.limits))
         if plan is None:
             return QueryTerms()
@@ -322,7 +320,7 @@ class SearchIndex:
                                budget=budget)
         planner.reader = searcher.reader()
         planner.stem_df = scorer.stem_df
-        return scorer, planner.plan(parsed.query)
+        return scorer, planner.plan(parsed.plan)
 
     # -- single notes and statistics ---------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 ``tag:aws``, ``speaker:"Julien Simon"``, ``lang:de`` and ``date:2019-05`` become
 facet filters (`extract_filters`); ``title:``/``body:``/``meta:`` restrictions and
-the rest of the text are left for the query-language parser
-(backends/whoosh/qparser.py today), which fills in `ParsedQuery.query`.
+the rest of the text are left for the query-language parser (`query.parse.parse_query`
+fills in `ParsedQuery.plan`).
 
 Nothing here raises on a bad query: problems become short messages and the
 query is searched as well as possible.
@@ -15,10 +15,10 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from ..text.analyze import normalize_key
 from .budget import DEFAULT, Limits
+from .plan import Node
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = DEFAULT.max_words  # the max_words setting's default
@@ -40,10 +40,10 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 @dataclass
 class ParsedQuery:
-    """The text part as a query tree plus the filters found in the query string."""
+    """The text part as a typed query plan plus the filters found in the query string."""
 
     text: str
-    query: Any  # the engine's query tree (a Whoosh Query today); None: no free text
+    plan: Node | None  # the query language's plan (query.plan); None: no free text
     tags: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
@@ -99,7 +99,7 @@ def _date_bounds(text: str) -> tuple[date, date]:
 
 def extract_filters(text: str, limits: Limits = DEFAULT) -> tuple[ParsedQuery, str]:
     """Split filters out of the query string, keeping to the ``max_filters`` and
-    ``max_words`` limits: the filters (``query`` not yet set) and the text left to parse."""
+    ``max_words`` limits: the filters (``plan`` not yet set) and the text left to parse."""
     messages: list[str] = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
@@ -109,7 +109,7 @@ def extract_filters(text: str, limits: Limits = DEFAULT) -> tuple[ParsedQuery, s
         i = text.rfind('"')
         text = text[:i] + text[i + 1:]
         messages.append("A quotation mark was not closed; it was ignored.")
-    parsed = ParsedQuery(text=text, query=None, messages=messages)
+    parsed = ParsedQuery(text=text, plan=None, messages=messages)
     filters = 0
 
     def take(m: re.Match[str]) -> str:

@@ -1,28 +1,13 @@
-"""The query language as a typed, immutable plan that any search backend can read.
+"""The query language: a query text parsed into the typed plan of ``query.plan``.
 
-``parse(text)`` turns what is left of a query string once ``query.parse_query`` has
-taken its filters out into a tree of the frozen dataclasses below, without Whoosh:
+``parse(text)`` turns what is left of a query string once ``query.parse.parse_query``
+has taken its filters out into a tree of ``query.plan`` nodes, without Whoosh
+(``query.lexer`` tags the text; this module groups, applies the operators and
+normalises).
 
-=================================  ==================================================
-``kubernetes`` · ``title:keynote``  ``Word("kubernetes")`` · ``Word("keynote", "title")``
-``"office hours"`` · ``"a b"~3``    ``Phrase(("office", "hours"))`` (``slop=3``)
-``kube*`` · ``k?bernetes`` · ``*``  ``Prefix`` · ``Wildcard`` · ``Every`` (``*:*``: ``All``)
-``relase~`` · ``relase~2/3``        ``Fuzzy("relase", maxdist=2, prefix=3)``
-``[a TO c]`` · ``{a TO}``           ``Range`` (bounds exclusive with braces)
-``a b`` · ``a AND b`` · ``a OR b``  ``Implicit`` · ``And`` · ``Or`` (words side by side:
-                                    ``Implicit``, which the search treats "AND-ish")
-``NOT a`` · ``a ANDNOT b``          ``Not`` · ``AndNot``; ``a ANDMAYBE b``: ``AndMaybe``
-``+a b -c``                        ``AndNot(AndMaybe(Word a, Word b), Or((Word c,)))``
-``word^2``                         ``boost=2.0`` on the node
-=================================  ==================================================
-
-``field=None`` is the default field (every field); otherwise one of ``title``,
-``body``, ``meta``.  Words are the raw lower-cased tokens of
-``analyze.TOKEN_PATTERN`` (no stemming; apostrophes and inner dots are word
-characters); wildcard, fuzzy and range texts are lower-cased as typed.
-
-The parser is a port of the Whoosh ``QueryParser`` that ``query.make_parser`` builds
-(its taggers and filters in Whoosh's order, then ``Query.normalize()``), so that
+The parser is a port of the Whoosh ``QueryParser`` that
+``backends.whoosh.qparser.make_parser`` builds (its taggers and filters in Whoosh's
+order, then ``Query.normalize()``), so that
 ``backends.whoosh.compile.to_whoosh(parse(q)) == make_parser().parse(q)`` for every string,
 quirks included: ``(a b) AND c`` is one implicit group of three words, ``a ^2``
 searches the word "2", ``a:b:c`` loses ``a:``, a one-word phrase drops its boost,
@@ -30,7 +15,7 @@ and ``+``/``-`` work only at the top level.  Where Whoosh's parser raises (``-``
 ``+`` inside parentheses unless the whole query is one group, ``NOT NOT a``),
 ``parse(text, strict=True)`` raises :class:`QuerySyntaxError` and ``parse(text)``
 parses ``plain(text)`` instead, as ``parse_query`` does.  One difference: when the plain
-words fail too (``NOT NOT a``, ``a ANDNOT ANDNOT``), today's ``parse_query`` raises;
+words fail too (``NOT NOT a``, ``a ANDNOT ANDNOT``), Whoosh's parser raises again;
 ``parse`` then searches them lower-cased (operators as words).  Not modelled, as the
 syntax never produces them: ``Not`` boosts and hash collisions in Whoosh's
 de-duplication.
@@ -39,209 +24,48 @@ de-duplication.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-# analyze.TOKEN_PATTERN, copied so that this module needs no Whoosh (a test keeps them equal)
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"  # noqa: RUF001
-DEFAULT_FIELD = "text"
-FIELDS = ("text", "title", "body", "meta")
-_TOKEN = re.compile(TOKEN_PATTERN)
-_QMARKS = "?\u055e\u061f\u1367"
+from .lexer import (
+    _NULL,
+    _QMARKS,
+    _S,
+    DEFAULT_FIELD,
+    FIELDS,
+    TOKEN_PATTERN,
+    QuerySyntaxError,
+    _Group,
+    _Mark,
+    _tag,
+    _Text,
+    _truthy,
+    _word,
+)
+from .plan import (
+    All,
+    And,
+    AndMaybe,
+    AndNot,
+    Every,
+    Fuzzy,
+    Implicit,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Range,
+    Require,
+    Wildcard,
+    Word,
+    _Binary,
+    _Compound,
+    words,
+)
 
-
-class QuerySyntaxError(ValueError):
-    """What Whoosh's parser raises on: the caller searches ``plain(text)`` instead."""
-
-
-# -- the plan ------------------------------------------------------------------------------
-
-class _Plan:
-    def terms(self, negated: bool = False) -> tuple[str, ...]:
-        """The literal words (phrase words, fuzzy terms) for highlighting, in order;
-        words under a NOT only with ``negated=True``."""
-        return words(self, negated)  # type: ignore[arg-type]
-
-
-def _f(field: str | None) -> str:
-    return f"{field}:" if field else ""
-
-
-def _b(boost: float) -> str:
-    return "" if boost == 1.0 else f"^{boost:g}"
-
-
-@dataclass(frozen=True)
-class Word(_Plan):
-    text: str
-    field: str | None = None
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        return f"{_f(self.field)}{self.text}{_b(self.boost)}"
-
-
-@dataclass(frozen=True)
-class Phrase(_Plan):
-    words: tuple[str, ...]
-    field: str | None = None
-    slop: int = 1
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        slop = f"~{self.slop}" if self.slop != 1 else ""
-        return f'{_f(self.field)}"{" ".join(self.words)}"{slop}{_b(self.boost)}'
-
-
-@dataclass(frozen=True)
-class Prefix(_Plan):
-    text: str  # without the trailing *
-    field: str | None = None
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        return f"{_f(self.field)}{self.text}*{_b(self.boost)}"
-
-
-@dataclass(frozen=True)
-class Wildcard(_Plan):
-    pattern: str
-    field: str | None = None
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        return f"{_f(self.field)}{self.pattern}{_b(self.boost)}"
-
-
-@dataclass(frozen=True)
-class Fuzzy(_Plan):
-    text: str
-    maxdist: int = 1
-    prefix: int = 0
-    field: str | None = None
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        dist = f"{self.maxdist}" if self.maxdist != 1 else ""
-        pre = f"/{self.prefix}" if self.prefix else ""
-        return f"{_f(self.field)}{self.text}~{dist}{pre}{_b(self.boost)}"
-
-
-@dataclass(frozen=True)
-class Range(_Plan):
-    start: str | None
-    end: str | None
-    start_excl: bool = False
-    end_excl: bool = False
-    field: str | None = None
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        return (f"{_f(self.field)}{'{' if self.start_excl else '['}{self.start or ''} TO "
-                f"{self.end or ''}{'}' if self.end_excl else ']'}{_b(self.boost)}")
-
-
-@dataclass(frozen=True)
-class Every(_Plan):
-    """Every note with something in the field (a bare ``*``, ``title:*``)."""
-    field: str | None = None
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        return f"{_f(self.field)}*{_b(self.boost)}"
-
-
-@dataclass(frozen=True)
-class All(_Plan):
-    """Every note (``*:*``)."""
-
-    def __str__(self) -> str:
-        return "*:*"
-
-
-@dataclass(frozen=True)
-class _Compound(_Plan):
-    items: tuple[Node, ...]
-    boost: float = 1.0
-    JOINT = " "
-
-    def __str__(self) -> str:
-        return f"({self.JOINT.join(map(str, self.items))}){_b(self.boost)}"
-
-
-class Implicit(_Compound):
-    """Words typed side by side, with no operator between them."""
-
-
-class And(_Compound):
-    JOINT = " AND "
-
-
-class Or(_Compound):
-    JOINT = " OR "
-
-
-@dataclass(frozen=True)
-class Not(_Plan):
-    item: Node
-    boost: float = 1.0
-
-    def __str__(self) -> str:
-        return f"NOT {self.item}"
-
-
-@dataclass(frozen=True)
-class _Binary(_Plan):
-    a: Node
-    b: Node
-    boost = 1.0
-    JOINT = ""
-
-    def __str__(self) -> str:
-        return f"({self.a}{self.JOINT}{self.b})"
-
-
-class AndNot(_Binary):
-    """``a``'s notes without ``b``'s (``-word``, ``ANDNOT``)."""
-    JOINT = " ANDNOT "
-
-
-class AndMaybe(_Binary):
-    """``a``'s notes, ranked higher where ``b`` matches too (``+word``, ``ANDMAYBE``)."""
-    JOINT = " ANDMAYBE "
-
-
-class Require(_Binary):
-    """``a``'s notes that also match ``b`` (``REQUIRE``), scored by ``a`` only."""
-    JOINT = " REQUIRE "
-
-
-Node = (Word | Phrase | Prefix | Wildcard | Fuzzy | Range | Every | All | Implicit | And | Or
-        | Not | AndNot | AndMaybe | Require)
-
-
-def words(plan: Node | None, negated: bool = False) -> tuple[str, ...]:
-    """The literal words of a plan (``Plan.terms()``), each once, in query order."""
-    out: list[str] = []
-    if plan is not None:
-        _collect(plan, out, negated)
-    return tuple(dict.fromkeys(out))
-
-
-def _collect(q: Node, out: list[str], negated: bool) -> None:
-    if isinstance(q, Word | Fuzzy):
-        out.append(q.text)
-    elif isinstance(q, Phrase):
-        out.extend(q.words)
-    elif isinstance(q, _Compound):
-        for item in q.items:
-            _collect(item, out, negated)
-    elif isinstance(q, Not):
-        if negated:
-            _collect(q.item, out, negated)
-    elif isinstance(q, _Binary):
-        _collect(q.a, out, negated)
-        if negated or not isinstance(q, AndNot):
-            _collect(q.b, out, negated)
+__all__ = ["DEFAULT_FIELD", "FIELDS", "TOKEN_PATTERN", "All", "And", "AndMaybe", "AndNot",
+           "Every", "Fuzzy", "Implicit", "Node", "Not", "Or", "Phrase", "Prefix",
+           "QuerySyntaxError", "Range", "Require", "Wildcard", "Word", "parse", "plain", "words"]
 
 
 def plain(text: str) -> str:
@@ -261,198 +85,8 @@ def parse(text: str, strict: bool = False) -> Node | None:
             raise QuerySyntaxError(f"cannot parse {text!r}: {exc}") from None
         try:
             return parse(plain(text), strict=True)
-        except QuerySyntaxError:  # "NOT NOT a": parse_query raises here today
+        except QuerySyntaxError:  # "NOT NOT a", "a ANDNOT ANDNOT"
             return parse(plain(text).lower(), strict=True)
-
-
-# -- syntax nodes, as Whoosh's qparser.syntax has them ---------------------------------------
-
-_NULL = type("_Null", (), {"__repr__": lambda self: "NULL"})()
-
-
-class _S:
-    has_field = has_boost = is_text = is_ws = False
-    fieldname: str | None = None
-    boost = 1.0
-    original = ""
-
-    def set_field(self, name: str) -> None:
-        if self.has_field and self.fieldname is None:
-            self.fieldname = name
-
-    def query(self):  # type: ignore[no-untyped-def]
-        raise QuerySyntaxError(f"{self!r} left over")
-
-
-class _Mark(_S):
-    def __init__(self, kind: str, original: str = "", **attrs) -> None:  # type: ignore[no-untyped-def]
-        self.kind, self.original, self.is_ws = kind, original, kind == "ws"
-        self.has_field = kind == "field"
-        self.__dict__.update(attrs)
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.original!r}>"
-
-
-class _Text(_S):
-    has_field = has_boost = is_text = True
-
-    def __init__(self, kind: str, text: str, **attrs) -> None:  # type: ignore[no-untyped-def]
-        self.kind, self.text = kind, text
-        self.__dict__.update(attrs)
-
-    def query(self):  # type: ignore[no-untyped-def]
-        field = None if self.fieldname in (None, DEFAULT_FIELD) else self.fieldname
-        kind, text, boost = self.kind, self.text, self.boost
-        if kind == "word":
-            toks = [m.group(0).lower() for m in _TOKEN.finditer(text)]
-            if len(toks) > 1:
-                return Implicit(tuple(Word(t, field, boost) for t in toks))
-            return Word(toks[0], field, boost) if toks else None
-        if kind == "phrase":
-            return Phrase(tuple(m.group(0).lower() for m in _TOKEN.finditer(text)), field,
-                          self.slop, boost)
-        if kind == "fuzzy":
-            return Fuzzy(text.lower(), self.maxdist, self.prefix, field, boost)
-        return (Prefix if kind == "prefix" else Wildcard)(text.lower(), field, boost)
-
-
-class _Range(_S):
-    has_field = has_boost = True
-
-    def __init__(self, start: str | None, end: str | None, sx: bool, ex: bool) -> None:
-        self.start, self.end, self.sx, self.ex = start, end, sx, ex
-
-    def query(self):  # type: ignore[no-untyped-def]
-        field = None if self.fieldname in (None, DEFAULT_FIELD) else self.fieldname
-        return Range(self.start.lower() if self.start else self.start,
-                     self.end.lower() if self.end else self.end, self.sx, self.ex, field,
-                     self.boost)
-
-
-class _Every(_S):
-    def query(self):  # type: ignore[no-untyped-def]
-        return All()
-
-
-_CLASSES = {"implicit": Implicit, "and": And, "or": Or, "andnot": AndNot,
-            "andmaybe": AndMaybe, "require": Require, "not": Not}
-_BINARY = ("andnot", "andmaybe", "require")
-
-
-class _Group(_S):
-    def __init__(self, kind: str = "implicit", nodes: list | None = None) -> None:  # type: ignore[type-arg]
-        self.kind, self.nodes = kind, nodes or []
-        self.has_boost = kind not in _BINARY
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.nodes!r}>"
-
-    def set_field(self, name: str) -> None:
-        for node in self.nodes:
-            node.set_field(name)
-
-    def copy(self) -> _Group:
-        c = _Group(self.kind)
-        c.boost = self.boost if self.has_boost else 1.0
-        return c
-
-    def query(self):  # type: ignore[no-untyped-def]
-        cls = _CLASSES[self.kind]
-        if self.kind in _BINARY:
-            if len(self.nodes) != 2:  # "a ANDNOT ANDNOT": Whoosh asserts
-                raise QuerySyntaxError(f"{self.kind} without two sides")
-            qa, qb = self.nodes[0].query(), self.nodes[1].query()
-            if qa is None or qb is None:
-                return _NULL if qa is None and qb is None else qb if qa is None else qa
-            return cls(qa, qb)
-        if self.kind == "not":
-            if not self.nodes:
-                raise QuerySyntaxError("NOT without anything to negate")
-            q = self.nodes[0].query()
-            return cls(q) if q is not None and _truthy(q) else None
-        return cls(tuple(q for n in self.nodes if (q := n.query()) is not None), self.boost)
-
-
-def _truthy(q: object) -> bool:
-    return not isinstance(q, _Compound) or bool(q.items)
-
-
-def _word(node: _S) -> _Text:
-    return _Text("word", node.original)
-
-
-# -- tagging ---------------------------------------------------------------------------------
-
-def _op(kind: str):  # type: ignore[no-untyped-def]
-    return lambda m: _Mark("op", m.group(0), op=kind)
-
-
-def _boost(m: re.Match[str]) -> _S:
-    try:
-        return _Mark("boost", m.group(0), value=float(m.group("boost")))
-    except ValueError:
-        return _Text("word", m.group(0))
-
-
-def _range(m: re.Match[str]) -> _S:
-    start, end = m.group("start"), m.group("end")
-    if start:
-        start = start.rstrip()
-        start = start[1:-1] if start.startswith("'") and start.endswith("'") else start
-    if end:
-        end = end.lstrip()
-        end = end[1:-1] if end.startswith("'") and end.endswith("'") else end
-    return _Range(start, end, m.group("open") == "{", m.group("close") == "}")
-
-
-def _fuzz(m: re.Match[str]) -> _S:
-    return _Mark("fuzz", m.group(0), maxdist=int(m.group("maxdist") or 1),
-                 prefix=int(m.group("prefix") or 0))
-
-
-# In Whoosh's order: priority, then plugin order (AndNot and AndMaybe -5, Every -1, …).
-_TAGGERS = [(re.compile(rx, re.X if verbose else 0), make) for rx, make, verbose in [
-    (r"(?<=\s)ANDNOT(?=\s)", _op("andnot"), False),
-    (r"(?<=\s)ANDMAYBE(?=\s)", _op("andmaybe"), False),
-    (r"[*]:[*]", lambda m: _Every(), False),
-    (r"(?P<text>\w+|[*]):", lambda m: _Mark("field", m.group(0), fieldname=m.group("text")),
-     False),
-    (f"(?P<text>[*{_QMARKS}])", lambda m: _Text("wild", m.group("text")), False),
-    (r'"(?P<text>.*?)"(~(?P<slop>[1-9][0-9]*))?',
-     lambda m: _Text("phrase", m.group("text"), slop=int(m.group("slop") or 1)), False),
-    (r"[(]", lambda m: _Mark("open"), False),
-    (r"[)]", lambda m: _Mark("close"), False),
-    (r"(^|(?<=(\s|[()])))NOT(?=\s)", _op("not"), False),
-    (r"(?<=\s)AND(?=\s)", _op("and"), False),
-    (r"(?<=\s)OR(?=\s)", _op("or"), False),
-    (r"(^|(?<=\s))REQUIRE(?=\s)", _op("require"), False),
-    (r"\^(?P<boost>[0-9]*(\.[0-9]+)?)($|(?=[ \t\r\n)]))", _boost, False),
-    (r"(?<![^\s(])\+", lambda m: _Mark("plus", m.group(0)), False),
-    (r"(?<![^\s(])-", lambda m: _Mark("minus", m.group(0)), False),
-    (r"(?<=\S)~(?P<maxdist>[0-9])?(/(?P<prefix>[1-9][0-9]*))?", _fuzz, False),
-    (r"""(?P<open>\{|\[) (?P<start>('[^']*?'\s+)|([^\]}]+?(?=[Tt][Oo])))? [Tt][Oo]
-         (?P<end>(\s+'[^']*?')|([^\]}]+?))? (?P<close>}|])""", _range, True),
-    (r"\s+", lambda m: _Mark("ws", m.group(0)), False)]]
-
-
-def _tag(text: str) -> list[_S]:
-    nodes: list[_S] = []
-    prev = pos = 0
-    while pos < len(text):
-        for rx, make in _TAGGERS:
-            m = rx.match(text, pos)
-            if m:
-                if prev < pos:
-                    nodes.append(_Text("word", text[prev:pos]))
-                nodes.append(make(m))
-                prev = pos = m.end()
-                break
-        else:
-            pos += 1
-    if prev < len(text):
-        nodes.append(_Text("word", text[prev:]))
-    return nodes
 
 
 # -- the filters, in Whoosh's order ------------------------------------------------------------

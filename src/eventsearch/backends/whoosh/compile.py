@@ -1,16 +1,32 @@
-"""The Whoosh side of the backend seam: a :mod:`eventsearch.query.language` plan as the Whoosh query
-tree that ``query.make_parser().parse()`` makes of the same text, for the Whoosh
-planner (``ranking.QueryPlanner.plan``)."""
+"""The Whoosh side of the backend seam: a :mod:`eventsearch.query.plan` plan as the Whoosh
+query tree that ``qparser.make_parser().parse()`` makes of the same text, for the Whoosh
+planner (``planner.QueryPlanner.plan``)."""
 
 from __future__ import annotations
 
 from whoosh import query as wq
+from whoosh.query.compound import CompoundQuery
 
-from ...query import language as ql
+from ...query import plan as ql
 from ...query.filters import DEFAULT_FIELD
-from .qparser import Implicit as WhooshImplicit
 
-_COMPOUND = {ql.Implicit: WhooshImplicit, ql.And: wq.And, ql.Or: wq.Or}
+
+class Implicit(CompoundQuery):
+    """Words typed side by side, with no operator between them.
+
+    Kept apart from an explicit ``AND`` because the search treats it "AND-ish":
+    short queries need every word, longer ones may miss one or two.  (Not a
+    subclass of ``And``, or Whoosh's normalisation would merge the two.)
+    """
+
+    JOINT = " "
+    intersect_merge = True
+
+    def _matcher(self, subs, searcher, context):  # the same matching as And
+        return wq.And(subs)._matcher(subs, searcher, context)
+
+
+_COMPOUND = {ql.Implicit: Implicit, ql.And: wq.And, ql.Or: wq.Or}
 _BINARY = {ql.AndNot: wq.AndNot, ql.AndMaybe: wq.AndMaybe, ql.Require: wq.Require}
 
 

@@ -2,7 +2,8 @@
 
 The word as typed, its stems, synonyms, the parts of a German compound, the index's
 compounds that contain it and, for words found in (almost) no note, typo corrections
-(see scorer.py for how a concept is scored).  `QueryPlanner` turns a parsed Whoosh query
+(see scorer.py for how a concept is scored).  `QueryPlanner` turns a query plan
+(:mod:`eventsearch.query.plan`, compiled to Whoosh's query tree by ``compile.to_whoosh``)
 into a tree of concepts; `concepts_of` lists them.
 """
 
@@ -30,13 +31,14 @@ from whoosh.query import (
     Wildcard,
 )
 
+from ...query import plan as qp
 from ...query.budget import Budget
 from ...query.filters import DEFAULT_FIELD
 from ...text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, max_typos
 from ...text.synonyms import Synonyms
-from .qparser import Implicit
+from .compile import Implicit, to_whoosh
 
 STOP = STOP_EN | STOP_DE
 Node = Any  # Concept | ("implicit"|"and"|"or", [Node]) | ("not", Node) | ("maybe", a, b) | ("all",)
@@ -48,6 +50,7 @@ W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
 W_PATTERN = 0.9
+MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
 
 def plain_form(word: str) -> str:
@@ -85,7 +88,7 @@ class Concept:
 
 
 class QueryPlanner:
-    """Turns a parsed Whoosh query tree into concepts with their variants."""
+    """Turns a query plan into concepts with their variants."""
 
     def __init__(self, vocab: Vocabulary | None, compounds: Compounds | None,
                  synonyms: Synonyms | None, typos: bool = True,
@@ -98,8 +101,10 @@ class QueryPlanner:
         self.budget = budget  # None: no limits (wildcards expand through Whoosh)
         self.reader: Any = None  # the searching thread's reader (for term statistics)
 
-    def plan(self, q: Query | None) -> Node | None:
-        if q is None or q is NullQuery:
+    def plan(self, plan: qp.Node | None) -> Node | None:
+        """The concept tree of a query plan (None: nothing to search)."""
+        q = to_whoosh(plan)
+        if q is NullQuery:
             return None
         return self._node(q)
 
@@ -195,6 +200,9 @@ class QueryPlanner:
             budget.say(f"{shown} matches {len(found):,} words; only the {len(kept)} found in "
                        "the most notes were searched.")
         concept.expansions = kept
+        # its words as alternatives now, not only once scored: a note page (which does not
+        # score) marks them too; the scorer sets the same ones
+        concept.alts = pattern_alts(kept)
         return concept
 
     def _pattern_dfs(self, literal: str, match: Any, fields: list[str]) -> dict[str, int]:
@@ -349,6 +357,11 @@ class QueryPlanner:
                        f"already expanded to {budget.limits.max_query_expansions} words.",
                        key="query-expansions")
         return budget.expansions() if force else 5
+
+
+def pattern_alts(words: list[str]) -> list[Alt]:
+    """A wildcard concept's alternatives: its words in the most notes, as found."""
+    return [Alt((w,), W_PATTERN, "pattern", stem=False) for w in words[:MAX_PATTERN_TERMS]]
 
 
 def _max_into(best: dict[str, int], per: dict[str, int]) -> dict[str, int]:

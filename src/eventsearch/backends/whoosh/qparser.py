@@ -1,51 +1,22 @@
-"""Understanding what a user typed: filters pulled out, the rest parsed into a query tree.
+"""The reference for our query language: Whoosh's ``QueryParser`` with our plugins.
 
-``tag:aws``, ``speaker:"Julien Simon"``, ``lang:de`` and ``date:2019-05`` become
-facet filters (query/filters.py); everything else is Whoosh's query language ("exact phrase",
-AND/OR/NOT, -word, wild*cards, word~) parsed over the *raw* words.  The search
-side (:mod:`eventsearch.search`) turns every word into a concept with its
-variants (exact, stemmed, synonyms, compound parts, typo corrections) and ranks
-with its own BM25F, so nothing here knows about index fields beyond the
-``title:``/``body:``/``meta:`` restrictions.
-
-Nothing here raises on a bad query: problems become short messages and the
-query is searched as well as possible.
+Searching no longer uses it: ``query.parse.parse_query`` parses with the engine-free
+``query.language``, and ``backends.whoosh.compile.to_whoosh`` makes the Whoosh query.
+``make_parser`` stays as the definition that parser was ported from:
+``tests/test_query_language.py`` checks ``to_whoosh(parse(q)) == make_parser().parse(q)``
+on the README's examples, the dev queries, operator soup and generated strings.
 """
 
 from __future__ import annotations
-
-import re
 
 from whoosh import qparser
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import TEXT, Schema
 from whoosh.qparser import syntax
-from whoosh.query import And, NullQuery
-from whoosh.query.compound import CompoundQuery
 
-from ...query.budget import DEFAULT, Limits
-from ...query.filters import (
-    DEFAULT_FIELD,
-    RESTRICTABLE,
-    ParsedQuery,
-    extract_filters,
-)
+from ...query.filters import DEFAULT_FIELD, RESTRICTABLE
 from ...text.analyze import TOKEN_PATTERN
-
-
-class Implicit(CompoundQuery):
-    """Words typed side by side, with no operator between them.
-
-    Kept apart from an explicit ``AND`` because the search treats it "AND-ish":
-    short queries need every word, longer ones may miss one or two.  (Not a
-    subclass of ``And``, or Whoosh's normalisation would merge the two.)
-    """
-
-    JOINT = " "
-    intersect_merge = True
-
-    def _matcher(self, subs, searcher, context):  # the same matching as And
-        return And(subs)._matcher(subs, searcher, context)
+from .compile import Implicit
 
 
 class ImplicitGroup(syntax.AndGroup):
@@ -93,27 +64,3 @@ def make_parser(schema=None) -> qparser.QueryParser:  # type: ignore[no-untyped-
     parser.add_plugin(PlusMinus())
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
-
-
-_DEFAULT_PARSER: qparser.QueryParser | None = None
-
-
-def parse_query(text: str, parser: qparser.QueryParser | None = None,
-                limits: Limits = DEFAULT) -> ParsedQuery:
-    """Split filters out of the query string (`query.filters.extract_filters`) and
-    parse the rest, keeping to the ``max_filters`` and ``max_words`` limits."""
-    global _DEFAULT_PARSER
-    if parser is None:
-        _DEFAULT_PARSER = _DEFAULT_PARSER or make_parser()
-        parser = _DEFAULT_PARSER
-    parsed, rest = extract_filters(text, limits)
-    if rest.strip():
-        try:
-            q = parser.parse(rest)
-        except Exception:  # Whoosh's parser can trip over odd operator soup
-            q = parser.parse(re.sub(r"[^\w\s]", " ", rest))
-            parsed.messages.append("Some operators in the query could not be understood; "
-                                   "it was searched as plain words.")
-        parsed.query = None if q is NullQuery else q
-    return parsed
-

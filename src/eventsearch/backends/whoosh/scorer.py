@@ -41,7 +41,7 @@ from whoosh.query import (
 
 from ...query.budget import Budget
 from ...text.analyze import fold, stem_de, stem_en
-from .planner import W_PATTERN, W_STEM, Alt, Concept, Node, plain_form
+from .planner import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
 from .stats import IndexStats, _leaf_postings
 
 # Field weights (BM25F boosts) per field role; length normalisation is in stats.py.
@@ -52,7 +52,6 @@ COORD_POWER = 2.0
 PROXIMITY_WEIGHT = 0.5
 PROXIMITY_SLOP = 3
 RECENCY_WEIGHT = 0.03
-MAX_PATTERN_TERMS = 30
 
 
 @dataclass
@@ -169,7 +168,7 @@ class Scorer:
         """A wildcard concept scores its words in the most notes; every note holding
         any of its words matches."""
         st = self.stats
-        c.alts = [Alt((t,), W_PATTERN, "pattern", stem=False) for t in top]
+        c.alts = pattern_alts(top)
         best = np.zeros(st.n, dtype=np.float32)
         for alt in c.alts:
             best = np.maximum(best, alt.weight * self.alt_score(alt, c.where))
