@@ -30,7 +30,7 @@ def _import_with_stand_in(module: str, name: str, **attrs: Any) -> None:
             raise AttributeError(attr)
         return getattr(importlib.import_module(name), attr)
 
-    stand_in.__getattr__ = real  # type: ignore[attr-defined]
+    stand_in.__dict__["__getattr__"] = real  # a module's __getattr__ (PEP 562)
     sys.modules[name] = stand_in
     try:
         importlib.import_module(module)

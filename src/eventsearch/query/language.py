@@ -280,12 +280,12 @@ class _S:
         if self.has_field and self.fieldname is None:
             self.fieldname = name
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         raise QuerySyntaxError(f"{self!r} left over")
 
 
 class _Mark(_S):
-    def __init__(self, kind: str, original: str = "", **attrs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, kind: str, original: str = "", **attrs) -> None:
         self.kind, self.original, self.is_ws = kind, original, kind == "ws"
         self.has_field = kind == "field"
         self.__dict__.update(attrs)
@@ -297,11 +297,11 @@ class _Mark(_S):
 class _Text(_S):
     has_field = has_boost = is_text = True
 
-    def __init__(self, kind: str, text: str, **attrs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, kind: str, text: str, **attrs) -> None:
         self.kind, self.text = kind, text
         self.__dict__.update(attrs)
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         field = None if self.fieldname in (None, DEFAULT_FIELD) else self.fieldname
         kind, text, boost = self.kind, self.text, self.boost
         if kind == "word":
@@ -323,7 +323,7 @@ class _Range(_S):
     def __init__(self, start: str | None, end: str | None, sx: bool, ex: bool) -> None:
         self.start, self.end, self.sx, self.ex = start, end, sx, ex
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         field = None if self.fieldname in (None, DEFAULT_FIELD) else self.fieldname
         return Range(self.start.lower() if self.start else self.start,
                      self.end.lower() if self.end else self.end, self.sx, self.ex, field,
@@ -331,7 +331,7 @@ class _Range(_S):
 
 
 class _Every(_S):
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         return All()
 
 
@@ -341,7 +341,7 @@ _BINARY = ("andnot", "andmaybe", "require")
 
 
 class _Group(_S):
-    def __init__(self, kind: str = "implicit", nodes: list | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(self, kind: str = "implicit", nodes: list | None = None) -> None:
         self.kind, self.nodes = kind, nodes or []
         self.has_boost = kind not in _BINARY
 
@@ -357,7 +357,7 @@ class _Group(_S):
         c.boost = self.boost if self.has_boost else 1.0
         return c
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         cls = _CLASSES[self.kind]
         if self.kind in _BINARY:
             if len(self.nodes) != 2:  # "a ANDNOT ANDNOT": Whoosh asserts
@@ -384,7 +384,7 @@ def _word(node: _S) -> _Text:
 
 # -- tagging ---------------------------------------------------------------------------------
 
-def _op(kind: str):  # type: ignore[no-untyped-def]
+def _op(kind: str):
     return lambda m: _Mark("op", m.group(0), op=kind)
 
 
@@ -642,10 +642,10 @@ def _with_boost(q: Node, boost: float) -> Node:
         return AndMaybe(_with_boost(q.a, boost), _with_boost(q.b, boost))
     if isinstance(q, _Binary):
         return type(q)(_with_boost(q.a, boost), q.b)
-    return q if isinstance(q, All) else replace(q, boost=boost)  # type: ignore[type-var]
+    return q if isinstance(q, All) else replace(q, boost=boost)
 
 
-def _ends(q: Range) -> tuple[tuple, tuple]:  # type: ignore[type-arg]
+def _ends(q: Range) -> tuple[tuple, tuple]:
     start = (0, "", 0) if q.start is None else (1, q.start, 1 if q.start_excl else 0)
     end = (2, "", 0) if q.end is None else (1, q.end, -1 if q.end_excl else 0)
     return start, end
@@ -666,7 +666,7 @@ def _merge(q: Range, o: Range, intersect: bool) -> Range | None:
                  start[2] == 1, end[2] == -1, q.field, max(q.boost, o.boost))
 
 
-def _norm(q):  # type: ignore[no-untyped-def]
+def _norm(q):
     if isinstance(q, _Compound):
         return _norm_compound(q)
     if isinstance(q, Not):
@@ -696,7 +696,7 @@ def _norm(q):  # type: ignore[no-untyped-def]
     return q
 
 
-def _norm_compound(q: _Compound):  # type: ignore[no-untyped-def]
+def _norm_compound(q: _Compound):
     cls, subs = type(q), []
     for s in map(_norm, q.items):
         if type(s) is cls:
@@ -717,7 +717,8 @@ def _norm_compound(q: _Compound):  # type: ignore[no-untyped-def]
         if isinstance(s, Range):
             j = i + 1
             while j < len(subs):
-                merged = _merge(s, subs[j], cls is not Or) if isinstance(subs[j], Range) else None
+                o = subs[j]
+                merged = _merge(s, o, cls is not Or) if isinstance(o, Range) else None
                 if merged is None:
                     j += 1
                 else:

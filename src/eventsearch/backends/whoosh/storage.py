@@ -212,7 +212,7 @@ class _SharedMaps:
     :class:`_MapView` with its own position.
     """
 
-    error = mmap.error
+    error = OSError  # what mmap.error is
     ACCESS_READ = mmap.ACCESS_READ
 
     def __init__(self) -> None:
@@ -232,7 +232,7 @@ class _SharedMaps:
 
 # CompoundStorage (the reader of a segment file) maps its file with compound.mmap and
 # makes its sub-files with compound.BufferFile.
-compound.mmap = _SharedMaps()  # type: ignore[assignment]
+compound.mmap = _SharedMaps()
 compound.BufferFile = _MappedFile
 
 
@@ -314,6 +314,7 @@ def open_index(index_dir: Path) -> tuple[whoosh_index.Index, Path]:
             f"(format {built_with}, this one reads {INDEX_FORMAT}). "
             "Rebuild it with `eventsearch reindex --full`."
         )
+    assert gen is not None  # the format came from its meta file, or holds_index(gen)
     return _read_only(gen), gen
 
 
