@@ -232,7 +232,7 @@ def test_read_only_commands_exit_fast_but_complete(tmp_path):
 
 
 def test_searching_imports_neither_urllib_request_asyncio_nor_langdetect(corpus_index, tmp_path):
-    """A CLI search starts faster without them (eventsearch/__init__.py, language.py);
+    """A CLI search starts faster without them (eventsearch/_startup.py, language.py);
     both stay importable as the real modules, and what Whoosh and cached_property use
     of them still works."""
     source = tmp_path / "talk.txt"
@@ -240,6 +240,8 @@ def test_searching_imports_neither_urllib_request_asyncio_nor_langdetect(corpus_
     script = (
         "import sys\n"
         "from pathlib import Path\n"
+        "from eventsearch._startup import speed_up_imports\n"
+        "speed_up_imports()  # what cli.main does first\n"
         "from eventsearch.model import SearchQuery\n"
         "from eventsearch.search import SearchIndex\n"
         "import eventsearch.cli\n"
@@ -274,3 +276,28 @@ def test_utf16_and_utf32_notes_are_indexed_and_found_by_their_words(tmp_path):
         assert sorted(h["path"] for h in found["hits"]) == sorted(f"{e}.md" for e in encodings)
         assert {h["title"] for h in found["hits"]} == {"Grüße vom Datenbank-Stammtisch"}
         assert {h["lang"] for h in found["hits"]} == {"de"}
+
+
+def test_importing_eventsearch_patches_nothing():
+    """The startup stand-ins are the CLI's alone: a library user or the web server
+    importing eventsearch and Whoosh gets the real modules everywhere."""
+    script = (
+        "import sys, eventsearch, eventsearch.search\n"
+        "import whoosh.reading, whoosh.compat, cached_property, asyncio, urllib.request\n"
+        "assert cached_property.asyncio is asyncio\n"
+        "assert whoosh.compat.urlretrieve is urllib.request.urlretrieve\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_startup_stand_ins_survive_any_error_and_restore_sys_modules(tmp_path, monkeypatch):
+    """A failing import behind a stand-in costs only the speed-up: no exception, and
+    sys.modules holds no stand-in afterwards."""
+    from eventsearch import _startup
+
+    (tmp_path / "eventsearch_broken_dep.py").write_text("raise RuntimeError('not this one')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _startup._import_with_stand_in("eventsearch_broken_dep", "eventsearch_stand_in", x=1)
+    assert "eventsearch_stand_in" not in sys.modules
+    assert "eventsearch_broken_dep" not in sys.modules

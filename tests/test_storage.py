@@ -61,3 +61,38 @@ def test_readers_share_one_map_per_segment_and_survive_each_other(corpus_index):
     second_docs = [second.stored_fields(d)["path"] for d in range(second.doc_count_all())]
     assert "plain/events/2018-03-14.md" in second_docs
     second.close()
+
+
+def test_fast_reads_are_installed_by_opening_an_index_and_are_the_path_taken(corpus_index):
+    """Importing storage patches nothing; opening an index installs both fast paths
+    (idempotently), and a search's segment reads really go through them: one shared
+    map, sub-files as _MappedFile over a _MapView; no silent fallback to Whoosh's copies."""
+    import subprocess
+    import sys
+
+    script = (
+        "from whoosh.filedb import compound\n"
+        "import mmap\n"
+        "from eventsearch.backends.whoosh import storage\n"
+        "assert compound.mmap is mmap and not storage.fast_reads_installed()\n"
+        f"ix, _ = storage.open_index(__import__('pathlib').Path({str(corpus_index)!r}))\n"
+        "assert storage.fast_reads_installed()\n"
+        "storage.install_fast_reads()\n"
+        "assert storage.fast_reads_installed()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+    from eventsearch.backends.whoosh.storage import (
+        _MappedFile,
+        _SharedMap,
+        fast_reads_installed,
+    )
+
+    ix, _ = open_index(corpus_index)
+    assert fast_reads_installed()
+    with ix.searcher() as searcher:
+        leaf = searcher.reader().leaf_readers()[0][0]
+        assert isinstance(leaf._storage.a._source, _SharedMap)
+        postings = leaf._terms._postfile
+        assert type(postings) is _MappedFile and isinstance(postings.file, _MapView)

@@ -37,13 +37,16 @@ def suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
     out = text
     for c in fixes:
         assert c.correction is not None
-        out = re.sub(rf"(?<!\w){re.escape(c.text)}(?!\w)",
-                     lambda m, fix=c.correction: same_case(m.group(), fix), out,
+
+        def fixed(m: re.Match[str], fix: str = c.correction) -> str:
+            return same_case(m.group(), fix)
+
+        out = re.sub(rf"(?<!\w){re.escape(c.text)}(?!\w)", fixed, out,
                      count=1, flags=re.IGNORECASE)
     return out if out.casefold() != text.casefold() else None
 
 
-def facet_values(table: FacetTable, name: str, counts: Any,  # type: ignore[no-untyped-def]
+def facet_values(table: FacetTable, name: str, counts: Any,
                  selected: set[str], reader) -> list[FacetValue]:
     """One facet's values for the result: the most frequent first (selected ones always
     included), years and months newest first."""

@@ -104,7 +104,7 @@ class SearchIndex:
         """What is known to be wrong with the live generation's files (for /healthz)."""
         return self._damage.known(self.generation_dir)
 
-    def searcher(self):  # type: ignore[no-untyped-def]
+    def searcher(self):
         """This thread's searcher, refreshed if the index changed since last use."""
         if current_generation(self.index_dir) != self.generation_dir:
             with self._lock:
@@ -126,10 +126,10 @@ class SearchIndex:
         local.searcher = searcher
         return searcher
 
-    def _key(self, searcher) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    def _key(self, searcher) -> tuple[str, int]:
         return (str(self.generation_dir), searcher.reader().generation())
 
-    def _tables(self, searcher) -> ReaderTables:  # type: ignore[no-untyped-def]
+    def _tables(self, searcher) -> ReaderTables:
         """Facet keys, length norms, dates and vocabulary of the searcher's reader
         (loaded from the per-segment cache files, see segment_cache.py)."""
         key = self._key(searcher)
@@ -146,10 +146,10 @@ class SearchIndex:
                         self._cached = {key: tables}  # older ones are no longer needed
         return tables
 
-    def _facet_table(self, searcher) -> FacetTable:  # type: ignore[no-untyped-def]
+    def _facet_table(self, searcher) -> FacetTable:
         return self._tables(searcher).facets
 
-    def _ranking_data(self, searcher) -> tuple[IndexStats, Vocabulary, Compounds]:  # type: ignore[no-untyped-def]
+    def _ranking_data(self, searcher) -> tuple[IndexStats, Vocabulary, Compounds]:
         """Length norms, postings cache, vocabulary and compound splitter of this generation."""
         tables = self._tables(searcher)
         return tables.stats, tables.vocab, tables.compounds
@@ -186,7 +186,7 @@ class SearchIndex:
                        messages=list(cached.messages),
                        took_ms=(time.perf_counter() - started) * 1000)
 
-    def _search(self, searcher, request: SearchQuery) -> tuple[SearchResult, bool]:  # type: ignore[no-untyped-def]
+    def _search(self, searcher, request: SearchQuery) -> tuple[SearchResult, bool]:
         """The search itself, on one searcher, and whether its result is partial
         (search() caches complete results)."""
         table = self._facet_table(searcher)
@@ -243,7 +243,7 @@ class SearchIndex:
         result.suggestion = suggestion(request.q, concepts, len(hits_set))
         return result, budget.partial
 
-    def _order(self, scorer: Scorer, plan: Any, evaluated: Scored | None,  # type: ignore[no-untyped-def]
+    def _order(self, scorer: Scorer, plan: Any, evaluated: Scored | None,
                hits_set: set[int], request: SearchQuery) -> list[tuple[int, float]]:
         """The documents of the requested page, best first, with their scores."""
         if not hits_set:
@@ -253,6 +253,7 @@ class SearchIndex:
         limit = request.page * request.per_page
         full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
         scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
+        keys: tuple[np.ndarray, ...]
         if request.sort == "date" or evaluated is None:
             keys = (ids, -scores, -stats.dates[ids])  # newest first, then best, then path order
         else:
@@ -261,7 +262,7 @@ class SearchIndex:
         page = ranked[(request.page - 1) * request.per_page:]
         return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
 
-    def _hits(self, searcher, order: list[tuple[int, float]],  # type: ignore[no-untyped-def]
+    def _hits(self, searcher, order: list[tuple[int, float]],
               terms: QueryTerms | None) -> list[Hit]:
         """The page's hits from stored fields; ``terms=None`` skips the snippets."""
         hits = []
@@ -283,7 +284,7 @@ class SearchIndex:
             ))
         return hits
 
-    def _apply_global_filters(self, searcher, table: FacetTable, matched: set[int],  # type: ignore[no-untyped-def]
+    def _apply_global_filters(self, searcher, table: FacetTable, matched: set[int],
                               request: SearchQuery, parsed: ParsedQuery) -> set[int]:
         """Filters that are not facets: dates, drafts and `-tag:x` exclusions."""
         since = max(filter(None, (request.since, parsed.since)), default=None)
@@ -310,7 +311,7 @@ class SearchIndex:
             return QueryTerms()
         return query_terms([c for c, positive in concepts_of(plan) if positive])
 
-    def _plan(self, searcher, parsed: ParsedQuery,  # type: ignore[no-untyped-def]
+    def _plan(self, searcher, parsed: ParsedQuery,
               budget: Budget) -> tuple[Scorer, Any]:
         """The query's concepts and their variants (synonyms, compounds, typo fixes,
         wildcard expansions), within the budget."""

@@ -204,12 +204,12 @@ def from_tables(body: str) -> list[str]:
         if not line.lstrip().startswith("|"):
             column = None
             continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
         if column is None:
-            column = next((i for i, c in enumerate(cells) if _SPEAKER_COL.match(clean_inline(c))),
+            column = next((i for i, c in enumerate(cols) if _SPEAKER_COL.match(clean_inline(c))),
                           -1)
-        elif 0 <= column < len(cells) and not set(cells[column]) <= set("-: "):
-            names += split_names(clean_inline(cells[column]).split(",")[0])
+        elif 0 <= column < len(cols) and not set(cols[column]) <= set("-: "):
+            names += split_names(clean_inline(cols[column]).split(",")[0])
     return names
 
 

@@ -79,7 +79,7 @@ def fold(word: str) -> str:
 _local = threading.local()  # stemmer objects are stateful: one per thread
 
 
-def _stemmer(algorithm: str):  # type: ignore[no-untyped-def]
+def _stemmer(algorithm: str):
     cache = _local.__dict__.setdefault("stemmers", {})
     if algorithm not in cache:
         cache[algorithm] = snowballstemmer.stemmer(algorithm)

@@ -48,7 +48,7 @@ class WordsPart:
             text.split("\n") if text else [] for text in state)
 
 
-def segment_words(leaf) -> WordsPart:  # type: ignore[no-untyped-def]
+def segment_words(leaf) -> WordsPart:
     """Read one segment's lexicons from Whoosh."""
     words: set[bytes] = set()
     for name in PLAIN_FIELDS:
@@ -87,7 +87,7 @@ class Vocabulary:
     a few hundred thousand words first.  Only typo corrections need them merged.
     """
 
-    def __init__(self, reader, parts: list[WordsPart] | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, reader, parts: list[WordsPart] | None = None) -> None:
         self.reader = reader
         if parts is None:
             parts = [segment_words(leaf) for leaf, _ in reader.leaf_readers()]

@@ -63,7 +63,8 @@ def _suggestion(s: Suggestion) -> dict[str, Any]:
     if s.kind == "title":
         url = url_for("search.note_page", note_id=s.key)
     else:
-        url = url_for("search.search_page", **{s.kind: s.key})
+        facet: dict[str, Any] = {s.kind: s.key}
+        url = url_for("search.search_page", **facet)
     return {"label": s.label, "kind": s.kind, "count": s.count, "url": url}
 
 

@@ -45,9 +45,10 @@ def register(app: Flask) -> None:
         elif status == 404 and wants_json():
             message = f"There is no API endpoint {request.path[:200]}."
         response = respond(status, message)
-        if status == 405 and getattr(exc, "valid_methods", None):
+        methods = getattr(exc, "valid_methods", None)
+        if status == 405 and methods:
             body, code = response
-            return body, code, {"Allow": ", ".join(exc.valid_methods)}  # type: ignore[attr-defined]
+            return body, code, {"Allow": ", ".join(methods)}
         return response
 
     @app.errorhandler(QueryError)

@@ -24,7 +24,7 @@ FACETS_SHOWN = 8  # the rest behind "more"
 EXAMPLES = ["kubernetes deployment", "Vorträge Datenbank", 'speaker:"Priya Raman"',
             "tag:rust date:2018..2021", "Datenschutz lang:de", "machine learning"]
 
-Args = MultiDict  # type: ignore[type-arg]
+Args = MultiDict
 
 
 def display(name: str, value: FacetValue | str) -> str:
@@ -40,6 +40,7 @@ def facet_lists(result: SearchResult, args: Args) -> dict[str, dict[str, list[di
     facets = {}
     for name in SIDEBAR:
         values = result.facets.get(name, [])
+        items: list[dict[str, Any]]
         items = [{"label": display(name, v), "key": v.key or v.value, "count": v.count,
                   "selected": v.selected, "url": toggle(args, name, v.key or v.value)}
                  for v in values]

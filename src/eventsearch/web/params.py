@@ -33,7 +33,7 @@ class SearchParams:
                     or self.raw_to)
 
 
-def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:  # type: ignore[type-arg]
+def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
@@ -46,7 +46,7 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int: 
     return value
 
 
-def _bool(args: MultiDict, name: str, default: bool) -> bool:  # type: ignore[type-arg]
+def _bool(args: MultiDict, name: str, default: bool) -> bool:
     raw = args.get(name, "").strip().lower()
     if not raw:
         return default
@@ -57,7 +57,7 @@ def _bool(args: MultiDict, name: str, default: bool) -> bool:  # type: ignore[ty
     raise BadParameter(f"{name} must be true or false, not {raw[:40]!r}")
 
 
-def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:  # type: ignore[type-arg]
+def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
     """Read q, tag, speaker, lang, year, month, from, to, sort, page, per_page, facets
     and snippets."""
     q = args.get("q", "").strip()

@@ -59,7 +59,7 @@ class Suggester:
         self.entries = entries
         self.entry_words: list[tuple[str, ...]] = []
         self.entry_text: list[str] = []
-        postings: dict[str, array] = {}  # type: ignore[type-arg]
+        postings: dict[str, array] = {}
         for rank, entry in enumerate(entries):
             words = tuple(dict.fromkeys(words_of(entry.label)))
             self.entry_words.append(words)
@@ -109,11 +109,11 @@ class Suggester:
 
     def _candidates(self, complete: list[str], last: str) -> Iterator[int]:
         if complete:  # walk the rarest whole word's list, check the rest
-            lists = [self._exact.get(w) for w in complete]
-            if any(p is None for p in lists):
+            lists = [p for w in complete if (p := self._exact.get(w)) is not None]
+            if len(lists) < len(complete):
                 return
-            driver = min(lists, key=len)  # type: ignore[arg-type]
-            for rank in islice(driver, SCAN_LIMIT):  # type: ignore[arg-type]
+            driver = min(lists, key=len)
+            for rank in islice(driver, SCAN_LIMIT):
                 words = self.entry_words[rank]
                 if all(w in words for w in complete) and any(w.startswith(last)
                                                              for w in words):

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 FILTERS = ("tag", "speaker", "lang", "year", "month", "from", "to")
 
 
-def with_args(args: MultiDict, path: str | None = None,  # type: ignore[type-arg]
+def with_args(args: MultiDict, path: str | None = None,
               **changes: object) -> str:
     """The current query string with some parameters replaced (None removes them).
 
@@ -33,7 +33,7 @@ def with_args(args: MultiDict, path: str | None = None,  # type: ignore[type-arg
     return _url(path or url_for("search.search_page"), items)
 
 
-def toggle(args: MultiDict, name: str, value: str,  # type: ignore[type-arg]
+def toggle(args: MultiDict, name: str, value: str,
            path: str | None = None) -> str:
     """Select a facet value, or unselect it when it is selected (case-insensitively)."""
     current = args.getlist(name)
@@ -50,11 +50,11 @@ def toggle(args: MultiDict, name: str, value: str,  # type: ignore[type-arg]
     return with_args(args, path, **changes)
 
 
-def selected(args: MultiDict, names: Iterable[str] = FILTERS) -> bool:  # type: ignore[type-arg]
+def selected(args: MultiDict, names: Iterable[str] = FILTERS) -> bool:
     """Whether any filter is set."""
     return any(v.strip() for name in names for v in args.getlist(name))
 
 
-def _url(path: str, items: MultiDict) -> str:  # type: ignore[type-arg]
+def _url(path: str, items: MultiDict) -> str:
     pairs = [(k, v) for k, v in items.items(multi=True) if v != ""]
     return f"{path}?{urlencode(pairs)}" if pairs else path

@@ -39,7 +39,7 @@ from ...text.analyze import (
 class FoldFilter(Filter):
     """Applies :func:`fold` to every token."""
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens):
         for t in tokens:
             t.text = fold(t.text)
             yield t
@@ -48,13 +48,13 @@ class FoldFilter(Filter):
 class StemFilter(Filter):
     """Stems with a module-level function (Whoosh pickles it by name)."""
 
-    def __init__(self, stemfn) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stemfn) -> None:
         self.stemfn = stemfn
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StemFilter) and self.stemfn is other.stemfn
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens):
         stemfn = self.stemfn
         for t in tokens:
             if not t.stopped:
@@ -62,13 +62,13 @@ class StemFilter(Filter):
             yield t
 
 
-def plain_chain():  # type: ignore[no-untyped-def]
+def plain_chain():
     """The unstemmed chain as Whoosh filters: the definition `plain_analyzer` follows."""
     return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
             | StopFilter(stoplist=STOP_EN | STOP_DE, minsize=1) | FoldFilter())
 
 
-def stemming_chain(lang: str):  # type: ignore[no-untyped-def]
+def stemming_chain(lang: str):
     """A language's stemming chain as Whoosh filters: what `stemming_analyzer` does."""
     if lang == "en":
         return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
@@ -128,7 +128,7 @@ class WordAnalyzer(Analyzer):
             self._cache[raw] = known
         return known
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,  # type: ignore[override]
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "",
                  **kwargs: Any) -> Iterator[Token]:

@@ -34,30 +34,29 @@ def to_whoosh(plan: ql.Node | None) -> wq.Query:
     """The Whoosh query of a plan; ``NullQuery`` for None (nothing to search)."""
     if plan is None:
         return wq.NullQuery
-    t = type(plan)
-    if t in _COMPOUND:
-        return _COMPOUND[t]([to_whoosh(s) for s in plan.items], boost=plan.boost)
-    if t in _BINARY:
-        return _BINARY[t](to_whoosh(plan.a), to_whoosh(plan.b))
-    if t is ql.Not:
+    if isinstance(plan, ql.Implicit | ql.And | ql.Or):
+        return _COMPOUND[type(plan)]([to_whoosh(s) for s in plan.items], boost=plan.boost)
+    if isinstance(plan, ql.AndNot | ql.AndMaybe | ql.Require):
+        return _BINARY[type(plan)](to_whoosh(plan.a), to_whoosh(plan.b))
+    if type(plan) is ql.Not:
         return wq.Not(to_whoosh(plan.item), boost=plan.boost)
-    if t is ql.All:
+    if type(plan) is ql.All:
         return wq.Every()
     field = getattr(plan, "field", None) or DEFAULT_FIELD
-    if t is ql.Word:
+    if type(plan) is ql.Word:
         return wq.Term(field, plan.text, boost=plan.boost)
-    if t is ql.Phrase:
+    if type(plan) is ql.Phrase:
         return wq.Phrase(field, list(plan.words), slop=plan.slop, boost=plan.boost)
-    if t is ql.Prefix:
+    if type(plan) is ql.Prefix:
         return wq.Prefix(field, plan.text, boost=plan.boost)
-    if t is ql.Wildcard:
+    if type(plan) is ql.Wildcard:
         return wq.Wildcard(field, plan.pattern, boost=plan.boost)
-    if t is ql.Fuzzy:
+    if type(plan) is ql.Fuzzy:
         return wq.FuzzyTerm(field, plan.text, boost=plan.boost, maxdist=plan.maxdist,
                             prefixlength=plan.prefix)
-    if t is ql.Range:
+    if type(plan) is ql.Range:
         return wq.TermRange(field, plan.start, plan.end, plan.start_excl, plan.end_excl,
                             boost=plan.boost)
-    if t is ql.Every:
+    if type(plan) is ql.Every:
         return wq.Every(field, boost=plan.boost)
     raise TypeError(f"not a query plan: {plan!r}")

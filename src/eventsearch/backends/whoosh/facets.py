@@ -34,7 +34,7 @@ _STORED_LIST = {"tag": "tags", "speaker": "speakers"}
 FacetPart = dict[str, tuple[list[str], np.ndarray, np.ndarray]]
 
 
-def segment_facets(leaf) -> FacetPart:  # type: ignore[no-untyped-def]
+def segment_facets(leaf) -> FacetPart:
     """Read one segment's facet keys from its postings (the slow part: cached on disk)."""
     size = leaf.doc_count_all()
     part: FacetPart = {}
@@ -60,7 +60,7 @@ class FacetTable:
     first document number); deletions come from the reader, never from a cache.
     """
 
-    def __init__(self, reader, parts: list[tuple[FacetPart, int]] | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, reader, parts: list[tuple[FacetPart, int]] | None = None) -> None:
         n = reader.doc_count_all()
         if parts is None:
             parts = [(segment_facets(leaf), base) for leaf, base in reader.leaf_readers()]

@@ -42,6 +42,7 @@ from .storage import (
     fsync_dir,
     fsync_file,
     holds_index,
+    install_fast_reads,
     read_meta,
     read_toc,
     write_meta,
@@ -211,11 +212,13 @@ class DurableStorage(FileStorage):
 
 def create_index(gen: Path, schema: Any) -> whoosh_index.FileIndex:
     """A new empty index in `gen`, written through DurableStorage."""
+    install_fast_reads()
     return DurableStorage(str(gen)).create_index(schema, indexname=INDEX_NAME)
 
 
 def open_for_writing(gen: Path) -> whoosh_index.FileIndex:
     """The index in `gen`, for a writer whose commits go through DurableStorage."""
+    install_fast_reads()
     return DurableStorage(str(gen)).open_index(INDEX_NAME)
 
 

@@ -154,8 +154,8 @@ class QueryPlanner:
         if isinstance(q, Term):
             return self.word(str(q.text), self._where(q))
         # anything else (ranges, odd nodes): search its words
-        words = [str(t) for _, t in q.iter_all_terms()] if hasattr(q, "iter_all_terms") else []
-        children = [c for w in words if (c := self.word(w, None))]
+        terms = [str(t) for _, t in q.iter_all_terms()] if hasattr(q, "iter_all_terms") else []
+        children = [c for w in terms if (c := self.word(w, None))]
         return ("implicit", children) if children else None
 
     def _expand(self, concept: Concept, pattern: str) -> Concept | None:

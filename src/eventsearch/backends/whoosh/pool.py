@@ -153,8 +153,9 @@ class _TermPool:
                 for part in parts:
                     if postings[0] and part[0][0] <= postings[0][-1]:
                         self.unordered.add((fieldname, tbytes))
-                    for whole, piece in zip(postings, part, strict=True):
-                        whole.extend(piece)
+                    postings[0].extend(part[0])
+                    postings[1].extend(part[1])
+                    postings[2].extend(part[2])
                 if (fieldname, tbytes) in self.unordered:
                     postings = _sorted_postings(postings)
             yield fieldname, tbytes, postings

@@ -30,7 +30,7 @@ class PlusMinus(qparser.PlusMinusPlugin):
     def __init__(self) -> None:
         super().__init__(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-")
 
-    def do_plusminus(self, parser, group):  # type: ignore[no-untyped-def]
+    def do_plusminus(self, parser, group):
         required, optional, banned = syntax.AndGroup(), group.empty_copy(), syntax.OrGroup()
         target = optional
         for node in group:
@@ -56,7 +56,7 @@ def parse_schema() -> Schema:
                      for name in (DEFAULT_FIELD, *RESTRICTABLE)})
 
 
-def make_parser(schema=None) -> qparser.QueryParser:  # type: ignore[no-untyped-def]
+def make_parser(schema=None) -> qparser.QueryParser:
     """The query-language parser.  ``schema`` is accepted for compatibility and ignored:
     parsing always works on raw words, the search decides which index fields they reach."""
     parser = qparser.QueryParser(DEFAULT_FIELD, parse_schema(), group=ImplicitGroup)

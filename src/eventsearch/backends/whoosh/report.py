@@ -91,8 +91,10 @@ def _skip_record(info: FileInfo, reason: str | None) -> dict[str, Any]:
 
 def _same_skip(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """The same file failing for the same reason as last time (already reported)."""
-    return bool(old) and new["size"] is not None and all(
-        old.get(k) == new[k] for k in ("reason", "mtime", "size"))  # type: ignore[union-attr]
+    if not old:
+        return False
+    return new["size"] is not None and all(
+        old.get(k) == new[k] for k in ("reason", "mtime", "size"))
 
 
 def _new_failure(old: dict[str, Any] | None, new: dict[str, Any], path: str) -> bool:

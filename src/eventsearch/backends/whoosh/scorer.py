@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from whoosh.query import (
@@ -65,7 +65,7 @@ class Scored:
 class Scorer:
     """Scores one planned query over one index generation."""
 
-    def __init__(self, stats: IndexStats, searcher,  # type: ignore[no-untyped-def]
+    def __init__(self, stats: IndexStats, searcher,
                  budget: Budget | None = None) -> None:
         self.stats = stats
         self.searcher = searcher
@@ -269,10 +269,11 @@ class Scorer:
             matched = np.zeros(n, np.int16)
             total = 0
         else:
-            score = sum(p.score for p in positives)
-            matched = sum(p.matched for p in positives).astype(np.int16)
+            # sums of one or more arrays: arrays (sum's int start only for an empty list)
+            score = cast(np.ndarray, sum(p.score for p in positives))
+            matched = cast(np.ndarray, sum(p.matched for p in positives)).astype(np.int16)
             total = sum(p.total for p in positives)
-            hits = sum(p.mask.astype(np.int16) for p in positives)
+            hits = cast(np.ndarray, sum(p.mask.astype(np.int16) for p in positives))
             if kind == "or":
                 mask = hits > 0
             elif kind == "and":

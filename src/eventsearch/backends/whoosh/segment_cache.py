@@ -38,7 +38,7 @@ from ...text.spelling import Vocabulary, WordsPart, segment_words
 from .facets import FACET_FIELDS, FacetPart, FacetTable, segment_facets
 from .schema import INDEX_FORMAT
 from .stats import IndexStats, StatsPart, segment_stats, stat_fields
-from .storage import INDEX_NAME
+from .storage import INDEX_NAME, install_fast_reads
 
 CACHE_DIR = "cache"
 SUFFIX = ".pickle"
@@ -91,6 +91,7 @@ def warm_cache(generation_dir: Path) -> None:
     """
     from whoosh.filedb.filestore import FileStorage
 
+    install_fast_reads()
     ix = FileStorage(str(generation_dir), readonly=True).open_index(INDEX_NAME)
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():

@@ -30,14 +30,14 @@ class StatsPart:
     dates: np.ndarray
 
 
-def stat_fields(schema) -> list[str]:  # type: ignore[no-untyped-def]
+def stat_fields(schema) -> list[str]:
     """The fields BM25F scores, as far as the index has them."""
     return [f for f in ("title", "body", "meta",
                         *(f"{r}_{lang}" for r in ("title", "body") for lang in SUPPORTED))
             if f in schema]
 
 
-def segment_stats(leaf) -> StatsPart:  # type: ignore[no-untyped-def]
+def segment_stats(leaf) -> StatsPart:
     """Read one segment's field lengths and dates from Whoosh."""
     count = leaf.doc_count_all()
     return StatsPart({f: _field_lengths(leaf, f, count) for f in stat_fields(leaf.schema)},
@@ -51,7 +51,7 @@ class IndexStats:
     are alive always comes from the reader itself.
     """
 
-    def __init__(self, reader, parts: list[StatsPart] | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, reader, parts: list[StatsPart] | None = None) -> None:
         self.reader = reader
         self.n = reader.doc_count_all()
         self.alive = np.ones(self.n, dtype=bool)
@@ -113,15 +113,15 @@ class IndexStats:
             return 0
 
 
-def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All (document, term frequency) pairs of one segment's postings, block by block,
     without the segment's ``deleted`` documents."""
     if deleted is not None and isinstance(m, FilterMatcher):
         # A segment with deletions wraps its postings in a matcher that skips them one
         # posting at a time in Python; reading whole blocks and dropping them is ~10x faster.
-        ids, weights = _leaf_postings(m.child)
-        keep = ~np.isin(ids, deleted)
-        return ids[keep], weights[keep]
+        docs, freqs = _leaf_postings(m.child)
+        keep = ~np.isin(docs, deleted)
+        return docs[keep], freqs[keep]
     ids: list[Any] = []
     weights: list[Any] = []
     if type(m).__name__ == "W3LeafMatcher":  # fast path: whole blocks as arrays
@@ -141,7 +141,7 @@ def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
 
 
-def _field_lengths(leaf, fieldname: str, count: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _field_lengths(leaf, fieldname: str, count: int) -> np.ndarray:
     try:  # fast path: Whoosh 3 keeps one length byte per document in a column
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
         from whoosh.util.numeric import byte_to_length
@@ -163,7 +163,7 @@ def _joined(arrays: list[np.ndarray], n: int, dtype: Any) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(n, dtype)
 
 
-def _dates(leaf, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _dates(leaf, n: int) -> np.ndarray:
     """Each document's date as a sortable number (0 when it has none)."""
     out = np.zeros(n, dtype=np.float64)
     if "date" not in leaf.schema or not leaf.has_column("date"):

@@ -212,7 +212,7 @@ class _SharedMaps:
     :class:`_MapView` with its own position.
     """
 
-    error = mmap.error
+    error = OSError  # what mmap.error is
     ACCESS_READ = mmap.ACCESS_READ
 
     def __init__(self) -> None:
@@ -230,10 +230,27 @@ class _SharedMaps:
             return shared
 
 
-# CompoundStorage (the reader of a segment file) maps its file with compound.mmap and
-# makes its sub-files with compound.BufferFile.
-compound.mmap = _SharedMaps()  # type: ignore[assignment]
-compound.BufferFile = _MappedFile
+_SHARED_MAPS = _SharedMaps()
+
+
+def install_fast_reads() -> None:
+    """Make Whoosh read segment files through one shared map and without copies.
+
+    CompoundStorage (the reader of a segment file) maps its file with ``compound.mmap``
+    and makes its sub-files with ``compound.BufferFile``; both are replaced here.
+    Called wherever an index is opened or created (idempotent, cheap), so importing
+    this module patches nothing; tests/test_storage.py checks that a search reads
+    through both.
+    """
+    if compound.mmap is not _SHARED_MAPS:
+        compound.mmap = _SHARED_MAPS
+    if compound.BufferFile is not _MappedFile:
+        compound.BufferFile = _MappedFile
+
+
+def fast_reads_installed() -> bool:
+    """Whether :func:`install_fast_reads` is in place (for tests and diagnostics)."""
+    return compound.mmap is _SHARED_MAPS and compound.BufferFile is _MappedFile
 
 
 class _Index(whoosh_index.FileIndex):
@@ -261,6 +278,7 @@ def _read_only(gen: Path) -> _Index:
     """The index in `gen`, opened as readers need it (see _Index)."""
     from whoosh.filedb.filestore import FileStorage
 
+    install_fast_reads()
     return _Index(FileStorage(str(gen), readonly=True))
 
 
@@ -314,6 +332,7 @@ def open_index(index_dir: Path) -> tuple[whoosh_index.Index, Path]:
             f"(format {built_with}, this one reads {INDEX_FORMAT}). "
             "Rebuild it with `eventsearch reindex --full`."
         )
+    assert gen is not None  # the format came from its meta file, or holds_index(gen)
     return _read_only(gen), gen
 
 
