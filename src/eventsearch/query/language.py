@@ -276,10 +276,10 @@ def _with_boost(q: Node, boost: float) -> Node:
         return AndMaybe(_with_boost(q.a, boost), _with_boost(q.b, boost))
     if isinstance(q, _Binary):
         return type(q)(_with_boost(q.a, boost), q.b)
-    return q if isinstance(q, All) else replace(q, boost=boost)  # type: ignore[type-var]
+    return q if isinstance(q, All) else replace(q, boost=boost)
 
 
-def _ends(q: Range) -> tuple[tuple, tuple]:  # type: ignore[type-arg]
+def _ends(q: Range) -> tuple[tuple, tuple]:
     start = (0, "", 0) if q.start is None else (1, q.start, 1 if q.start_excl else 0)
     end = (2, "", 0) if q.end is None else (1, q.end, -1 if q.end_excl else 0)
     return start, end
@@ -300,7 +300,7 @@ def _merge(q: Range, o: Range, intersect: bool) -> Range | None:
                  start[2] == 1, end[2] == -1, q.field, max(q.boost, o.boost))
 
 
-def _norm(q):  # type: ignore[no-untyped-def]
+def _norm(q):
     if isinstance(q, _Compound):
         return _norm_compound(q)
     if isinstance(q, Not):
@@ -330,7 +330,7 @@ def _norm(q):  # type: ignore[no-untyped-def]
     return q
 
 
-def _norm_compound(q: _Compound):  # type: ignore[no-untyped-def]
+def _norm_compound(q: _Compound):
     cls, subs = type(q), []
     for s in map(_norm, q.items):
         if type(s) is cls:
@@ -351,7 +351,8 @@ def _norm_compound(q: _Compound):  # type: ignore[no-untyped-def]
         if isinstance(s, Range):
             j = i + 1
             while j < len(subs):
-                merged = _merge(s, subs[j], cls is not Or) if isinstance(subs[j], Range) else None
+                other = subs[j]
+                merged = _merge(s, other, cls is not Or) if isinstance(other, Range) else None
                 if merged is None:
                     j += 1
                 else:

@@ -50,12 +50,12 @@ class _S:
         if self.has_field and self.fieldname is None:
             self.fieldname = name
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         raise QuerySyntaxError(f"{self!r} left over")
 
 
 class _Mark(_S):
-    def __init__(self, kind: str, original: str = "", **attrs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, kind: str, original: str = "", **attrs) -> None:
         self.kind, self.original, self.is_ws = kind, original, kind == "ws"
         self.has_field = kind == "field"
         self.__dict__.update(attrs)
@@ -67,11 +67,11 @@ class _Mark(_S):
 class _Text(_S):
     has_field = has_boost = is_text = True
 
-    def __init__(self, kind: str, text: str, **attrs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, kind: str, text: str, **attrs) -> None:
         self.kind, self.text = kind, text
         self.__dict__.update(attrs)
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         field = None if self.fieldname in (None, DEFAULT_FIELD) else self.fieldname
         kind, text, boost = self.kind, self.text, self.boost
         if kind == "word":
@@ -93,7 +93,7 @@ class _Range(_S):
     def __init__(self, start: str | None, end: str | None, sx: bool, ex: bool) -> None:
         self.start, self.end, self.sx, self.ex = start, end, sx, ex
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         field = None if self.fieldname in (None, DEFAULT_FIELD) else self.fieldname
         return Range(self.start.lower() if self.start else self.start,
                      self.end.lower() if self.end else self.end, self.sx, self.ex, field,
@@ -101,7 +101,7 @@ class _Range(_S):
 
 
 class _Every(_S):
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         return All()
 
 
@@ -111,7 +111,7 @@ _BINARY = ("andnot", "andmaybe", "require")
 
 
 class _Group(_S):
-    def __init__(self, kind: str = "implicit", nodes: list | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(self, kind: str = "implicit", nodes: list | None = None) -> None:
         self.kind, self.nodes = kind, nodes or []
         self.has_boost = kind not in _BINARY
 
@@ -127,7 +127,7 @@ class _Group(_S):
         c.boost = self.boost if self.has_boost else 1.0
         return c
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self):
         cls = _CLASSES[self.kind]
         if self.kind in _BINARY:
             if len(self.nodes) != 2:  # "a ANDNOT ANDNOT": Whoosh asserts
@@ -154,7 +154,7 @@ def _word(node: _S) -> _Text:
 
 # -- tagging ---------------------------------------------------------------------------------
 
-def _op(kind: str):  # type: ignore[no-untyped-def]
+def _op(kind: str):
     return lambda m: _Mark("op", m.group(0), op=kind)
 
 
