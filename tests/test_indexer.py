@@ -141,7 +141,7 @@ def test_whole_shared_corpus_every_file_indexed_or_reported(shared_index, shared
     index_dir, report = shared_index
     files = {p for p in corpus_files([shared / "corpora"]) if not_a_note(p) is None}
     index = SearchIndex(index_dir)
-    indexed = set(index.searcher().reader().column_reader("path", translate=True))
+    indexed = set(index.backend.searcher().reader().column_reader("path", translate=True))
     skipped = dict(report.skipped)
     assert indexed | set(skipped) == files
     assert not indexed & set(skipped)
