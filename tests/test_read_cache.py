@@ -354,7 +354,7 @@ def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    import eventsearch.search as search_module
+    import eventsearch.backends.whoosh.searcher as search_module
 
     loads = []
 
