@@ -90,7 +90,7 @@ def test_parallel_and_serial_builds_agree(tmp_path):
 def _index_contents(index_dir):
     """Every stored document in document-number order, and every term's documents (by path)."""
     ix = SearchIndex(index_dir)
-    reader = ix.searcher().reader()
+    reader = ix.backend.searcher().reader()
     paths = list(reader.column_reader("path", translate=True))
     stored = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
     terms = {(field, text): sorted(paths[d] for d in reader.postings(field, text).all_ids())
