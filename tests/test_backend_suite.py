@@ -266,3 +266,21 @@ def test_a_second_writer_gets_index_locked(tmp_path, name):
 
     assert backend.update([corpus], workers=1, progress=second_writer).added == 1
     assert len(seen) == 1 and isinstance(seen[0], IndexLocked)
+
+
+def test_reading_never_imports_the_writer_side(name):
+    """A CLI search or a server opens its backend without loading readers or writers."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from eventsearch.backends import open_backend\n"
+            "from eventsearch.config import Settings\n"
+            "import eventsearch.search\n"
+            f"open_backend(Settings(backend={name!r}))\n"
+            "print(sorted(m for m in sys.modules if m.startswith('eventsearch.readers')\n"
+            "             or m.endswith(('.build', '.update')) or m == 'langdetect'))\n")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert out.strip() == "[]"
