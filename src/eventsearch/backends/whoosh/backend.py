@@ -64,7 +64,6 @@ class WhooshBackend(WhooshSearcher):
         try:
             searcher = self.searcher()
             gen = self.generation_dir
-            assert gen is not None  # set by searcher()
             damage = self.damage()
             if damage:
                 raise IndexDamaged(f"The index in {gen} is damaged: {damage}. "

@@ -82,8 +82,8 @@ class WhooshSearcher:
         self.typo_tolerance = typo_tolerance
         self.limits = limits
         self._damage = DamageCheck()
-        self._ix: Any = None
-        self.generation_dir: Path | None = None
+        self._ix: Any = None  # and self.generation_dir: set by _open()
+        self.generation_dir: Path
 
     def open(self) -> None:
         """Open the live generation now: IndexUnavailable (saying how to fix it) if
