@@ -284,3 +284,17 @@ def test_reading_never_imports_the_writer_side(name):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [["index"], ["reindex"], ["search", "x"], ["show", "a.md"],
+                                     ["stats"], ["serve"]])
+def test_every_command_goes_through_the_configured_backend(command, tmp_path):
+    """The CLI (and the reindex job it runs) never picks an engine by itself."""
+    from click.testing import CliRunner
+
+    from eventsearch.cli import cli
+
+    result = CliRunner().invoke(cli, [*command], env={"EVENTSEARCH_BACKEND": "postgresql",
+                                                      "EVENTSEARCH_INDEX": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "PostgreSQL backend is not implemented yet" in result.stderr
