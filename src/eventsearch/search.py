@@ -9,6 +9,7 @@ so a long-running server sees fresh notes without a restart.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -60,14 +61,18 @@ class SearchIndex:
                    backend=open_backend(settings, limits=limits))
 
     def search(self, request: SearchQuery) -> SearchResult:
-        """One page of results with facets (QueryError for an impossible request)."""
+        """One page of results with facets (QueryError for an impossible request).
+        ``took_ms`` covers parsing as well as the backend's work."""
+        started = time.perf_counter()
         if request.page < 1 or request.page > MAX_PAGE:
             raise QueryError(f"page must be between 1 and {MAX_PAGE}")
         if request.per_page < 1 or request.per_page > MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if request.sort not in SORTS:
             raise QueryError("sort must be 'relevance' or 'date'")
-        return self.backend.search(parse_query(request.q, limits=self.limits), request)
+        result = self.backend.search(parse_query(request.q, limits=self.limits), request)
+        result.took_ms = (time.perf_counter() - started) * 1000  # the caller's own copy
+        return result
 
     def highlight_terms(self, q: str) -> QueryTerms:
         """What a note page should mark for query q: the same forms the snippets mark."""
