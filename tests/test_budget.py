@@ -44,9 +44,9 @@ def expansions(index: SearchIndex, q: str) -> list[list[str]]:
     from eventsearch.query import parse_query
     from eventsearch.query.budget import Budget
 
-    searcher = index.searcher()
-    _, plan = index._plan(searcher, parse_query(q, index.limits),
-                          Budget(index.limits))
+    searcher = index.backend.searcher()
+    _, plan = index.backend._plan(searcher, parse_query(q, index.limits),
+                                  Budget(index.limits))
     return [c.expansions for c, _ in concepts_of(plan) if c.expansions is not None]
 
 
@@ -55,7 +55,7 @@ def test_a_wildcard_keeps_the_words_in_the_most_notes(corpus_index, unlimited):
     assert len(every) > 3
     index = limited(corpus_index, max_expansions=3)
     (kept,) = expansions(index, "de*")
-    vocab = index._ranking_data(index.searcher())[1]
+    vocab = index.backend._ranking_data(index.backend.searcher())[1]
     by_notes = sorted(every, key=lambda w: (-vocab.df(w), w))
     assert kept == by_notes[:3]
     result = run(index, "de*")

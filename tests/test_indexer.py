@@ -90,7 +90,7 @@ def test_parallel_and_serial_builds_agree(tmp_path):
 def _index_contents(index_dir):
     """Every stored document in document-number order, and every term's documents (by path)."""
     ix = SearchIndex(index_dir)
-    reader = ix.searcher().reader()
+    reader = ix.backend.searcher().reader()
     paths = list(reader.column_reader("path", translate=True))
     stored = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
     terms = {(field, text): sorted(paths[d] for d in reader.postings(field, text).all_ids())
@@ -141,7 +141,7 @@ def test_whole_shared_corpus_every_file_indexed_or_reported(shared_index, shared
     index_dir, report = shared_index
     files = {p for p in corpus_files([shared / "corpora"]) if not_a_note(p) is None}
     index = SearchIndex(index_dir)
-    indexed = set(index.searcher().reader().column_reader("path", translate=True))
+    indexed = set(index.backend.searcher().reader().column_reader("path", translate=True))
     skipped = dict(report.skipped)
     assert indexed | set(skipped) == files
     assert not indexed & set(skipped)

@@ -143,9 +143,9 @@ def test_healthz_sees_a_segment_of_the_wrong_size_before_any_search(index_dir: P
 def test_an_error_in_an_undamaged_index_is_not_called_damage(index_dir: Path) -> None:
     """A bug stays a bug: the checksums match, so the original error passes."""
     index = SearchIndex(index_dir)
-    with pytest.raises(ZeroDivisionError), index.checked():
+    with pytest.raises(ZeroDivisionError), index.backend.checked():
         1 / 0  # noqa: B018
-    assert index.damage() is None
+    assert index.backend.damage() is None
 
 
 # -- the manifest ----------------------------------------------------------------------

@@ -354,7 +354,7 @@ def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    import eventsearch.search as search_module
+    import eventsearch.backends.whoosh.searcher as search_module
 
     loads = []
 
@@ -396,8 +396,8 @@ def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Pat
                          encoding="utf-8")
     assert update_index([corpus], index_dir, workers=1).committed
     index = SearchIndex(index_dir)
-    searcher = index.searcher()
-    stats = index._ranking_data(searcher)[0]
+    searcher = index.backend.searcher()
+    stats = index.backend._ranking_data(searcher)[0]
     scorer = Scorer(stats, searcher)
     assert len(list(searcher.reader().leaf_readers())) >= 2 and not stats.alive.all()
     checked = 0

@@ -573,7 +573,7 @@ SEARCHER = textwrap.dedent("""
 
     index_dir, marker, stop, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), sys.argv[4]
     index = SearchIndex(index_dir)
-    generation = index.generation_dir
+    generation = index.backend.generation_dir
     lock = threading.Lock()
     state = {"searches": 0, "errors": [], "first_seen": None, "unseen_after_seen": 0,
              "totals": set()}
@@ -603,7 +603,7 @@ SEARCHER = textwrap.dedent("""
     for t in threads:
         t.join()
     state["totals"] = sorted(state["totals"])
-    state["generation_changed"] = index.generation_dir != generation
+    state["generation_changed"] = index.backend.generation_dir != generation
     Path(out).write_text(json.dumps(state))
 """)
 
@@ -648,14 +648,14 @@ def test_a_reader_opened_before_a_full_swap_follows_it(tmp_path: Path, corpus: P
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, workers=1)
     index = SearchIndex(index_dir)
-    before = index.generation_dir
+    before = index.backend.generation_dir
     assert index.get_note("late.md") is None
     write(corpus / "late.md", note("Arrived late", "Narwhals at the meetup."))
     done = subprocess.run([*EVENTSEARCH, "reindex", "--full", "--index", str(index_dir)],
                           env=CHILD_ENV, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert index.get_note("late.md").title == "Arrived late"
-    assert index.generation_dir != before and index.generation_dir == \
+    assert index.backend.generation_dir != before and index.backend.generation_dir == \
         current_generation(index_dir)
     assert index.stats()["notes"] == 43
 

@@ -80,14 +80,14 @@ def index(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, workers
 
     Example: eventsearch index ~/blog/content
     """
-    from .backends.whoosh.build import build_index
+    from .backends import open_backend
 
     settings = obj.settings(index_dir=index_dir, workers=workers, corpus=paths)
     bar = ProgressBar()
     try:
-        report = run(lambda: build_index(settings.corpus, settings.index_dir,
-                                         workers=settings.workers,
-                                         exclude_drafts=settings.exclude_drafts, progress=bar))
+        report = run(lambda: open_backend(settings).build(
+            settings.corpus, workers=settings.workers, exclude_drafts=settings.exclude_drafts,
+            progress=bar))
     finally:
         bar.close()
     if as_json:
@@ -128,17 +128,17 @@ def reindex(obj: Context, paths: tuple[Path, ...], index_dir: Path | None, full:
 
     Example: */15 * * * * eventsearch reindex --index /srv/eventsearch/index
     """
-    from .backends.whoosh.update import update_index
+    from .backends import open_backend
 
     settings = obj.settings(index_dir=index_dir)
     log = RunLog(settings.log_file)
 
     def work() -> Any:
         try:
-            return update_index(list(paths) or None, settings.index_dir, full=full,
-                                workers=settings.workers,
-                                exclude_drafts=settings.exclude_drafts, wait=wait,
-                                default_roots=settings.corpus)
+            return open_backend(settings).update(
+                list(paths) or None, full=full, workers=settings.workers,
+                exclude_drafts=settings.exclude_drafts, wait=wait,
+                default_roots=settings.corpus)
         except IndexLocked as exc:
             log.write(f"locked (exit {EX_TEMPFAIL}): {exc}")
             raise
@@ -259,7 +259,7 @@ def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> N
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
-    note = run(lambda: _find_note(SearchIndex(settings.index_dir), note_id))
+    note = run(lambda: _find_note(SearchIndex.from_settings(settings), note_id))
     if note is None:
         raise click.ClickException(f"No note with id {note_id!r} in the index. "
                                    "Ids are paths as shown by `eventsearch search`.")
@@ -299,7 +299,7 @@ def stats(obj: Context, as_json: bool, index_dir: Path | None) -> None:
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
-    data = run(lambda: SearchIndex(settings.index_dir).stats())
+    data = run(lambda: SearchIndex.from_settings(settings).stats())
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
@@ -336,17 +336,15 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
 
     Example: eventsearch serve --index /srv/eventsearch/index --port 8080 --workers 2
     """
-    from .backends.whoosh.storage import current_generation
+    from .backends import open_backend
 
     settings = obj.settings(index_dir=index_dir)
-    if current_generation(settings.index_dir) is None:
-        from .backends.whoosh.build import build_index
-
+    backend = run(lambda: open_backend(settings))
+    if not backend.exists():
         click.echo(f"No index at {settings.index_dir}; building one from "
                    f"{', '.join(map(str, settings.corpus))} first.", err=True)
-        report = run(lambda: build_index(settings.corpus, settings.index_dir,
-                                         workers=settings.workers,
-                                         exclude_drafts=settings.exclude_drafts))
+        report = run(lambda: backend.build(settings.corpus, workers=settings.workers,
+                                           exclude_drafts=settings.exclude_drafts))
         click.echo(report_summary(report, "Indexed"), err=True)
 
     from functools import partial

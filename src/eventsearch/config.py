@@ -19,6 +19,8 @@ from .query.budget import MINIMUM, NAMES
 
 # One line of help per setting; the README's configuration table mirrors it (tested).
 HELP = {
+    "backend": "The search engine holding the index: whoosh (an index folder; postgresql "
+               "is planned) (env EVENTSEARCH_BACKEND).",
     "index_dir": "Where the index lives (env EVENTSEARCH_INDEX).",
     "corpus": "Folders (or files) of notes to index when no PATH is given "
               "(env EVENTSEARCH_CORPUS, separated by ':').",
@@ -50,6 +52,7 @@ HELP = {
 
 @dataclass(frozen=True)
 class Settings:
+    backend: str = "whoosh"
     index_dir: Path = Path("index")
     corpus: tuple[Path, ...] = (Path("corpus"),)
     exclude_drafts: bool = False
@@ -89,6 +92,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"Cannot read the configuration file {path}: {exc}") from None
         values.update(_flatten(raw, path))
+    if os.environ.get("EVENTSEARCH_BACKEND", "").strip():
+        values["backend"] = os.environ["EVENTSEARCH_BACKEND"].strip()
     if os.environ.get("EVENTSEARCH_INDEX"):
         values["index_dir"] = os.environ["EVENTSEARCH_INDEX"]
     if os.environ.get("EVENTSEARCH_CORPUS"):
@@ -134,6 +139,8 @@ def _coerce(values: dict[str, Any], path: Path | None) -> Settings:
                 value = Path(value)
             elif key in ("workers", "per_page"):
                 value = int(value)
+            elif key == "backend":
+                value = str(value).strip().lower()
             elif key == "exclude_drafts":
                 value = bool(value)
             elif key == "synonyms":

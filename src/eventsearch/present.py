@@ -1,6 +1,6 @@
 """Presenting what a search found: facet values, the "did you mean" query and the
 forms snippets mark.  Engine-neutral: works on the planner's concepts and the facet
-table's counts; search.py calls it for each result.
+table's counts; backends/whoosh/searcher.py calls it for each result.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Settings come from ``$EVENTSEARCH_CONFIG`` / ``./eventsearch.toml`` and the
 ``EVENTSEARCH_*`` environment (``EVENTSEARCH_INDEX=/srv/eventsearch/index``).
 
 The app is read-only: it never imports the indexer, and it sees a cron reindex
-without a restart because ``SearchIndex`` refreshes its searchers.
+without a restart because the backend behind ``SearchIndex`` follows commits.
 """
 
 from __future__ import annotations

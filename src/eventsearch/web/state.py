@@ -1,9 +1,10 @@
 """What every request shares: the settings, one SearchIndex and the suggestion table.
 
-The index is opened once per app (SearchIndex keeps a searcher per thread and
-follows a cron reindex by itself).  An app may start before the first index
-exists -- say gunicorn comes up before the first cron run: then every request
-answers 503 with the fix, and the first request after a build opens it.
+The index is opened once per app, over the backend the ``backend`` setting names
+(``SearchIndex.from_settings``; every backend follows a cron reindex by itself).
+An app may start before the first index exists -- say gunicorn comes up before the
+first cron run: then every request answers 503 with the fix, and the first request
+after a build opens it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -72,14 +72,9 @@ class Suggester:
         self._short: dict[tuple[str, int], list[int]] = {}
 
     @classmethod
-    def from_index(cls, table: Any, reader: Any) -> Suggester:
-        """Tags and speakers from the facet table's keys, titles from the stored fields."""
-        entries = [Suggestion(table.display(kind, key, reader), kind, key, len(docs))
-                   for kind in ("tag", "speaker") for key, docs in table.postings[kind].items()]
-        for stored in reader.all_stored_fields():
-            if stored.get("title") and stored.get("path"):
-                entries.append(Suggestion(stored["title"], "title", stored["path"], 1))
-        return cls(entries)
+    def from_index(cls, index: Any) -> Suggester:
+        """Tags, speakers and titles of the index (its backend's ``suggest_entries``)."""
+        return cls([Suggestion(*entry) for entry in index.suggest_entries()])
 
     def suggest(self, text: str, limit: int = 8) -> list[Suggestion]:
         terms = words_of(text)
@@ -139,16 +134,12 @@ class SuggestCache:
     def __init__(self, background: bool = True) -> None:
         self.background = background
         self._lock = threading.Lock()
-        self._current: tuple[tuple[str, int], Suggester] | None = None
+        self._current: tuple[Hashable, Suggester] | None = None
         self._building = False
-        self._failed: tuple[tuple[str, int], str] | None = None  # (key, IndexDamaged message)
-
-    @staticmethod
-    def _key(index: Any, searcher: Any) -> tuple[str, int]:
-        return (str(index.generation_dir), searcher.reader().generation())
+        self._failed: tuple[Hashable, str] | None = None  # (key, IndexDamaged message)
 
     def get(self, index: Any) -> Suggester | None:
-        key = self._key(index, index.searcher())
+        key = index.version()
         failed = self._failed
         if failed is not None and failed[0] == key:
             raise IndexDamaged(failed[1])  # found damaged while building this table
@@ -172,11 +163,8 @@ class SuggestCache:
     def _build(self, index: Any, in_thread: bool = False) -> Suggester | None:
         key = None
         try:
-            searcher = index.searcher()
-            key = self._key(index, searcher)
-            with index.checked():
-                suggester = Suggester.from_index(index._facet_table(searcher),
-                                                 searcher.reader())
+            key = index.version()
+            suggester = Suggester.from_index(index)
             self._current = (key, suggester)
             return suggester
         except IndexDamaged as exc:

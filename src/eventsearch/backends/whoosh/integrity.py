@@ -14,7 +14,7 @@ and CRC-32 of each file it publishes in ``<generation>/checksums.json``:
 * ``check`` compares the files the live table of contents names with the manifest.
   ``eventsearch reindex`` runs it each time (~50 ms per 130 MB of index when cached)
   and rebuilds on a mismatch; readers run it only when Whoosh raises an error nobody
-  expected (search.py), to tell damage (IndexDamaged: 503, exit 1) from a bug.
+  expected (searcher.py), to tell damage (IndexDamaged: 503, exit 1) from a bug.
 
 The manifest holds the entries of the last two commits' files, so a reader between
 a manifest and the rename that follows it, or a writer killed there, still finds

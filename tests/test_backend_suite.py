@@ -1,0 +1,300 @@
+"""The shared backend suite: the same behaviour tests for every search backend.
+
+Each test takes the ``backend`` fixture, parametrised by backend name, over an index of
+corpus/ built through the `Backend` interface (never an engine's own functions), so a
+new backend runs the same assertions from day one: add its name to ``NAMES`` (the
+conformance test fails until every registered backend is listed).  Searches go through
+``SearchIndex`` (request checks, query parsed once above the seam) over that backend.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from eventsearch.backends import BACKENDS, Backend, check_backend, open_backend
+from eventsearch.backends.base import METHODS, missing_methods
+from eventsearch.config import Settings
+from eventsearch.errors import ConfigError, IndexLocked, IndexMissing, QueryError
+from eventsearch.model import SearchQuery
+from eventsearch.search import SearchIndex
+
+from .conftest import SAMPLE_CORPUS
+
+NAMES = ["whoosh"]  # PostgreSQL joins here
+
+
+def make_backend(name: str, index_dir: Path) -> Backend:
+    return open_backend(Settings(backend=name, index_dir=index_dir))
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """(backend, build report) over the sample corpus, built through the interface."""
+    backend = make_backend(request.param, tmp_path_factory.mktemp(f"suite-{request.param}"))
+    report = backend.build([SAMPLE_CORPUS], workers=1)
+    return backend, report
+
+
+@pytest.fixture(scope="module")
+def backend(built) -> Backend:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def index(backend) -> SearchIndex:
+    return SearchIndex(Path("unused"), backend=backend)
+
+
+@pytest.fixture(params=NAMES)
+def name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def paths(result):
+    return [h.path for h in result.hits]
+
+
+def search(index, q="", **kw):
+    kw.setdefault("per_page", 100)
+    return index.search(SearchQuery(q=q, **kw))
+
+
+# -- the interface itself -------------------------------------------------------------
+
+def test_every_registered_backend_conforms_and_runs_this_suite(backend):
+    assert set(BACKENDS) == set(NAMES)
+    assert isinstance(backend, Backend) and missing_methods(type(backend)) == []
+    check_backend(type(backend))
+
+
+def test_a_backend_lacking_a_method_is_refused_loudly(monkeypatch):
+    class Partial:  # everything but the suggestions
+        name = "partial"
+        from_settings = classmethod(lambda cls, settings, **options: cls())
+
+    for method in METHODS:
+        if method != "suggest_entries":
+            setattr(Partial, method, lambda self, *a, **kw: None)
+    assert not isinstance(Partial(), Backend)
+    assert missing_methods(Partial) == ["suggest_entries"]
+    import sys
+    import types
+
+    module = types.ModuleType("fake_backend")
+    module.Partial = Partial  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_backend", module)
+    monkeypatch.setitem(BACKENDS, "partial", "fake_backend:Partial")
+    with pytest.raises(ConfigError, match="suggest_entries"):
+        open_backend(Settings(backend="partial"))
+
+
+def test_unknown_and_planned_backends_are_config_errors():
+    with pytest.raises(ConfigError, match="Choices: whoosh"):
+        open_backend(Settings(backend="solr"))
+    with pytest.raises(ConfigError, match="not implemented yet"):
+        open_backend(Settings(backend="postgresql"))
+
+
+def test_the_backend_setting_comes_from_the_environment(monkeypatch):
+    from eventsearch.config import load_settings
+
+    monkeypatch.setenv("EVENTSEARCH_BACKEND", "PostgreSQL")
+    assert load_settings().backend == "postgresql"
+    monkeypatch.delenv("EVENTSEARCH_BACKEND")
+    assert load_settings().backend == "whoosh"
+
+
+# -- build, stats, health -------------------------------------------------------------
+
+def test_build_reports_what_it_indexed(built):
+    backend, report = built
+    assert report.full and report.committed and report.notes > 30
+    assert backend.stats()["notes"] == report.notes
+    assert {"en", "de"} <= set(backend.stats()["by_lang"])
+
+
+def test_health_of_a_present_and_a_missing_index(backend, tmp_path, name):
+    health = backend.health()
+    assert health["ok"] and health["status"] == 200 and health["index"] == "present"
+    assert health["notes"] == backend.stats()["notes"]
+    assert health["last_indexed"] and health["built_at"]
+    assert backend.exists()
+    nothing = make_backend(name, tmp_path / "nothing")
+    assert not nothing.exists()
+    missing = nothing.health()
+    assert not missing["ok"] and missing["status"] == 503 and missing["index"] == "missing"
+    with pytest.raises(IndexMissing, match="eventsearch index"):
+        nothing.open()
+
+
+# -- searching ------------------------------------------------------------------------
+
+def test_the_result_shape(index):
+    data = search(index, "kubernetes").to_dict()
+    assert {"query", "total", "page", "per_page", "hits", "facets", "messages"} <= set(data)
+    assert data["hits"] and {"path", "title", "lang", "snippet", "score"} <= set(data["hits"][0])
+
+
+def test_german_inflection_and_both_languages(index):
+    found = paths(search(index, "Vorträge"))
+    assert "plain/events/2018-03-14.md" in found
+    assert found == paths(search(index, "Vortraege")) == paths(search(index, "Vortrage"))
+    assert {h.lang for h in search(index, "kubernetes").hits} == {"en", "de"}
+
+
+def test_facets_are_disjunctive_within_and_conjunctive_across(index):
+    all_notes = search(index, "")
+    rust = search(index, "", tags=("rust",))
+    kube = search(index, "", tags=("kubernetes",))
+    both = search(index, "", tags=("rust", "kubernetes"))
+    assert both.total == len(set(paths(rust)) | set(paths(kube)))
+    assert {v.key: v.count for v in rust.facets["tag"]} == \
+        {v.key: v.count for v in all_notes.facets["tag"]}
+    assert [v.key for v in rust.facets["tag"] if v.selected] == ["rust"]
+    german_rust = search(index, "", tags=("rust",), langs=("de",))
+    assert 0 < german_rust.total < rust.total
+    assert all(h.lang == "de" for h in german_rust.hits)
+
+
+def test_facet_values_merge_case_and_filters_ignore_it(index):
+    tags = {v.key: v for v in search(index, "").facets["tag"]}
+    assert tags["aws summit"].count >= 3
+    assert search(index, "", tags=("aws summit",)).total == \
+        search(index, "", tags=("AWS Summit",)).total > 0
+    assert "month" not in search(index, "").facets
+    months = search(index, "", years=("2019",)).facets["month"]
+    assert months and all(v.key.startswith("2019-") for v in months)
+
+
+def test_filters_in_the_query_and_as_options_agree(index):
+    assert paths(search(index, "", speakers=("Markus Höfler",))) == \
+        paths(search(index, 'speaker:"markus höfler"'))
+    in_2019 = search(index, "", since=date(2019, 1, 1), until=date(2019, 12, 31))
+    assert in_2019.total and all(h.date and h.date.year == 2019 for h in in_2019.hits)
+    assert paths(in_2019) == paths(search(index, "date:2019")) == \
+        paths(search(index, "", years=("2019",)))
+    assert not any(h.draft for h in search(index, "", include_drafts=False).hits)
+    assert any(h.draft for h in search(index, "").hits)
+
+
+def test_sorting_and_paging(index):
+    dates = [h.date for h in search(index, "python", sort="date").hits if h.date]
+    assert dates == sorted(dates, reverse=True)
+    everything = paths(search(index, ""))
+    pages = [paths(search(index, "", per_page=7, page=p)) for p in range(1, 8)]
+    assert [p for page in pages for p in page] == everything
+    with pytest.raises(QueryError):
+        index.search(SearchQuery(q="x", page=0))
+
+
+def test_snippets_and_note_highlights(index):
+    hit = search(index, "Vortraege").hits[0]
+    assert "<mark>" in hit.snippet and "Vortr" in hit.snippet.split("<mark>")[1]
+    assert "<script>" not in search(index, "XSS test talk").hits[0].snippet
+    assert index.highlight_terms("Vortraege") != index.highlight_terms("")
+
+
+def test_get_note(backend):
+    note = backend.get_note("pelican/content/report-2020-10.md")
+    assert note is not None and note.lang == "de" and note.date == date(2020, 10, 20)
+    assert note.text and "Title:" not in note.text
+    assert backend.get_note("../../etc/passwd") is None
+
+
+def test_suggest_entries(backend):
+    entries = backend.suggest_entries()
+    kinds = {kind for _, kind, _, _ in entries}
+    assert kinds == {"tag", "speaker", "title"}
+    assert any(kind == "tag" and key == "aws summit" and count >= 3
+               for _, kind, key, count in entries)
+
+
+# -- updating -------------------------------------------------------------------------
+
+def note(title: str, body: str) -> str:
+    return f"---\ntitle: {title}\ndate: 2021-03-04\ntags: [suite]\n---\n{body}\n"
+
+
+def test_update_applies_added_changed_removed_and_moved_notes(tmp_path, name):
+    corpus = tmp_path / "notes"
+    shutil.copytree(SAMPLE_CORPUS / "plain", corpus)
+    backend = make_backend(name, tmp_path / "ix")
+    backend.build([corpus], workers=1)
+    index = SearchIndex(Path("unused"), backend=backend)
+    before, version = backend.stats()["notes"], backend.version()
+
+    (corpus / "new.md").write_text(note("Brand new", "Quokkafest in Perth."), encoding="utf-8")
+    report = backend.update([corpus], workers=1)
+    assert report.added == 1 and report.committed and backend.version() != version
+    assert paths(search(index, "quokkafest")) == ["new.md"]
+
+    (corpus / "new.md").write_text(note("Brand new", "Wombatfest instead."), encoding="utf-8")
+    assert backend.update([corpus], workers=1).updated == 1
+    assert search(index, "quokkafest").total == 0 and search(index, "wombatfest").total == 1
+
+    (corpus / "new.md").rename(corpus / "moved.md")
+    assert backend.update([corpus], workers=1).moved == 1
+    assert paths(search(index, "wombatfest")) == ["moved.md"]
+    assert backend.get_note("new.md") is None and backend.get_note("moved.md") is not None
+
+    (corpus / "moved.md").unlink()
+    assert backend.update([corpus], workers=1).removed == 1
+    assert search(index, "wombatfest").total == 0 and backend.stats()["notes"] == before
+    assert not backend.update([corpus], workers=1).committed  # nothing changed
+
+
+def test_a_second_writer_gets_index_locked(tmp_path, name):
+    corpus = tmp_path / "notes"
+    shutil.copytree(SAMPLE_CORPUS / "plain", corpus)
+    backend = make_backend(name, tmp_path / "ix")
+    backend.build([corpus], workers=1)
+    (corpus / "new.md").write_text(note("Another", "Platypus."), encoding="utf-8")
+    seen: list[BaseException] = []
+
+    def second_writer(done: int, total: int) -> None:  # runs while the first holds the lock
+        if not seen:
+            try:
+                make_backend(name, tmp_path / "ix").update([corpus], workers=1)
+            except IndexLocked as exc:
+                seen.append(exc)
+            else:
+                seen.append(AssertionError("the second writer was let in"))
+
+    assert backend.update([corpus], workers=1, progress=second_writer).added == 1
+    assert len(seen) == 1 and isinstance(seen[0], IndexLocked)
+
+
+def test_reading_never_imports_the_writer_side(name):
+    """A CLI search or a server opens its backend without loading readers or writers."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from eventsearch.backends import open_backend\n"
+            "from eventsearch.config import Settings\n"
+            "import eventsearch.search\n"
+            f"open_backend(Settings(backend={name!r}))\n"
+            "print(sorted(m for m in sys.modules if m.startswith('eventsearch.readers')\n"
+            "             or m.endswith(('.build', '.update')) or m == 'langdetect'))\n")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [["index"], ["reindex"], ["search", "x"], ["show", "a.md"],
+                                     ["stats"], ["serve"]])
+def test_every_command_goes_through_the_configured_backend(command, tmp_path):
+    """The CLI (and the reindex job it runs) never picks an engine by itself."""
+    from click.testing import CliRunner
+
+    from eventsearch.cli import cli
+
+    result = CliRunner().invoke(cli, [*command], env={"EVENTSEARCH_BACKEND": "postgresql",
+                                                      "EVENTSEARCH_INDEX": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "PostgreSQL backend is not implemented yet" in result.stderr
