@@ -6,6 +6,7 @@ types' ``to_dict()`` is the single JSON shape shared by the CLI and the web API.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -154,4 +155,41 @@ class SearchResult:
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
+        }
+
+
+@dataclass
+class IndexReport:
+    """What a build or update did, for the CLI summary and `--json`."""
+
+    full: bool
+    notes: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    moved: int = 0
+    unchanged: int = 0
+    excluded_drafts: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # newly failing: (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # every unreadable file
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # of the files read
+    new_warnings: list[tuple[str, str]] = field(default_factory=list)  # not said before
+    by_lang: Counter[str] = field(default_factory=Counter)
+    took_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    committed: bool = False  # whether the index changed on disk
+    notice: str | None = None  # why a plain reindex had to rebuild (damage), for stderr
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full": self.full, "notes": self.notes, "added": self.added,
+            "updated": self.updated, "removed": self.removed, "moved": self.moved,
+            "unchanged": self.unchanged, "excluded_drafts": self.excluded_drafts,
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
+            "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "committed": self.committed, "notice": self.notice,
         }
