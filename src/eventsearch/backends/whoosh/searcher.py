@@ -222,8 +222,9 @@ class WhooshSearcher:
             (year,) = selected["year"]
             counts["month"] = type(counts["month"])(
                 {m: c for m, c in counts["month"].items() if m.startswith(year + "-")})
-        facets = {name: facet_values(table, name, counts[name], selected[name],
-                                            searcher.reader())
+        reader = searcher.reader()
+        facets = {name: facet_values(name, counts[name], selected[name],
+                                     functools.partial(table.display, name, reader=reader))
                   for name in shown}
 
         concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
