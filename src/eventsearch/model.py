@@ -107,8 +107,34 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Facet:
+    """One facet.  ``name`` is its index field, its URL and CLI parameter and its key in
+    a result's ``facets``; ``plural`` the SearchQuery attribute with its selection."""
+
+    name: str  # "tag"
+    plural: str  # "tags"
+    label: str  # its title on the search page
+    in_query: bool = False  # also a filter in the query text (tag:x): ParsedQuery.<plural>
+    cased: bool = False  # keys are case-folded forms of Note.<plural>'s values
+    by_date: bool = False  # values are dates, listed newest first
+    within: str | None = None  # counted only inside one selected value of that facet
+
+
+FACETS = (
+    Facet("tag", "tags", "Tags", in_query=True, cased=True),
+    Facet("speaker", "speakers", "Speakers", in_query=True, cased=True),
+    Facet("lang", "langs", "Language", in_query=True),
+    Facet("year", "years", "Year", by_date=True),
+    Facet("month", "months", "Month", by_date=True, within="year"),  # "2019-05"
+)
+FACET_NAMES = tuple(f.name for f in FACETS)
+FACET_BY_NAME = {f.name: f for f in FACETS}
+
+
+@dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """What a user asked for: free text plus facet selections and paging."""
+    """What a user asked for: free text plus facet selections (one per FACETS entry) and
+    paging."""
 
     q: str = ""
     tags: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
-from .model import FacetValue
+from .model import FACET_BY_NAME, FacetValue
 from .text.analyze import fold, stem_de, stem_en
 from .text.snippets import QueryTerms
 
@@ -77,7 +77,7 @@ def facet_values(name: str, counts: Mapping[str, int], selected: set[str],
     """One facet's values for the result: the most frequent first (selected ones always
     included), years and months newest first.  ``counts``: key -> matching notes;
     ``display``: a key's form as people wrote it ("aws summit" -> "AWS Summit")."""
-    if name in ("year", "month"):
+    if FACET_BY_NAME[name].by_date:
         keys = sorted(counts, reverse=True)
     else:
         def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
