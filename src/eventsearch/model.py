@@ -6,6 +6,7 @@ types' ``to_dict()`` is the single JSON shape shared by the CLI and the web API.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -106,8 +107,34 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Facet:
+    """One facet.  ``name`` is its index field, its URL and CLI parameter and its key in
+    a result's ``facets``; ``plural`` the SearchQuery attribute with its selection."""
+
+    name: str  # "tag"
+    plural: str  # "tags"
+    label: str  # its title on the search page
+    in_query: bool = False  # also a filter in the query text (tag:x): ParsedQuery.<plural>
+    cased: bool = False  # keys are case-folded forms of Note.<plural>'s values
+    by_date: bool = False  # values are dates, listed newest first
+    within: str | None = None  # counted only inside one selected value of that facet
+
+
+FACETS = (
+    Facet("tag", "tags", "Tags", in_query=True, cased=True),
+    Facet("speaker", "speakers", "Speakers", in_query=True, cased=True),
+    Facet("lang", "langs", "Language", in_query=True),
+    Facet("year", "years", "Year", by_date=True),
+    Facet("month", "months", "Month", by_date=True, within="year"),  # "2019-05"
+)
+FACET_NAMES = tuple(f.name for f in FACETS)
+FACET_BY_NAME = {f.name: f for f in FACETS}
+
+
+@dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """What a user asked for: free text plus facet selections and paging."""
+    """What a user asked for: free text plus facet selections (one per FACETS entry) and
+    paging."""
 
     q: str = ""
     tags: tuple[str, ...] = ()
@@ -154,4 +181,41 @@ class SearchResult:
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
+        }
+
+
+@dataclass
+class IndexReport:
+    """What a build or update did, for the CLI summary and `--json`."""
+
+    full: bool
+    notes: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    moved: int = 0
+    unchanged: int = 0
+    excluded_drafts: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # newly failing: (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # every unreadable file
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # of the files read
+    new_warnings: list[tuple[str, str]] = field(default_factory=list)  # not said before
+    by_lang: Counter[str] = field(default_factory=Counter)
+    took_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    committed: bool = False  # whether the index changed on disk
+    notice: str | None = None  # why a plain reindex had to rebuild (damage), for stderr
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full": self.full, "notes": self.notes, "added": self.added,
+            "updated": self.updated, "removed": self.removed, "moved": self.moved,
+            "unchanged": self.unchanged, "excluded_drafts": self.excluded_drafts,
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
+            "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "committed": self.committed, "notice": self.notice,
         }

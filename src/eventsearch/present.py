@@ -1,23 +1,49 @@
 """Presenting what a search found: facet values, the "did you mean" query and the
-forms snippets mark.  Engine-neutral: works on the planner's concepts and the facet
-table's counts; backends/whoosh/searcher.py calls it for each result.
+forms snippets mark.  Engine-neutral: works on facet counts (dicts) and on what it reads
+of a backend's understood query words (`Understood`, a Protocol the Whoosh planner's
+concepts satisfy); backends/whoosh/searcher.py calls it for each result.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
-from .backends.whoosh.facets import FacetTable
-from .backends.whoosh.planner import Concept
-from .model import FacetValue
+from .model import FACET_BY_NAME, FacetValue
 from .text.analyze import fold, stem_de, stem_en
 from .text.snippets import QueryTerms
 
 FACET_LIMIT = 30  # values per facet returned (selected ones always included)
 SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
+
+
+class Variant(Protocol):
+    """One way a query word can match: all of ``words`` (``stem``: stemmed forms too)."""
+
+    @property
+    def words(self) -> Sequence[str]: ...
+
+    @property
+    def stem(self) -> bool: ...
+
+
+class Understood(Protocol):
+    """A query word or phrase as a backend understood it: the text as typed, its
+    variants, and its likely typo fix."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def alts(self) -> Sequence[Variant]: ...
+
+    @property
+    def correction(self) -> str | None: ...
+
+    @property
+    def unknown(self) -> bool: ...
 
 
 def same_case(typed: str, fix: str) -> str:
@@ -29,7 +55,7 @@ def same_case(typed: str, fix: str) -> str:
     return fix
 
 
-def suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
+def suggestion(text: str, concepts: Sequence[Understood], total: int) -> str | None:
     """The query with its likely typos corrected, when it found little."""
     fixes = [c for c in concepts if c.correction and (c.unknown or total < SUGGEST_BELOW)]
     if not fixes:
@@ -46,17 +72,18 @@ def suggestion(text: str, concepts: list[Concept], total: int) -> str | None:
     return out if out.casefold() != text.casefold() else None
 
 
-def facet_values(table: FacetTable, name: str, counts: Any,
-                 selected: set[str], reader) -> list[FacetValue]:
+def facet_values(name: str, counts: Mapping[str, int], selected: set[str],
+                 display: Callable[[str], str]) -> list[FacetValue]:
     """One facet's values for the result: the most frequent first (selected ones always
-    included), years and months newest first."""
-    if name in ("year", "month"):
+    included), years and months newest first.  ``counts``: key -> matching notes;
+    ``display``: a key's form as people wrote it ("aws summit" -> "AWS Summit")."""
+    if FACET_BY_NAME[name].by_date:
         keys = sorted(counts, reverse=True)
     else:
         def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
             return [k for k, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))]
 
-        items = counts.items()
+        items: Iterable[tuple[str, int]] = counts.items()
         if len(counts) > FACET_LIMIT:  # sort only what can make the top (speakers: 10k+)
             floor = heapq.nlargest(FACET_LIMIT, counts.values())[-1]
             items = [(k, c) for k, c in items if c >= floor]
@@ -64,11 +91,11 @@ def facet_values(table: FacetTable, name: str, counts: Any,
         shown = set(keys)
         keys += best_first((k, counts[k]) for k in selected if k in counts and k not in shown)
     keys += [k for k in sorted(selected) if k not in counts]
-    return [FacetValue(value=table.display(name, k, reader), key=k, count=counts.get(k, 0),
+    return [FacetValue(value=display(k), key=k, count=counts.get(k, 0),
                        selected=k in selected) for k in keys]
 
 
-def query_terms(concepts: list[Concept]) -> QueryTerms:
+def query_terms(concepts: Iterable[Understood]) -> QueryTerms:
     """Every form a hit may contain for the snippet to mark: words as typed, stems,
     synonyms, compound parts and expansions, typo corrections, wildcard expansions."""
     plain: set[str] = set()

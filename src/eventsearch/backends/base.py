@@ -46,10 +46,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from ..model import Note, SearchQuery, SearchResult
+    from ..model import IndexReport, Note, SearchQuery, SearchResult
     from ..query import ParsedQuery
     from ..text.snippets import QueryTerms
-    from .whoosh.report import IndexReport
 
 Progress = Callable[[int, int], None]
 SuggestEntry = tuple[str, str, str, int]  # (label, kind "tag"|"speaker"|"title", key, count)

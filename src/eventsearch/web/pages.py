@@ -11,15 +11,14 @@ from typing import Any
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from ..model import FacetValue, SearchResult
+from ..model import FACETS, FacetValue, SearchResult
 from . import timeline
 from .params import LIST_PARAMS, SearchParams
 from .state import lang_name
 from .urls import FILTERS, toggle, with_args
 
-FACET_TITLES = {"tag": "Tags", "speaker": "Speakers", "lang": "Language", "year": "Year",
-                "month": "Month"}
-SIDEBAR = ("tag", "speaker", "lang", "year")
+FACET_TITLES = {f.name: f.label for f in FACETS}
+SIDEBAR = tuple(f.name for f in FACETS if f.within is None)  # months: the timeline
 FACETS_SHOWN = 8  # the rest behind "more"
 EXAMPLES = ["kubernetes deployment", "Vorträge Datenbank", 'speaker:"Priya Raman"',
             "tag:rust date:2018..2021", "Datenschutz lang:de", "machine learning"]

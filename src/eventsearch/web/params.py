@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..model import SearchQuery
+from ..model import FACET_NAMES, FACETS, SearchQuery
 from ..query import parse_date_spec
 from ..search import MAX_PAGE, MAX_PER_PAGE
 
 MAX_Q = 2000
 MAX_VALUES = 20  # selected values per facet
-LIST_PARAMS = ("tag", "speaker", "lang", "year", "month")
+LIST_PARAMS = FACET_NAMES
 SORTS = ("relevance", "date")
 
 
@@ -28,8 +29,7 @@ class SearchParams:
 
     @property
     def filtered(self) -> bool:
-        q = self.query
-        return bool(q.tags or q.speakers or q.langs or q.years or q.months or self.raw_from
+        return bool(any(getattr(self.query, f.plural) for f in FACETS) or self.raw_from
                     or self.raw_to)
 
 
@@ -83,9 +83,9 @@ def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
     if sort not in SORTS:
         raise BadParameter(f"sort must be 'relevance' or 'date', not {sort[:40]!r}")
     default = min(max(per_page_default, 1), MAX_PER_PAGE)
+    chosen: dict[str, Any] = {f.plural: lists[f.name] for f in FACETS}  # tags=(...), ...
     query = SearchQuery(
-        q=q, tags=lists["tag"], speakers=lists["speaker"], langs=lists["lang"],
-        years=lists["year"], months=lists["month"], since=since, until=until, sort=sort,
+        q=q, **chosen, since=since, until=until, sort=sort,
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", default, 1, MAX_PER_PAGE),
         facets=_bool(args, "facets", True), snippets=_bool(args, "snippets", True),

@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from ..model import FACET_NAMES
+
 # parameters that describe a result set (everything but paging)
-FILTERS = ("tag", "speaker", "lang", "year", "month", "from", "to")
+FILTERS = (*FACET_NAMES, "from", "to")
 
 
 def with_args(args: MultiDict, path: str | None = None,

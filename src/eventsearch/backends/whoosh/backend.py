@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import IndexDamaged, IndexUnavailable
+from ...model import IndexReport
 from ...query.budget import Limits
 from ..base import Progress, SuggestEntry
 from .searcher import WhooshSearcher
 from .storage import current_generation, read_meta
-
-if TYPE_CHECKING:  # report.py imports the readers: a search never needs them
-    from .report import IndexReport
 
 
 class WhooshBackend(WhooshSearcher):

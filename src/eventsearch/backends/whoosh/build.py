@@ -27,7 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
 from ...errors import EventSearchError, ParseError
-from ...model import Note
+from ...model import IndexReport, Note
 from ...paths import fs_path, safe_text
 from ...readers import read_note
 from ...readers.scan import FileInfo, scan_corpus, set_aside
@@ -35,7 +35,7 @@ from ...text.language import detect_language
 from .integrity import create_index
 from .lock import _init_worker, writer_lock
 from .pool import WRITER_MB, _SegmentWriter
-from .report import IndexReport, _aside_changes, _meta, _new_failure, _say_warnings, _skip_record
+from .report import _aside_changes, _meta, _new_failure, _say_warnings, _skip_record
 from .schema import build_schema
 from .segment_cache import warm_cache, warm_segment
 from .storage import (

@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from ...model import FACETS
 from ...text.analyze import normalize_key
 from .schema import FACET_FIELDS
 
-_STORED_LIST = {"tag": "tags", "speaker": "speakers"}
+_STORED_LIST = {f.name: f.plural for f in FACETS if f.cased}  # stored lists: display forms
 
 
 # One segment's facets, per field: its keys in lexicon order, and each document's keys

@@ -1,4 +1,5 @@
-"""What a build or update did (`IndexReport`) and what it records in the meta file.
+"""What a build or update records in the meta file (the `IndexReport` it returns is
+engine-neutral: model.py).
 
 Skip records (files that failed, with mtime and size, so the same failure is reported
 once), warnings said once per file version, the set-aside files' states, and the meta
@@ -8,13 +9,12 @@ record itself (format, roots, times).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ...model import IndexReport
 from ...readers import not_a_note
 from ...readers.scan import FileInfo
 from .schema import INDEX_FORMAT
@@ -23,43 +23,6 @@ from .schema import INDEX_FORMAT
 # have changed again within the same mtime tick: confirm it by hash next time (git's
 # "racy clean" rule; 2 s covers FAT and other coarse timestamps).
 RACY_S = 2.0
-
-
-@dataclass
-class IndexReport:
-    """What a build or update did, for the CLI summary and `--json`."""
-
-    full: bool
-    notes: int = 0
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    moved: int = 0
-    unchanged: int = 0
-    excluded_drafts: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # newly failing: (path, reason)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # every unreadable file
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # of the files read
-    new_warnings: list[tuple[str, str]] = field(default_factory=list)  # not said before
-    by_lang: Counter[str] = field(default_factory=Counter)
-    took_s: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
-    committed: bool = False  # whether the index changed on disk
-    notice: str | None = None  # why a plain reindex had to rebuild (damage), for stderr
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "full": self.full, "notes": self.notes, "added": self.added,
-            "updated": self.updated, "removed": self.removed, "moved": self.moved,
-            "unchanged": self.unchanged, "excluded_drafts": self.excluded_drafts,
-            "failed": [{"path": p, "reason": r} for p, r in self.failed],
-            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
-            "new_warnings": [{"path": p, "warning": w} for p, w in self.new_warnings],
-            "by_lang": dict(self.by_lang.most_common()), "took_s": round(self.took_s, 3),
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "committed": self.committed, "notice": self.notice,
-        }
 
 
 def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,

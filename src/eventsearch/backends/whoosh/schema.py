@@ -19,7 +19,7 @@ from whoosh.fields import BOOLEAN, COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, 
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from ...model import Note
+from ...model import FACET_NAMES, Note
 from ...paths import display_path
 from ...text.analyze import ANALYSIS_VERSION, SUPPORTED, normalize_key
 from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
@@ -32,7 +32,7 @@ INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 
 TEXT_FIELDS = ("title", "body", "meta")
 STEMMED_FIELDS = tuple(f"{f}_{lang}" for f in ("title", "body") for lang in SUPPORTED)
-FACET_FIELDS = ("tag", "speaker", "lang", "year", "month")
+FACET_FIELDS = FACET_NAMES
 
 _MONTHS_EN = ("January February March April May June July August September October "
               "November December")

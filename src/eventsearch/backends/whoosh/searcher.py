@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from whoosh.query import DateRange, Term
 
-from ...model import Hit, Note, SearchQuery, SearchResult
+from ...model import FACETS, Hit, Note, SearchQuery, SearchResult
 from ...present import facet_values, query_terms, suggestion
 from ...query import ParsedQuery
 from ...query.budget import DEFAULT, Budget, Limits
@@ -202,28 +202,28 @@ class WhooshSearcher:
             evaluated = scorer.evaluate(plan)
             mask = evaluated.mask & stats.alive
         matched = set(np.flatnonzero(mask).tolist())
-        selected = {
-            "tag": {*request.tags, *parsed.tags} - {""},
-            "speaker": {*request.speakers, *parsed.speakers} - {""},
-            "lang": {*request.langs, *parsed.langs} - {""},
-            "year": set(request.years) - {""},
-            "month": set(request.months) - {""},
-        }
-        selected = {k: {v.casefold().strip() for v in vals} for k, vals in selected.items()}
+        selected: dict[str, set[str]] = {}
+        for f in FACETS:
+            values = set(getattr(request, f.plural))
+            if f.in_query:
+                values.update(getattr(parsed, f.plural))
+            selected[f.name] = {v.casefold().strip() for v in values - {""}}
         passing = {name: table.docs_with(name, keys) for name, keys in selected.items() if keys}
         matched = self._apply_global_filters(searcher, table, matched, request, parsed)
         hits_set = matched.intersection(*passing.values()) if passing else matched
 
-        shown = ["tag", "speaker", "lang", "year"] if request.facets else []
-        if request.facets and (len(selected["year"]) == 1 or selected["month"]):
-            shown.append("month")
+        # a nested facet (months) is counted inside one selected outer value (a year)
+        shown = [f.name for f in FACETS if request.facets and (
+            f.within is None or len(selected[f.within]) == 1 or selected[f.name])]
         counts = disjunctive_counts(table, matched, passing, shown)
-        if "month" in counts and len(selected["year"]) == 1:
-            (year,) = selected["year"]
-            counts["month"] = type(counts["month"])(
-                {m: c for m, c in counts["month"].items() if m.startswith(year + "-")})
-        facets = {name: facet_values(table, name, counts[name], selected[name],
-                                            searcher.reader())
+        for f in FACETS:
+            if f.within and f.name in counts and len(selected[f.within]) == 1:
+                (outer,) = selected[f.within]  # its keys start with the outer key: "2019-05"
+                counts[f.name] = type(counts[f.name])(
+                    {k: c for k, c in counts[f.name].items() if k.startswith(outer + "-")})
+        reader = searcher.reader()
+        facets = {name: facet_values(name, counts[name], selected[name],
+                                     functools.partial(table.display, name, reader=reader))
                   for name in shown}
 
         concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
@@ -290,7 +290,7 @@ class WhooshSearcher:
             matched &= set(searcher.docs_for_query(DateRange("date", lo, hi)))
         if not request.include_drafts:
             matched -= set(searcher.docs_for_query(Term("draft", True)))
-        field_of = {"tags": "tag", "speakers": "speaker", "langs": "lang"}
+        field_of = {f.plural: f.name for f in FACETS if f.in_query}
         for target, keys in parsed.exclude.items():
             matched -= table.docs_with(field_of[target], keys)
         return matched

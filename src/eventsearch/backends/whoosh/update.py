@@ -22,6 +22,7 @@ from whoosh.query import Term
 from whoosh.writing import MERGE_SMALL
 
 from ...errors import EventSearchError, IndexLocked
+from ...model import IndexReport
 from ...readers import note_depends_on
 from ...readers.scan import FileInfo, scan_corpus, set_aside
 from .build import Progress, _build, _warm, load_notes
@@ -30,7 +31,6 @@ from .lock import writer_lock
 from .pool import WRITER_MB, _SegmentWriter
 from .report import (
     RACY_S,
-    IndexReport,
     _aside_changes,
     _meta,
     _new_failure,
