@@ -1,4 +1,4 @@
-"""Reading segment files through the memory map without copying them (storage._MapView)."""
+"""Reading segment files through the memory map without copying them (fastread._MapView)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import io
 import pickle
 import random
 
-from eventsearch.backends.whoosh.storage import _MapView, open_index
+from eventsearch.backends.whoosh.fastread import _MapView
+from eventsearch.backends.whoosh.storage import open_index
 
 
 def test_map_view_reads_like_bytesio():
@@ -73,17 +74,17 @@ def test_fast_reads_are_installed_by_opening_an_index_and_are_the_path_taken(cor
     script = (
         "from whoosh.filedb import compound\n"
         "import mmap\n"
-        "from eventsearch.backends.whoosh import storage\n"
-        "assert compound.mmap is mmap and not storage.fast_reads_installed()\n"
+        "from eventsearch.backends.whoosh import fastread, storage\n"
+        "assert compound.mmap is mmap and not fastread.fast_reads_installed()\n"
         f"ix, _ = storage.open_index(__import__('pathlib').Path({str(corpus_index)!r}))\n"
-        "assert storage.fast_reads_installed()\n"
-        "storage.install_fast_reads()\n"
-        "assert storage.fast_reads_installed()\n"
+        "assert fastread.fast_reads_installed()\n"
+        "fastread.install_fast_reads()\n"
+        "assert fastread.fast_reads_installed()\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
 
-    from eventsearch.backends.whoosh.storage import (
+    from eventsearch.backends.whoosh.fastread import (
         _MappedFile,
         _SharedMap,
         fast_reads_installed,

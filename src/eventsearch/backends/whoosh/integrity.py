@@ -37,12 +37,12 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from ...errors import EventSearchError, IndexDamaged
+from .fastread import install_fast_reads
 from .storage import (
     INDEX_NAME,
     fsync_dir,
     fsync_file,
     holds_index,
-    install_fast_reads,
     read_meta,
     read_toc,
     write_meta,

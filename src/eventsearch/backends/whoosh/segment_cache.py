@@ -36,9 +36,10 @@ from typing import Any
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart, segment_words
 from .facets import FACET_FIELDS, FacetPart, FacetTable, segment_facets
+from .fastread import install_fast_reads
 from .schema import INDEX_FORMAT
 from .stats import IndexStats, StatsPart, segment_stats, stat_fields
-from .storage import INDEX_NAME, install_fast_reads
+from .storage import INDEX_NAME
 
 CACHE_DIR = "cache"
 SUFFIX = ".pickle"
