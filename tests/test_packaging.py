@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import time
 import urllib.error
@@ -128,12 +127,11 @@ def borrowed_dependencies(folder: Path) -> Path:
     library and this checkout, except eventsearch itself (an installed copy, an editable
     install's finder, their metadata) and .pth files: the dependencies, without the project."""
     folder.mkdir()
-    stdlib = {Path(sysconfig.get_path(k)).resolve() for k in ("stdlib", "platstdlib")}
     for entry in sys.path:
         path = Path(entry or ".").resolve()
-        if (not path.is_dir() or path == PROJECT or path.is_relative_to(PROJECT / "src")
-                or any(path.is_relative_to(s) and "site-packages" not in path.parts
-                       for s in stdlib)):
+        # installed packages only: not the checkout, the script's folder (a venv's bin/ holds
+        # a `flask` script that would shadow the package) or the standard library
+        if not path.is_dir() or not {"site-packages", "dist-packages"} & set(path.parts):
             continue
         for item in path.iterdir():
             name = item.name.lower()
