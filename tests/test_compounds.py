@@ -23,16 +23,43 @@ NOTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+# Links other than the Fugen-s, a three-letter part, and a word that merely begins with
+# another ("Landschaft": "schaft" is no word of this index).
+LINK_NOTES = {
+    "kirchturm.md": "Nach dem Vortrag stiegen alle auf den Kirchenturm und sahen von oben "
+                    "über die ganze Stadt bis zu den Bergen.",
+    "dorf.md": "Die Kirche im Dorf ist sehr alt, und der Turm daneben wurde erst letztes "
+               "Jahr renoviert. Am nächsten Tag ging es weiter.",
+    "luecke.md": "Eine Sicherheitslücke im Router wurde von den Teilnehmern gemeinsam "
+                 "gefunden und noch am Abend gemeldet.",
+    "sicher.md": "Sicherheit war das Thema des Abends, und die Gruppe diskutierte lange "
+                 "darüber, was man besser machen könnte.",
+    "sichertag.md": "Der Sicherheitstag fand in der großen Halle statt, mit vielen "
+                    "Besuchern aus der ganzen Region.",
+    "landschaft.md": "Die Landschaft rund um den Veranstaltungsort war herrlich, und alle "
+                     "genossen die Pause draußen.",
+}
+
+
+def _index(tmp_path_factory: pytest.TempPathFactory, notes_by_name: dict[str, str]) -> SearchIndex:
     root = tmp_path_factory.mktemp("compounds")
     notes = root / "notes"
     notes.mkdir()
-    for name, body in NOTES.items():
+    for name, body in notes_by_name.items():
         (notes / name).write_text(f"# Treffen {name[:-3]}\n\n{body}\n", encoding="utf-8")
     report = build_index([notes], root / "ix", workers=1)
-    assert report.by_lang == {"de": len(NOTES)}
+    assert report.by_lang == {"de": len(notes_by_name)}
     return SearchIndex(root / "ix")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, NOTES)
+
+
+@pytest.fixture(scope="module")
+def link_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, LINK_NOTES)
 
 
 def paths(index: SearchIndex, q: str) -> list[str]:
@@ -52,3 +79,25 @@ def test_a_compound_with_a_linking_s_finds_its_parts(index):
 def test_a_compound_does_not_find_a_note_with_only_one_part(index):
     assert "kompositum.md" not in paths(index, "Sicherheitslücke")
     assert "anderes.md" not in paths(index, "Netzwerksicherheit")
+
+
+def test_a_part_finds_compounds_joined_by_an_n_link(link_index):
+    # Kirche-n-turm: the link is neither empty nor the Fugen-s, on either side of the part
+    assert "kirchturm.md" in paths(link_index, "Kirche")
+    assert "kirchturm.md" in paths(link_index, "Turm")
+
+
+def test_a_trailing_part_finds_a_compound_with_a_fugen_s_before_it(link_index):
+    # Sicherheit-s-lücke, found from its last part: the "s" is stripped from "sicherheits"
+    assert "luecke.md" in paths(link_index, "Lücke")
+
+
+def test_a_three_letter_part_is_a_part(link_index):
+    # Sicherheit-s-tag: "tag" has exactly MIN_PART letters
+    assert "sichertag.md" in paths(link_index, "Sicherheit")
+
+
+def test_a_word_that_only_begins_with_the_query_is_not_its_compound(link_index):
+    # "Landschaft" begins with "land", but "schaft" is no word of the index
+    assert "landschaft.md" not in paths(link_index, "Land")
+    assert paths(link_index, "Land") == []
