@@ -38,6 +38,9 @@ LINK_NOTES = {
                     "Besuchern aus der ganzen Region.",
     "landschaft.md": "Die Landschaft rund um den Veranstaltungsort war herrlich, und alle "
                      "genossen die Pause draußen.",
+    "wandern.md": "Der Berg war steil, aber der Weg nach oben war gut markiert.",
+    "recht.md": "Beim Schutz der Daten hilft ein gutes Gesetz, sagte die Referentin, und "
+                "stellte dazu einen Entwurf vor.",
 }
 
 
@@ -101,3 +104,19 @@ def test_a_word_that_only_begins_with_the_query_is_not_its_compound(link_index):
     # "Landschaft" begins with "land", but "schaft" is no word of the index
     assert "landschaft.md" not in paths(link_index, "Land")
     assert paths(link_index, "Land") == []
+
+
+def test_a_compound_joined_by_an_n_link_is_split_into_its_parts(link_index):
+    # Kirche-n-turm: dorf.md has both parts as words of their own, not the compound
+    assert "dorf.md" in paths(link_index, "Kirchenturm")
+
+
+def test_a_seven_letter_compound_with_a_three_letter_part_is_split(link_index):
+    # Berg-weg: MIN_SPLIT_WORD letters, and "weg" has just MIN_PART
+    assert "wandern.md" in paths(link_index, "Bergweg")
+
+
+def test_a_compound_of_three_parts_is_split_but_not_one_of_four(link_index):
+    assert "recht.md" in paths(link_index, "Datenschutzgesetz")
+    # Daten-schutz-gesetz-entwurf: more parts than the splitter tries (depth <= 1)
+    assert "recht.md" not in paths(link_index, "Datenschutzgesetzentwurf")
