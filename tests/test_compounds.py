@@ -30,7 +30,7 @@ LINK_NOTES = {
                     "über die ganze Stadt bis zu den Bergen.",
     "dorf.md": "Die Kirche im Dorf ist sehr alt, und der Turm daneben wurde erst letztes "
                "Jahr renoviert. Am nächsten Tag ging es weiter.",
-    "luecke.md": "Eine Sicherheitslücke im Router wurde von den Teilnehmern gemeinsam "
+    "router.md": "Eine Sicherheitslücke im Router wurde von den Teilnehmern gemeinsam "
                  "gefunden und noch am Abend gemeldet.",
     "sicher.md": "Sicherheit war das Thema des Abends, und die Gruppe diskutierte lange "
                  "darüber, was man besser machen könnte.",
@@ -41,6 +41,9 @@ LINK_NOTES = {
     "wandern.md": "Der Berg war steil, aber der Weg nach oben war gut markiert.",
     "recht.md": "Beim Schutz der Daten hilft ein gutes Gesetz, sagte die Referentin, und "
                 "stellte dazu einen Entwurf vor.",
+    "pfad.md": "Ein schmaler Bergweg führte hinauf zum Gipfel.",
+    "keynote.md": "Während der Keynote verlor sich mancher in einem Tagtraum.",
+    "apparat.md": "Der Apparat auf dem Tisch summte leise vor sich hin.",
 }
 
 
@@ -92,7 +95,7 @@ def test_a_part_finds_compounds_joined_by_an_n_link(link_index):
 
 def test_a_trailing_part_finds_a_compound_with_a_fugen_s_before_it(link_index):
     # Sicherheit-s-lücke, found from its last part: the "s" is stripped from "sicherheits"
-    assert "luecke.md" in paths(link_index, "Lücke")
+    assert "router.md" in paths(link_index, "Lücke")
 
 
 def test_a_three_letter_part_is_a_part(link_index):
@@ -120,3 +123,14 @@ def test_a_compound_of_three_parts_is_split_but_not_one_of_four(link_index):
     assert "recht.md" in paths(link_index, "Datenschutzgesetz")
     # Daten-schutz-gesetz-entwurf: more parts than the splitter tries (depth <= 1)
     assert "recht.md" not in paths(link_index, "Datenschutzgesetzentwurf")
+
+
+def test_a_three_letter_word_finds_the_compounds_it_ends(link_index):
+    # Berg-weg from "Weg" (MIN_PART letters), Tag-traum with a three-letter first part
+    assert "pfad.md" in paths(link_index, "Weg")
+    assert "keynote.md" in paths(link_index, "Traum")
+
+
+def test_a_word_that_only_ends_with_the_query_is_not_its_compound(link_index):
+    # "Apparat" ends with "rat", but "appa" is no word
+    assert paths(link_index, "Rat") == []
