@@ -93,3 +93,14 @@ def test_the_snippet_starts_at_a_word_after_the_lead_in():
 def test_without_a_space_near_the_lead_in_the_snippet_starts_inside_the_word():
     text = "x" * 200 + " alpha"
     assert make_snippet(text, WORDS).html == "…" + "x" * 59 + " <mark>alpha</mark>"
+
+
+@pytest.mark.parametrize(("gap", "html"), [
+    (29, "…" + "z" * 29 + " <mark>alpha</mark>"),
+    (30, "…" + "x" * 30 + " " + "z" * 28 + " <mark>alpha</mark>"),
+])
+def test_the_lead_in_moves_to_a_space_at_most_29_characters_on(gap, html):
+    # "alpha" at 200: the lead-in would start at 140, mid-word; the next space is `gap` on
+    text = "x" * (140 + gap) + " " + "z" * (58 - gap) + " alpha"
+    assert text.index("alpha") == 200
+    assert make_snippet(text, WORDS).html == html
