@@ -134,3 +134,20 @@ def test_a_three_letter_word_finds_the_compounds_it_ends(link_index):
 def test_a_word_that_only_ends_with_the_query_is_not_its_compound(link_index):
     # "Apparat" ends with "rat", but "appa" is no word
     assert paths(link_index, "Rat") == []
+
+
+# Two ways to split "Datenschutzgesetz": Datenschutz-gesetz (two parts, both words here)
+# and Daten-schutz-gesetz (three parts, in another note).
+SPLIT_NOTES = {
+    "zwei.md": "Über den Datenschutz wurde lange gesprochen, und über das neue Gesetz auch.",
+    "drei.md": "Beim Schutz der Daten hilft ein gutes Gesetz, sagte die Referentin.",
+}
+
+
+@pytest.fixture(scope="module")
+def split_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, SPLIT_NOTES)
+
+
+def test_a_split_into_fewer_parts_is_preferred(split_index):
+    assert paths(split_index, "Datenschutzgesetz") == ["zwei.md"]
