@@ -44,6 +44,7 @@ LINK_NOTES = {
     "pfad.md": "Ein schmaler Bergweg führte hinauf zum Gipfel.",
     "keynote.md": "Während der Keynote verlor sich mancher in einem Tagtraum.",
     "apparat.md": "Der Apparat auf dem Tisch summte leise vor sich hin.",
+    "kurz.md": "Am Tag danach war der Weg wieder frei.",
 }
 
 
@@ -117,6 +118,11 @@ def test_a_compound_joined_by_an_n_link_is_split_into_its_parts(link_index):
 def test_a_seven_letter_compound_with_a_three_letter_part_is_split(link_index):
     # Berg-weg: MIN_SPLIT_WORD letters, and "weg" has just MIN_PART
     assert "wandern.md" in paths(link_index, "Bergweg")
+
+
+def test_a_word_shorter_than_seven_letters_is_not_split(link_index):
+    # "Tagweg" would split into Tag-weg, both words of kurz.md, but has only six letters
+    assert paths(link_index, "Tagweg") == []
 
 
 def test_a_compound_of_three_parts_is_split_but_not_one_of_four(link_index):
