@@ -30,7 +30,9 @@ def tokens(analyzer, text):
 @pytest.mark.parametrize(
     ("a", "b"),
     [("Fußabdruck", "Fussabdruck"), ("Rückseite", "Rueckseite"), ("Vorträge", "Vortraege"),
-     ("Einführung", "Einfuehrung"), ("Zürich", "Zuerich"), ("Größe", "Groesse")],
+     ("Einführung", "Einfuehrung"), ("Zürich", "Zuerich"), ("Größe", "Groesse"),
+     # at the start of a word, where no letter comes before the vowel
+     ("Ärger", "Aerger"), ("Öffnung", "Oeffnung"), ("Übung", "Uebung")],
 )
 def test_fold_meets_umlauts_and_their_spellings(a, b):
     assert fold(a.lower()) == fold(b.lower())
@@ -41,7 +43,12 @@ def test_fold_maps_sharp_s_to_ss_not_s():
     assert fold("straße") == "strasse"
 
 
-@pytest.mark.parametrize("word", ["neue", "quelle", "feuer", "queue", "bauer", "blauer", "ouest"])
+def test_fold_folds_an_umlaut_spelling_at_the_start_of_a_word():
+    assert (fold("aerger"), fold("oeffnung"), fold("uebung")) == ("arger", "offnung", "ubung")
+
+
+@pytest.mark.parametrize("word", ["neue", "quelle", "feuer", "queue", "bauer", "blauer", "ouest",
+                                  "niue", "aue", "eue"])
 def test_fold_keeps_ue_after_vowels_and_q(word):
     assert fold(word) == word
 

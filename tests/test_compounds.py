@@ -23,16 +23,50 @@ NOTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+# Links other than the Fugen-s, a three-letter part, and a word that merely begins with
+# another ("Landschaft": "schaft" is no word of this index).
+LINK_NOTES = {
+    "kirchturm.md": "Nach dem Vortrag stiegen alle auf den Kirchenturm und sahen von oben "
+                    "über die ganze Stadt bis zu den Bergen.",
+    "dorf.md": "Die Kirche im Dorf ist sehr alt, und der Turm daneben wurde erst letztes "
+               "Jahr renoviert. Am nächsten Tag ging es weiter.",
+    "router.md": "Eine Sicherheitslücke im Router wurde von den Teilnehmern gemeinsam "
+                 "gefunden und noch am Abend gemeldet.",
+    "sicher.md": "Sicherheit war das Thema des Abends, und die Gruppe diskutierte lange "
+                 "darüber, was man besser machen könnte.",
+    "sichertag.md": "Der Sicherheitstag fand in der großen Halle statt, mit vielen "
+                    "Besuchern aus der ganzen Region.",
+    "landschaft.md": "Die Landschaft rund um den Veranstaltungsort war herrlich, und alle "
+                     "genossen die Pause draußen.",
+    "wandern.md": "Der Berg war steil, aber der Weg nach oben war gut markiert.",
+    "recht.md": "Beim Schutz der Daten hilft ein gutes Gesetz, sagte die Referentin, und "
+                "stellte dazu einen Entwurf vor.",
+    "pfad.md": "Ein schmaler Bergweg führte hinauf zum Gipfel.",
+    "keynote.md": "Während der Keynote verlor sich mancher in einem Tagtraum.",
+    "apparat.md": "Der Apparat auf dem Tisch summte leise vor sich hin.",
+    "kurz.md": "Am Tag danach war der Weg wieder frei.",
+}
+
+
+def _index(tmp_path_factory: pytest.TempPathFactory, notes_by_name: dict[str, str]) -> SearchIndex:
     root = tmp_path_factory.mktemp("compounds")
     notes = root / "notes"
     notes.mkdir()
-    for name, body in NOTES.items():
+    for name, body in notes_by_name.items():
         (notes / name).write_text(f"# Treffen {name[:-3]}\n\n{body}\n", encoding="utf-8")
     report = build_index([notes], root / "ix", workers=1)
-    assert report.by_lang == {"de": len(NOTES)}
+    assert report.by_lang == {"de": len(notes_by_name)}
     return SearchIndex(root / "ix")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, NOTES)
+
+
+@pytest.fixture(scope="module")
+def link_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, LINK_NOTES)
 
 
 def paths(index: SearchIndex, q: str) -> list[str]:
@@ -52,3 +86,74 @@ def test_a_compound_with_a_linking_s_finds_its_parts(index):
 def test_a_compound_does_not_find_a_note_with_only_one_part(index):
     assert "kompositum.md" not in paths(index, "Sicherheitslücke")
     assert "anderes.md" not in paths(index, "Netzwerksicherheit")
+
+
+def test_a_part_finds_compounds_joined_by_an_n_link(link_index):
+    # Kirche-n-turm: the link is neither empty nor the Fugen-s, on either side of the part
+    assert "kirchturm.md" in paths(link_index, "Kirche")
+    assert "kirchturm.md" in paths(link_index, "Turm")
+
+
+def test_a_trailing_part_finds_a_compound_with_a_fugen_s_before_it(link_index):
+    # Sicherheit-s-lücke, found from its last part: the "s" is stripped from "sicherheits"
+    assert "router.md" in paths(link_index, "Lücke")
+
+
+def test_a_three_letter_part_is_a_part(link_index):
+    # Sicherheit-s-tag: "tag" has exactly MIN_PART letters
+    assert "sichertag.md" in paths(link_index, "Sicherheit")
+
+
+def test_a_word_that_only_begins_with_the_query_is_not_its_compound(link_index):
+    # "Landschaft" begins with "land", but "schaft" is no word of the index
+    assert "landschaft.md" not in paths(link_index, "Land")
+    assert paths(link_index, "Land") == []
+
+
+def test_a_compound_joined_by_an_n_link_is_split_into_its_parts(link_index):
+    # Kirche-n-turm: dorf.md has both parts as words of their own, not the compound
+    assert "dorf.md" in paths(link_index, "Kirchenturm")
+
+
+def test_a_seven_letter_compound_with_a_three_letter_part_is_split(link_index):
+    # Berg-weg: MIN_SPLIT_WORD letters, and "weg" has just MIN_PART
+    assert "wandern.md" in paths(link_index, "Bergweg")
+
+
+def test_a_word_shorter_than_seven_letters_is_not_split(link_index):
+    # "Tagweg" would split into Tag-weg, both words of kurz.md, but has only six letters
+    assert paths(link_index, "Tagweg") == []
+
+
+def test_a_compound_of_three_parts_is_split_but_not_one_of_four(link_index):
+    assert "recht.md" in paths(link_index, "Datenschutzgesetz")
+    # Daten-schutz-gesetz-entwurf: more parts than the splitter tries (depth <= 1)
+    assert "recht.md" not in paths(link_index, "Datenschutzgesetzentwurf")
+
+
+def test_a_three_letter_word_finds_the_compounds_it_ends(link_index):
+    # Berg-weg from "Weg" (MIN_PART letters), Tag-traum with a three-letter first part
+    assert "pfad.md" in paths(link_index, "Weg")
+    assert "keynote.md" in paths(link_index, "Traum")
+
+
+def test_a_word_that_only_ends_with_the_query_is_not_its_compound(link_index):
+    # "Apparat" ends with "rat", but "appa" is no word
+    assert paths(link_index, "Rat") == []
+
+
+# Two ways to split "Datenschutzgesetz": Datenschutz-gesetz (two parts, both words here)
+# and Daten-schutz-gesetz (three parts, in another note).
+SPLIT_NOTES = {
+    "zwei.md": "Über den Datenschutz wurde lange gesprochen, und über das neue Gesetz auch.",
+    "drei.md": "Beim Schutz der Daten hilft ein gutes Gesetz, sagte die Referentin.",
+}
+
+
+@pytest.fixture(scope="module")
+def split_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, SPLIT_NOTES)
+
+
+def test_a_split_into_fewer_parts_is_preferred(split_index):
+    assert paths(split_index, "Datenschutzgesetz") == ["zwei.md"]

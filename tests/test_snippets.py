@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from eventsearch.search import SearchIndex
-from eventsearch.text.snippets import make_snippet
+from eventsearch.text.snippets import QueryTerms, make_snippet
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,44 @@ def test_a_wildcard_marks_the_words_it_matched(index):
     assert marked(index, "kube*", "Kubernetes, a kubeconfig and a cube.") == [
         "Kubernetes", "kubeconfig"]
     assert marked(index, "k?bernetes", "Kubernetes it is.") == ["Kubernetes"]
+
+
+# The window and the lead-in, with the query's terms given directly (no index needed).
+WORDS = QueryTerms(plain=frozenset({"alpha", "beta", "gamma"}))
+
+
+@pytest.mark.parametrize(("span", "anchor"), [(160, "alpha"), (161, "beta")])
+def test_the_window_holds_the_distinct_terms_that_fit_beside_the_lead_in(span, anchor):
+    # An early lone "beta", then "alpha" and "gamma" `span` characters apart (start of one
+    # to end of the other): up to WIDTH - 80 they make the best window, beyond it they do
+    # not, and the earliest of the one-term windows wins.
+    text = "beta " + "lorem " * 50 + "alpha " + "x" * (span - 12) + " gamma and more."
+    snippet = make_snippet(text, WORDS)
+    assert snippet.offset == text.index(anchor)
+
+
+def test_among_equal_windows_the_first_wins():
+    text = "alpha " + "lorem " * 60 + "alpha again."
+    assert make_snippet(text, WORDS).offset == 0
+
+
+def test_the_snippet_starts_at_a_word_after_the_lead_in():
+    text = "abcdefg " * 30 + "alpha closes it."
+    html = make_snippet(text, WORDS).html
+    assert html.startswith("…abcdefg ") and html.endswith("<mark>alpha</mark> closes it.")
+
+
+def test_without_a_space_near_the_lead_in_the_snippet_starts_inside_the_word():
+    text = "x" * 200 + " alpha"
+    assert make_snippet(text, WORDS).html == "…" + "x" * 59 + " <mark>alpha</mark>"
+
+
+@pytest.mark.parametrize(("gap", "html"), [
+    (29, "…" + "z" * 29 + " <mark>alpha</mark>"),
+    (30, "…" + "x" * 30 + " " + "z" * 28 + " <mark>alpha</mark>"),
+])
+def test_the_lead_in_moves_to_a_space_at_most_29_characters_on(gap, html):
+    # "alpha" at 200: the lead-in would start at 140, mid-word; the next space is `gap` on
+    text = "x" * (140 + gap) + " " + "z" * (58 - gap) + " alpha"
+    assert text.index("alpha") == 200
+    assert make_snippet(text, WORDS).html == html
