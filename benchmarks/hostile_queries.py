@@ -90,7 +90,7 @@ def ordinary_queries() -> list[str]:
 
 def vocabulary(index: SearchIndex) -> tuple[list[str], list[str]]:
     """Real words of the index (6-10 letters, in 3+ notes) and real tag keys."""
-    searcher = index.searcher()
+    searcher = index.backend.searcher()
     reader = searcher.reader()
     words = sorted(t.decode() for t, info in reader.iter_field("body")
                    if t.isalpha() and 6 <= len(t) <= 10 and info.doc_frequency() >= 3)
@@ -213,7 +213,7 @@ def main() -> None:
     search_module.RESULT_CACHE = 0  # every query is computed, as a bot's fresh ones are
     limits = UNLIMITED if args.unlimited else Limits()
     index = SearchIndex(args.index, limits=limits)
-    print(f"{index.searcher().doc_count()} notes at {args.index}; {machine()}; limits: "
+    print(f"{index.backend.searcher().doc_count()} notes at {args.index}; {machine()}; limits: "
           f"{'none' if args.unlimited else limits}\n")
     words, tags = vocabulary(index)
     forms = hostile_forms(words, tags)

@@ -56,7 +56,7 @@ Setup = Callable[[str, str], object]  # (kind, query) -> anything; only the time
 def make_queries(index: SearchIndex, seed: int = SEED) -> list[tuple[str, str]]:
     """(kind, query) pairs drawn with a fixed seed from the index's own title words."""
     rng = random.Random(seed)
-    reader = index.searcher().reader()
+    reader = index.backend.searcher().reader()
     words = []
     for term, info in reader.iter_field("title"):
         word = term.decode("utf-8")
@@ -257,7 +257,7 @@ def main() -> None:
     header = [f"{len(queries)} queries ({len(set(queries))} distinct, "
               f"{len(set(queries) & set(warmup))} also in the warm-up); {machine()}; "
               f"result cache {cache}",
-              f"ours: {full.searcher().doc_count()} notes at {args.index}"]
+              f"ours: {full.backend.searcher().doc_count()} notes at {args.index}"]
     if not args.no_bare:
         ix, folder, built = bare_index(args.corpus)
         setups |= {"bare": bare(ix), "bare-light": bare(ix, False)}
