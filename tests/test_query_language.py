@@ -53,7 +53,6 @@ from eventsearch.query.language import (
     parse,
 )
 from eventsearch.query.parse import PLAIN_WORDS
-from eventsearch.text import analyze
 
 from .conftest import PROJECT, require_shared
 
@@ -261,10 +260,6 @@ def test_unparsable_text_falls_back_to_plain_words():
         parse("x (y -z)", strict=True)
     assert parse("x (y -z)") == Implicit((Word("x"), Word("y"), Word("z")))
     assert parse("x (y -z)") == parse(ql.plain("x (y -z)"))
-
-
-def test_token_pattern_is_analyzes():
-    assert ql.TOKEN_PATTERN == analyze.TOKEN_PATTERN
 
 
 def test_module_needs_no_whoosh():

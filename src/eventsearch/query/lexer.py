@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..text.analyze import TOKEN_PATTERN
 from .plan import (
     All,
     And,
@@ -23,8 +24,6 @@ from .plan import (
     _Compound,
 )
 
-# analyze.TOKEN_PATTERN, copied so that this module needs no Whoosh (a test keeps them equal)
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"  # noqa: RUF001
 DEFAULT_FIELD = "text"
 FIELDS = ("text", "title", "body", "meta")
 _TOKEN = re.compile(TOKEN_PATTERN)

@@ -169,7 +169,7 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
             for key, record in part.skipped.items():
                 report.skipped.append((key, record["reason"]))
                 skipped[key] = record
-                if _new_failure(known_broken.get(key), record, files[key][0]):
+                if _new_failure(known_broken.get(key), record):
                     report.failed.append((key, record["reason"]))
         warned: dict[str, Any] = {}
         _say_warnings(report, files, previous_meta.get("warned", {}), warned)

@@ -231,7 +231,7 @@ def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
                 record = _skip_record(files[key], reason)
                 skipped[key] = record
                 report.skipped.append((key, record["reason"]))
-                if _new_failure(old_skips.get(key), record, files[key][0]):
+                if _new_failure(old_skips.get(key), record):
                     kept = " (the previously indexed version is kept)" if key in indexed else ""
                     report.failed.append((key, record["reason"] + kept))
                 continue
