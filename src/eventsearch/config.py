@@ -19,8 +19,14 @@ from .query.budget import MINIMUM, NAMES
 
 # One line of help per setting; the README's configuration table mirrors it (tested).
 HELP = {
-    "backend": "The search engine holding the index: whoosh (an index folder; postgresql "
-               "is planned) (env EVENTSEARCH_BACKEND).",
+    "backend": "The search engine holding the index: whoosh (an index folder) or "
+               "postgresql (a database) (env EVENTSEARCH_BACKEND).",
+    "database_url": "With backend = postgresql: the primary database, where every write "
+                    "goes (env EVENTSEARCH_DATABASE_URL), e.g. "
+                    "postgresql://user:pass@host:5432/db.",
+    "read_database_url": "With backend = postgresql: where searches go, e.g. a streaming "
+                         "replica or a PgBouncer in front of replicas; default: database_url "
+                         "(env EVENTSEARCH_READ_DATABASE_URL).",
     "index_dir": "Where the index lives (env EVENTSEARCH_INDEX).",
     "corpus": "Folders (or files) of notes to index when no PATH is given "
               "(env EVENTSEARCH_CORPUS, separated by ':').",
@@ -53,6 +59,8 @@ HELP = {
 @dataclass(frozen=True)
 class Settings:
     backend: str = "whoosh"
+    database_url: str | None = None
+    read_database_url: str | None = None
     index_dir: Path = Path("index")
     corpus: tuple[Path, ...] = (Path("corpus"),)
     exclude_drafts: bool = False
@@ -94,6 +102,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         values.update(_flatten(raw, path))
     if os.environ.get("EVENTSEARCH_BACKEND", "").strip():
         values["backend"] = os.environ["EVENTSEARCH_BACKEND"].strip()
+    for name in ("database_url", "read_database_url"):
+        env = f"EVENTSEARCH_{name.upper()}"
+        if os.environ.get(env, "").strip():
+            values[name] = os.environ[env].strip()
     if os.environ.get("EVENTSEARCH_INDEX"):
         values["index_dir"] = os.environ["EVENTSEARCH_INDEX"]
     if os.environ.get("EVENTSEARCH_CORPUS"):
@@ -141,6 +153,8 @@ def _coerce(values: dict[str, Any], path: Path | None) -> Settings:
                 value = int(value)
             elif key == "backend":
                 value = str(value).strip().lower()
+            elif key in ("database_url", "read_database_url"):
+                value = str(value).strip() or None
             elif key == "exclude_drafts":
                 value = bool(value)
             elif key == "synonyms":

@@ -1,8 +1,9 @@
 """Search engines behind eventsearch, chosen by the ``backend`` setting.
 
 `base.Backend` is the interface (and its module docstring what each backend must
-guarantee); ``open_backend(settings)`` returns the configured one.  Today: ``whoosh``
-(`backends.whoosh`, an index folder on disk).  ``postgresql`` is planned.
+guarantee); ``open_backend(settings)`` returns the configured one: ``whoosh``
+(`backends.whoosh`, an index folder on disk, the default) or ``postgresql``
+(`backends.postgresql`, a database that replicates, for several web servers).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from ..errors import ConfigError
 from .base import Backend, missing_methods
 
 # name -> "module:Class", imported only when chosen (a CLI search never loads the others)
-BACKENDS = {"whoosh": "eventsearch.backends.whoosh.backend:WhooshBackend"}
-PLANNED = {"postgresql": "the PostgreSQL backend is not implemented yet"}
+BACKENDS = {"whoosh": "eventsearch.backends.whoosh.backend:WhooshBackend",
+            "postgresql": "eventsearch.backends.postgresql.backend:PostgresBackend"}
+PLANNED: dict[str, str] = {}  # name -> why it cannot be chosen yet
 
 
 def backend_class(name: str) -> type:
