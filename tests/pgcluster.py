@@ -350,6 +350,11 @@ class Cluster:
         return result
 
 
+def dbname_of(url: str) -> str:
+    """The database name of a URL create_database() made, e.g. for replica.url(...)."""
+    return url.rsplit("/", 1)[1]
+
+
 def _new_root(base_dir: Path | None, prefix: str) -> Path:
     """A fresh folder for one cluster, owned by the server's user, who must be able to reach it.
     """
