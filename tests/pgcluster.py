@@ -133,7 +133,8 @@ _running: set[Cluster] = set()
 
 @atexit.register
 def _stop_leftovers() -> None:
-    """A server a crashed test session forgot must not outlive the Python process."""
+    """A server whose session ended before its teardown (Ctrl-C, an error) must not outlive
+    the Python process."""
     for cluster in list(_running):
         with contextlib.suppress(PostgresError):
             cluster.stop(mode="immediate")
