@@ -1,5 +1,6 @@
-"""Shared fixtures: where the project and ../shared are, an index of corpus/, and a real
-`eventsearch serve` process to start and stop."""
+"""Shared fixtures: where the project and ../shared are, an index of corpus/, a real
+`eventsearch serve` process to start and stop, and real PostgreSQL servers (tests/pgcluster.py).
+"""
 
 from __future__ import annotations
 
@@ -10,24 +11,89 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from .pgcluster import Cluster
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = PROJECT / "corpus"
 SHARED = PROJECT.parent / "shared"
 
 
+def skip_or_fail(message: str) -> NoReturn:
+    """A skip with the reason; under CI=true a failure, since there every test must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_shared() -> Path:
     """../shared beside the project, or a skip with the reason (a failure under CI=true)."""
     if (SHARED / "corpora").is_dir():
         return SHARED
-    message = (f"{SHARED} is missing: these tests read the shared corpora and eval files, "
-               "which live beside the project checkout, not in it")
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    skip_or_fail(f"{SHARED} is missing: these tests read the shared corpora and eval files, "
+                 "which live beside the project checkout, not in it")
+
+
+def require_postgresql() -> None:
+    """PostgreSQL's programs, a user to run them as and psycopg, or a skip with the reason
+    (a failure under CI=true, where .ci/run installs PostgreSQL)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as e:
+        skip_or_fail(f"psycopg not installed (pip install '.[test]'): {e}")
+    from .pgcluster import find_bin_dir, server_account
+
+    install = "PostgreSQL not installed (apt-get install postgresql): "
+    if find_bin_dir() is None:
+        skip_or_fail(install + "no initdb, pg_ctl and pg_basebackup in "
+                     "/usr/lib/postgresql/*/bin nor in `pg_config --bindir`")
+    try:
+        server_account()
+    except KeyError:
+        skip_or_fail(install + "we are root and there is no `postgres` user to run the server "
+                     "as (initdb refuses root)")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A started throwaway PostgreSQL server for the session, deleted at the end.
+
+    Tests that stop it must start it again; for "database down" make your own Cluster.
+    """
+    require_postgresql()
+    from .pgcluster import Cluster
+
+    cluster = Cluster.create()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """The URL of a fresh database (owner: the non-superuser role eventsearch) for one test.
+
+    It is dropped afterwards, ending any sessions the test left open.
+    """
+    from .pgcluster import dbname_of
+
+    url = pg_cluster.create_database()
+    yield url
+    pg_cluster.drop_database(dbname_of(url))
+
+
+@pytest.fixture(scope="session")
+def pg_replica(pg_cluster: Cluster) -> Iterator[Cluster]:
+    """A streaming hot standby of pg_cluster for the session; call wait_for(pg_cluster)
+    after writing to the primary and before reading it."""
+    replica = pg_cluster.replica()
+    yield replica
+    replica.destroy()
 
 
 @pytest.fixture(scope="session")
