@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from eventsearch.rank.planner import concepts_of
 from eventsearch.config import load_settings
 from eventsearch.errors import ConfigError
 from eventsearch.model import SearchQuery
 from eventsearch.query.budget import DEFAULT, Limits
+from eventsearch.rank.planner import concepts_of
 from eventsearch.search import SearchIndex
 from eventsearch.web import create_app
 

@@ -44,6 +44,15 @@ NO_SNIPPET = Snippet(html="", offset=0)
 RESULT_CACHE = 512  # recent results kept per open index, for repeated requests
 
 
+def stored_data(reader: Any) -> Callable[[int], dict[str, Any]]:
+    """A document's stored note data (the ``data`` field's JSON), read through
+    ``reader``: the calling thread's (Whoosh readers are not shared by threads)."""
+    def read(docnum: int) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(reader.stored_fields(docnum)["data"])
+        return data
+    return read
+
+
 def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
     """The method, with errors reading damaged files turned into IndexDamaged."""
     @functools.wraps(method)
@@ -192,14 +201,8 @@ class WhooshSearcher:
         (search() caches complete results): the engine-neutral flow of rank/answer.py."""
         state = self._searchable(searcher)
         budget = Budget(self.limits)  # the clock starts once the index's tables are loaded
-        reader = searcher.reader()
-
-        def stored_data(docnum: int) -> dict[str, Any]:
-            data: dict[str, Any] = json.loads(reader.stored_fields(docnum)["data"])
-            return data
-
         return answer(state, budget, parsed, request,
-                      functools.partial(self._hits, searcher), stored_data)
+                      functools.partial(self._hits, searcher), stored_data(searcher.reader()))
 
     def _hits(self, searcher, order: list[tuple[int, float]],
               terms: QueryTerms | None) -> list[Hit]:
