@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from eventsearch.backends.whoosh.planner import concepts_of
 from eventsearch.config import load_settings
 from eventsearch.errors import ConfigError
 from eventsearch.model import SearchQuery
 from eventsearch.query.budget import DEFAULT, Limits
+from eventsearch.rank.planner import concepts_of
 from eventsearch.search import SearchIndex
 from eventsearch.web import create_app
 
@@ -43,10 +43,11 @@ def expansions(index: SearchIndex, q: str) -> list[list[str]]:
     """The words each wildcard term of q was expanded to."""
     from eventsearch.query import parse_query
     from eventsearch.query.budget import Budget
+    from eventsearch.rank.answer import plan_query
 
     searcher = index.backend.searcher()
-    _, plan = index.backend._plan(searcher, parse_query(q, index.limits),
-                                  Budget(index.limits))
+    _, plan = plan_query(index.backend._searchable(searcher), parse_query(q, index.limits),
+                         Budget(index.limits))
     return [c.expansions for c, _ in concepts_of(plan) if c.expansions is not None]
 
 

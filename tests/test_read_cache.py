@@ -382,11 +382,12 @@ def test_concurrent_first_searches_load_the_tables_once(corpus_index: Path,
 
 def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Path,
                                                                      tmp_path: Path) -> None:
-    """scorer.Scorer reads a wildcard's expansions block by block; the documents must be
-    those Whoosh's own union of term matchers finds (deleted ones aside)."""
+    """WhooshRanking.docs_with_any reads a wildcard's expansions block by block; the
+    documents must be those Whoosh's own union of term matchers finds (deleted ones
+    aside)."""
     from whoosh.query import Or, Prefix, Wildcard
 
-    from eventsearch.backends.whoosh.scorer import Scorer
+    from eventsearch.backends.whoosh.ranking import WhooshRanking
 
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir, workers=2)
@@ -398,14 +399,17 @@ def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Pat
     index = SearchIndex(index_dir)
     searcher = index.backend.searcher()
     stats = index.backend._ranking_data(searcher)[0]
-    scorer = Scorer(stats, searcher)
+    ranking = WhooshRanking(stats, searcher)
+    reader = searcher.reader()
     assert len(list(searcher.reader().leaf_readers())) >= 2 and not stats.alive.all()
     checked = 0
     for make, text in ((Prefix, "de"), (Prefix, "k"), (Wildcard, "*ing"), (Wildcard, "da?en*"),
                        (Prefix, "zzzz")):
         queries = [make(field, text) for field in ("title", "meta", "body")]
-        ours = scorer._expansions_mask(queries) & stats.alive
-        whoosh = scorer.docs_mask(Or(queries)) & stats.alive
+        words = sorted({t.decode("utf-8") for q in queries
+                        for _, t in q.expanded_terms(reader)})
+        ours = ranking.docs_with_any(["title", "meta", "body"], words) & stats.alive
+        whoosh = ranking.docs_mask(Or(queries)) & stats.alive
         assert ours.tolist() == whoosh.tolist()
         checked += int(ours.sum())
     assert checked > 20

@@ -205,7 +205,7 @@ def test_the_proximity_bonus_is_computed_once_per_search(built, monkeypatch):
     # method with the same arguments, returning its result, so the search runs exactly as
     # it would and its ranking is checked below.  (rank_scores used to run twice a
     # search, and with it every proximity phrase query.)
-    from eventsearch.backends.whoosh.scorer import Scorer
+    from eventsearch.rank.scorer import Scorer
 
     calls: dict[str, int] = {}
 

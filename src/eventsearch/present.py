@@ -1,7 +1,7 @@
 """Presenting what a search found: facet values, the "did you mean" query and the
 forms snippets mark.  Engine-neutral: works on facet counts (dicts) and on what it reads
-of a backend's understood query words (`Understood`, a Protocol the Whoosh planner's
-concepts satisfy); backends/whoosh/searcher.py calls it for each result.
+of a backend's understood query words (`Understood`, a Protocol the planner's
+concepts satisfy, rank/planner.py); rank/answer.py calls it for each result.
 """
 
 from __future__ import annotations

@@ -85,6 +85,10 @@ class Vocabulary:
     Kept as each segment's sorted lists (``segment_words``) and looked up in each:
     a fresh process loads them from the cache and starts answering without merging
     a few hundred thousand words first.  Only typo corrections need them merged.
+
+    ``reader`` is only asked ``doc_frequency(field, word)`` (any object with it will do,
+    e.g. a :class:`~eventsearch.rank.index.RankingIndex`) and, when ``parts`` is None,
+    read for them (a Whoosh reader's ``leaf_readers()``).
     """
 
     def __init__(self, reader, parts: list[WordsPart] | None = None) -> None:

@@ -16,7 +16,7 @@ from ...errors import IndexDamaged, IndexUnavailable
 from ...model import IndexReport
 from ...query.budget import Limits
 from ..base import Progress, SuggestEntry
-from .searcher import WhooshSearcher
+from .searcher import WhooshSearcher, stored_data
 from .storage import current_generation, read_meta
 
 
@@ -80,7 +80,8 @@ class WhooshBackend(WhooshSearcher):
         with self.checked():
             table = self._facet_table(searcher)
             reader = searcher.reader()
-            entries = [(table.display(kind, key, reader), kind, key, len(docs))
+            data = stored_data(reader)
+            entries = [(table.display(kind, key, data), kind, key, len(docs))
                        for kind in ("tag", "speaker") for key, docs in table.postings[kind].items()]
             for stored in reader.all_stored_fields():
                 if stored.get("title") and stored.get("path"):

@@ -1,6 +1,7 @@
 """The Whoosh side of the backend seam: a :mod:`eventsearch.query.plan` plan as the Whoosh
-query tree that ``qparser.make_parser().parse()`` makes of the same text, for the Whoosh
-planner (``planner.QueryPlanner.plan``)."""
+query tree that ``qparser.make_parser().parse()`` makes of the same text (the reference
+tests/test_query_language.py checks the query language against).  The ranking reads the
+plan itself (``eventsearch.rank.planner.QueryPlanner.plan``)."""
 
 from __future__ import annotations
 

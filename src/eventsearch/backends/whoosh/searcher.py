@@ -1,6 +1,8 @@
 """Answering searches over a Whoosh index: a parsed query + filters -> ranked, faceted,
 highlighted results (the read side of the Whoosh backend; ``eventsearch.search`` is the
-entry point the CLI and the web app use).
+entry point the CLI and the web app use).  The ranking and the search flow are the
+engine-neutral ones of :mod:`eventsearch.rank`, over a ``ranking.WhooshRanking``; this
+module adds the stored fields, snippets and caches.
 
 ``WhooshSearcher`` keeps a searcher per thread and reopens it when a reindex commits or
 swaps in a new generation, so a long-running server sees fresh notes without a restart
@@ -16,33 +18,39 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
-from datetime import time as dtime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from whoosh.query import DateRange, Term
+from whoosh.query import Term
 
-from ...model import FACETS, Hit, Note, SearchQuery, SearchResult
-from ...present import facet_values, query_terms, suggestion
+from ...model import Hit, Note, SearchQuery, SearchResult
 from ...query import ParsedQuery
 from ...query.budget import DEFAULT, Budget, Limits
+from ...rank.answer import Searchable, answer, highlight_terms
+from ...rank.facets import FacetTable
 from ...text.compounds import Compounds
 from ...text.snippets import QueryTerms, Snippet, make_snippet
 from ...text.spelling import Vocabulary
 from ...text.synonyms import Synonyms, load_synonyms
-from .facets import FacetTable, disjunctive_counts
 from .integrity import DamageCheck
-from .planner import QueryPlanner, concepts_of
+from .ranking import WhooshRanking
 from .schema import document_to_note
-from .scorer import Scored, Scorer
 from .segment_cache import ReaderTables, read_tables
 from .stats import IndexStats
 from .storage import current_generation, open_index, read_meta
 
 NO_SNIPPET = Snippet(html="", offset=0)
 RESULT_CACHE = 512  # recent results kept per open index, for repeated requests
+
+
+def stored_data(reader: Any) -> Callable[[int], dict[str, Any]]:
+    """A document's stored note data (the ``data`` field's JSON), read through
+    ``reader``: the calling thread's (Whoosh readers are not shared by threads)."""
+    def read(docnum: int) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(reader.stored_fields(docnum)["data"])
+        return data
+    return read
 
 
 def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -181,81 +189,20 @@ class WhooshSearcher:
                        messages=list(cached.messages),
                        took_ms=(time.perf_counter() - started) * 1000)
 
+    def _searchable(self, searcher) -> Searchable:
+        """This generation's ranking tables, read through the thread's searcher."""
+        tables = self._tables(searcher)
+        return Searchable(WhooshRanking(tables.stats, searcher), tables.facets, tables.vocab,
+                          tables.compounds, self.synonyms, self.typo_tolerance)
+
     def _search(self, searcher, parsed: ParsedQuery,
                 request: SearchQuery) -> tuple[SearchResult, bool]:
         """The search itself, on one searcher, and whether its result is partial
-        (search() caches complete results)."""
-        table = self._facet_table(searcher)
-        stats = self._ranking_data(searcher)[0]
+        (search() caches complete results): the engine-neutral flow of rank/answer.py."""
+        state = self._searchable(searcher)
         budget = Budget(self.limits)  # the clock starts once the index's tables are loaded
-        scorer, plan = self._plan(searcher, parsed, budget)
-        if plan is None and parsed.plan is not None:
-            plan = ("none",)  # only stop words or only exclusions: nothing to find
-
-        if plan is None:
-            evaluated = None
-            mask = stats.alive.copy()
-        elif plan == ("none",):
-            evaluated = None
-            mask = np.zeros(stats.n, dtype=bool)
-        else:
-            evaluated = scorer.evaluate(plan)
-            mask = evaluated.mask & stats.alive
-        matched = set(np.flatnonzero(mask).tolist())
-        selected: dict[str, set[str]] = {}
-        for f in FACETS:
-            values = set(getattr(request, f.plural))
-            if f.in_query:
-                values.update(getattr(parsed, f.plural))
-            selected[f.name] = {v.casefold().strip() for v in values - {""}}
-        passing = {name: table.docs_with(name, keys) for name, keys in selected.items() if keys}
-        matched = self._apply_global_filters(searcher, table, matched, request, parsed)
-        hits_set = matched.intersection(*passing.values()) if passing else matched
-
-        # a nested facet (months) is counted inside one selected outer value (a year)
-        shown = [f.name for f in FACETS if request.facets and (
-            f.within is None or len(selected[f.within]) == 1 or selected[f.name])]
-        counts = disjunctive_counts(table, matched, passing, shown)
-        for f in FACETS:
-            if f.within and f.name in counts and len(selected[f.within]) == 1:
-                (outer,) = selected[f.within]  # its keys start with the outer key: "2019-05"
-                counts[f.name] = type(counts[f.name])(
-                    {k: c for k, c in counts[f.name].items() if k.startswith(outer + "-")})
-        reader = searcher.reader()
-        facets = {name: facet_values(name, counts[name], selected[name],
-                                     functools.partial(table.display, name, reader=reader))
-                  for name in shown}
-
-        concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
-        order = self._order(scorer, plan, evaluated, hits_set, request)
-        terms = query_terms(concepts) if request.snippets else None
-        hits = self._hits(searcher, order, terms)
-        result = SearchResult(
-            query=request.q, total=len(hits_set), page=request.page,
-            per_page=request.per_page, hits=hits, facets=facets,
-            messages=parsed.messages + budget.final_messages(),
-        )
-        result.suggestion = suggestion(request.q, concepts, len(hits_set))
-        return result, budget.partial
-
-    def _order(self, scorer: Scorer, plan: Any, evaluated: Scored | None,
-               hits_set: set[int], request: SearchQuery) -> list[tuple[int, float]]:
-        """The documents of the requested page, best first, with their scores."""
-        if not hits_set:
-            return []
-        stats = scorer.stats
-        ids = np.fromiter(hits_set, dtype=np.int64, count=len(hits_set))
-        limit = request.page * request.per_page
-        full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
-        scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
-        keys: tuple[np.ndarray, ...]
-        if request.sort == "date" or evaluated is None:
-            keys = (ids, -scores, -stats.dates[ids])  # newest first, then best, then path order
-        else:
-            keys = (ids, -scores)
-        ranked = ids[np.lexsort(keys)][:limit]
-        page = ranked[(request.page - 1) * request.per_page:]
-        return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
+        return answer(state, budget, parsed, request,
+                      functools.partial(self._hits, searcher), stored_data(searcher.reader()))
 
     def _hits(self, searcher, order: list[tuple[int, float]],
               terms: QueryTerms | None) -> list[Hit]:
@@ -279,43 +226,12 @@ class WhooshSearcher:
             ))
         return hits
 
-    def _apply_global_filters(self, searcher, table: FacetTable, matched: set[int],
-                              request: SearchQuery, parsed: ParsedQuery) -> set[int]:
-        """Filters that are not facets: dates, drafts and `-tag:x` exclusions."""
-        since = max(filter(None, (request.since, parsed.since)), default=None)
-        until = min(filter(None, (request.until, parsed.until)), default=None)
-        if since or until:
-            lo = datetime.combine(since, dtime.min) if since else None
-            hi = datetime.combine(until, dtime.max) if until else None
-            matched &= set(searcher.docs_for_query(DateRange("date", lo, hi)))
-        if not request.include_drafts:
-            matched -= set(searcher.docs_for_query(Term("draft", True)))
-        field_of = {f.plural: f.name for f in FACETS if f.in_query}
-        for target, keys in parsed.exclude.items():
-            matched -= table.docs_with(field_of[target], keys)
-        return matched
-
     @_checked
     def highlight_terms(self, parsed: ParsedQuery) -> QueryTerms:
         """What a note page should mark for a parsed query: the forms the snippets mark."""
         if parsed.plan is None:
             return QueryTerms()
-        _, plan = self._plan(self.searcher(), parsed, Budget(self.limits))
-        if plan is None:
-            return QueryTerms()
-        return query_terms([c for c, positive in concepts_of(plan) if positive])
-
-    def _plan(self, searcher, parsed: ParsedQuery,
-              budget: Budget) -> tuple[Scorer, Any]:
-        """The query's concepts and their variants (synonyms, compounds, typo fixes,
-        wildcard expansions), within the budget."""
-        stats, vocab, compounds = self._ranking_data(searcher)
-        scorer = Scorer(stats, searcher, budget)
-        planner = QueryPlanner(vocab, compounds, self.synonyms, typos=self.typo_tolerance,
-                               budget=budget)
-        planner.reader = searcher.reader()
-        planner.stem_df = scorer.stem_df
-        return scorer, planner.plan(parsed.plan)
+        return highlight_terms(self._searchable(self.searcher()), parsed, Budget(self.limits))
 
     # -- single notes and statistics ---------------------------------------------------
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart, segment_words
-from .facets import FACET_FIELDS, FacetPart, FacetTable, segment_facets
+from .facets import FACET_FIELDS, FacetPart, FacetTable, facet_table, segment_facets
 from .fastread import install_fast_reads
 from .schema import INDEX_FORMAT
 from .stats import IndexStats, StatsPart, segment_stats, stat_fields
@@ -76,7 +76,7 @@ def read_tables(generation_dir: Path, reader: Any) -> ReaderTables:
              for leaf, base in reader.leaf_readers()]
     _remove_stale(generation_dir, reader)
     vocab = Vocabulary(reader, [p.words for p, _ in parts])
-    return ReaderTables(FacetTable(reader, [(p.facets, base) for p, base in parts]),
+    return ReaderTables(facet_table(reader, [(p.facets, base) for p, base in parts]),
                         IndexStats(reader, [p.stats for p, _ in parts]), vocab,
                         Compounds(vocab))
 

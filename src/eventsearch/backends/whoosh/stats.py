@@ -2,7 +2,9 @@
 
 `segment_stats` reads one segment's field lengths and dates through Whoosh's internals
 (the segment cache keeps them on disk); `IndexStats` joins the segments of one reader
-into length norms, dates, a recency factor and cached postings per term.
+into length norms, dates, a recency factor and cached postings per term (the norm and
+recency formulas are the engine-neutral ones of :mod:`eventsearch.rank.index`);
+ranking.py serves them to the ranking as a ``RankingIndex``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ from typing import Any
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 
-from ...text.analyze import SUPPORTED
+from ...rank.index import SCORED_FIELDS, length_norms, recency
 
-# Length normalisation (BM25F's b) per field role; the boosts are in scorer.py.
-B = {"title": 0.5, "meta": 0.5, "body": 0.6}
 POSTINGS_CACHE = 256
 
 
@@ -32,9 +32,7 @@ class StatsPart:
 
 def stat_fields(schema) -> list[str]:
     """The fields BM25F scores, as far as the index has them."""
-    return [f for f in ("title", "body", "meta",
-                        *(f"{r}_{lang}" for r in ("title", "body") for lang in SUPPORTED))
-            if f in schema]
+    return [f for f in SCORED_FIELDS if f in schema]
 
 
 def segment_stats(leaf) -> StatsPart:
@@ -65,15 +63,10 @@ class IndexStats:
                 dead = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
                 self.alive[dead + base] = False
                 self._dead[base] = dead
-        self.norm: dict[str, np.ndarray] = {}
-        for f in self.fields:
-            lengths = _joined([p.lengths[f] for p in parts], self.n, np.float32)
-            with_field = lengths[lengths > 0]
-            avg = float(with_field.mean()) if with_field.size else 1.0
-            b = B[f.split("_")[0]]
-            self.norm[f] = (1 - b + b * lengths / avg).astype(np.float32)
+        self.norm = length_norms({f: _joined([p.lengths[f] for p in parts], self.n, np.float32)
+                                  for f in self.fields})
         self.dates = _joined([p.dates for p in parts], self.n, np.float64)
-        self.recency = _recency(self.dates)
+        self.recency = recency(self.dates)
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -173,13 +166,4 @@ def _dates(leaf, n: int) -> np.ndarray:
     values[(values <= 0) | (values >= 2**63 - 2**20)] = 0
     out[:values.size] = values[:n]
     return out
-
-
-def _recency(dates: np.ndarray) -> np.ndarray:
-    dated = dates[dates > 0]
-    if not dated.size:
-        return np.zeros(dates.size, dtype=np.float32)
-    lo, hi = float(dated.min()), float(dated.max())
-    out = np.where(dates > 0, (dates - lo) / max(hi - lo, 1.0), 0.0)
-    return out.astype(np.float32)
 

@@ -3,8 +3,8 @@
 The word as typed, its stems, synonyms, the parts of a German compound, the index's
 compounds that contain it and, for words found in (almost) no note, typo corrections
 (see scorer.py for how a concept is scored).  `QueryPlanner` turns a query plan
-(:mod:`eventsearch.query.plan`, compiled to Whoosh's query tree by ``compile.to_whoosh``)
-into a tree of concepts; `concepts_of` lists them.
+(:mod:`eventsearch.query.plan`) into a tree of concepts; `concepts_of` lists them.
+Engine-neutral: term statistics come from a :class:`~eventsearch.rank.index.RankingIndex`.
 """
 
 from __future__ import annotations
@@ -13,32 +13,16 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from whoosh.query import (
-    And,
-    AndMaybe,
-    AndNot,
-    Every,
-    FuzzyTerm,
-    Not,
-    NullQuery,
-    Or,
-    Phrase,
-    Prefix,
-    Query,
-    Term,
-    Wildcard,
-)
-
-from ...query import plan as qp
-from ...query.budget import Budget
-from ...query.filters import DEFAULT_FIELD
-from ...text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
-from ...text.compounds import Compounds
-from ...text.spelling import Vocabulary, max_typos
-from ...text.synonyms import Synonyms
-from .compile import Implicit, to_whoosh
+from ..query import plan as qp
+from ..query.budget import Budget
+from ..query.filters import DEFAULT_FIELD
+from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
+from ..text.compounds import Compounds
+from ..text.spelling import Vocabulary, max_typos
+from ..text.synonyms import Synonyms
+from .index import RankingIndex
 
 STOP = STOP_EN | STOP_DE
 Node = Any  # Concept | ("implicit"|"and"|"or", [Node]) | ("not", Node) | ("maybe", a, b) | ("all",)
@@ -74,7 +58,7 @@ class Concept:
     where: str | None = None  # "title" | "body" | "meta": a field restriction
     phrase: tuple[str, ...] | None = None  # a quoted phrase
     slop: int = 1
-    pattern: Query | None = None  # a prefix or wildcard term
+    pattern: str | None = None  # a prefix or wildcard term, folded: "kube*", "k?be*"
     expansions: list[str] | None = None  # its words in the most notes, within the budget
     correction: str | None = None  # best typo fix, for "did you mean"
     unknown: bool = False  # the word as typed is in no note
@@ -92,56 +76,56 @@ class QueryPlanner:
 
     def __init__(self, vocab: Vocabulary | None, compounds: Compounds | None,
                  synonyms: Synonyms | None, typos: bool = True,
-                 budget: Budget | None = None) -> None:
+                 budget: Budget | None = None, index: RankingIndex | None = None) -> None:
         self.vocab = vocab
         self.compounds = compounds
         self.synonyms = synonyms
         self.typos = typos and vocab is not None
         self.stem_df: Any = None  # set by the scorer: word -> notes with one of its stems
-        self.budget = budget  # None: no limits (wildcards expand through Whoosh)
-        self.reader: Any = None  # the searching thread's reader (for term statistics)
+        self.budget = budget  # None: no limits (the scorer expands wildcards in full)
+        self.index = index  # term statistics (wildcard expansions need it)
 
     def plan(self, plan: qp.Node | None) -> Node | None:
         """The concept tree of a query plan (None: nothing to search)."""
-        q = to_whoosh(plan)
-        if q is NullQuery:
+        if plan is None:
             return None
-        return self._node(q)
+        return self._node(plan)
 
-    def _node(self, q: Query) -> Node | None:
-        if isinstance(q, Implicit | And | Or):
-            kind = "implicit" if isinstance(q, Implicit) else "and" if isinstance(q, And) \
-                else "or"
-            children = self._children(list(q.subqueries))
+    def _node(self, q: qp.Node) -> Node | None:
+        if isinstance(q, qp.Implicit | qp.And | qp.Or):
+            kind = "implicit" if isinstance(q, qp.Implicit) else \
+                "and" if isinstance(q, qp.And) else "or"
+            children = self._children(list(q.items))
             return (kind, children) if children else None
-        if isinstance(q, Not):
-            child = self._node(q.query)
+        if isinstance(q, qp.Not):
+            child = self._node(q.item)
             return ("not", child) if child else None
-        if isinstance(q, AndNot):
+        if isinstance(q, qp.AndNot):
             a, b = self._node(q.a), self._node(q.b)
             if a is None:
                 return None
             return ("and", [a, ("not", b)]) if b else a
-        if isinstance(q, AndMaybe):
+        if isinstance(q, qp.AndMaybe):
             a, b = self._node(q.a), self._node(q.b)
             if a is None:
                 return b
             return ("maybe", a, b) if b else a
-        if isinstance(q, Every):
+        if isinstance(q, qp.Every | qp.All):
             return ("all",)
-        if isinstance(q, FuzzyTerm):
+        if isinstance(q, qp.Fuzzy):
             return self.word(q.text, self._where(q), typos=max(1, q.maxdist), force=True)
-        if isinstance(q, Prefix | Wildcard):
-            text = plain_form(q.text)
+        if isinstance(q, qp.Prefix | qp.Wildcard):
+            typed = q.text if isinstance(q, qp.Prefix) else q.pattern
+            text = plain_form(typed)
             if not text.strip("*?"):
                 return ("all",)
-            pattern = (Prefix if isinstance(q, Prefix) else Wildcard)(DEFAULT_FIELD, text)
-            concept = Concept(text=q.text + ("*" if isinstance(q, Prefix) else ""),
+            pattern = text + "*" if isinstance(q, qp.Prefix) else text
+            concept = Concept(text=typed + ("*" if isinstance(q, qp.Prefix) else ""),
                               where=self._where(q), pattern=pattern)
             if self.budget is None or self.vocab is None:
                 return concept
-            return self._expand(concept, text if isinstance(q, Wildcard) else text + "*")
-        if isinstance(q, Phrase):
+            return self._expand(concept, pattern)
+        if isinstance(q, qp.Phrase):
             words = tuple(w.lower() for w in q.words)
             if not words:
                 return None
@@ -151,11 +135,10 @@ class QueryPlanner:
             return Concept(text=" ".join(words), alts=[Alt(kept, 1.0, "exact")],
                            where=self._where(q), phrase=kept,
                            slop=1 + len(words) - len(kept))
-        if isinstance(q, Term):
-            return self.word(str(q.text), self._where(q))
-        # anything else (ranges, odd nodes): search its words
-        terms = [str(t) for _, t in q.iter_all_terms()] if hasattr(q, "iter_all_terms") else []
-        children = [c for w in terms if (c := self.word(w, None))]
+        if isinstance(q, qp.Word):
+            return self.word(q.text, self._where(q))
+        # anything else (ranges, REQUIRE): search its words
+        children = [c for w in _all_terms(q) if (c := self.word(w, None))]
         return ("implicit", children) if children else None
 
     def _expand(self, concept: Concept, pattern: str) -> Concept | None:
@@ -211,22 +194,19 @@ class QueryPlanner:
         faster than asking for each word's frequency."""
         budget = self.budget
         assert budget is not None
-        reader = self.reader if self.reader is not None else self.vocab.reader  # type: ignore[union-attr]
+        index = self.index
+        assert index is not None, "wildcards expand through the planner's index"
         best: dict[str, int] = {}
         seen = 0
         for name in fields:
             per: dict[str, int] = {}
-            for leaf, _ in reader.leaf_readers():
-                if name not in leaf.schema:
-                    continue
-                for btext, info in leaf.iter_prefix(name, literal):
-                    seen += 1
-                    if not seen & 255 and budget.out_of_time():
-                        budget.cut()  # the words in the most notes among those read
-                        return _max_into(best, per)
-                    word = btext.decode("utf-8")
-                    if match is None or match(word):
-                        per[word] = per.get(word, 0) + info.doc_frequency()
+            for word, df in index.iter_prefix(name, literal):
+                seen += 1
+                if not seen & 255 and budget.out_of_time():
+                    budget.cut()  # the words in the most notes among those read
+                    return _max_into(best, per)
+                if match is None or match(word):
+                    per[word] = per.get(word, 0) + df
             _max_into(best, per)
         return best
 
@@ -240,21 +220,21 @@ class QueryPlanner:
             candidates: Iterable[str] = vocab.with_suffix(rest)
         else:
             candidates = filter(match, vocab.sorted)
-        reader = self.reader if self.reader is not None else vocab.reader
+        stats = self.index if self.index is not None else vocab.reader
         out: dict[str, int] = {}
         for n, word in enumerate(candidates):
             if n & 63 == 63 and budget.out_of_time():
                 budget.cut()
                 break
-            out[word] = max(reader.doc_frequency(name, word) for name in fields)
+            out[word] = max(stats.doc_frequency(name, word) for name in fields)
         return out
 
     @staticmethod
-    def _where(q: Query) -> str | None:
-        name = getattr(q, "fieldname", DEFAULT_FIELD)
-        return None if name == DEFAULT_FIELD else name
+    def _where(q: qp.Node) -> str | None:
+        name = getattr(q, "field", None)
+        return None if name in (None, DEFAULT_FIELD) else name
 
-    def _children(self, subs: list[Query]) -> list[Node]:
+    def _children(self, subs: list[qp.Node]) -> list[Node]:
         """Child nodes; runs of plain words that form a synonym entry become one concept."""
         out: list[Node] = []
         i = 0
@@ -263,7 +243,7 @@ class QueryPlanner:
                 run = []
                 j = i
                 while j < len(subs) and self._plain_term(subs[j]):
-                    run.append(str(subs[j].text).lower())
+                    run.append(cast(qp.Word, subs[j]).text.lower())
                     j += 1
                 k = 0
                 while k < len(run):
@@ -291,8 +271,8 @@ class QueryPlanner:
         return out
 
     @staticmethod
-    def _plain_term(q: Query) -> bool:
-        return type(q) is Term and q.fieldname == DEFAULT_FIELD and q.boost == 1.0
+    def _plain_term(q: qp.Node) -> bool:
+        return type(q) is qp.Word and q.field in (None, DEFAULT_FIELD) and q.boost == 1.0
 
     def word(self, text: str, where: str | None, typos: int = 0,
              force: bool = False) -> Concept | None:
@@ -362,6 +342,22 @@ class QueryPlanner:
 def pattern_alts(words: list[str]) -> list[Alt]:
     """A wildcard concept's alternatives: its words in the most notes, as found."""
     return [Alt((w,), W_PATTERN, "pattern", stem=False) for w in words[:MAX_PATTERN_TERMS]]
+
+
+def _all_terms(q: qp.Node) -> list[str]:
+    """Every word, phrase word and fuzzy term of the plan, NOT ones included, in order
+    (repeats kept): the words searched for a node the concepts have no form for."""
+    if isinstance(q, qp.Word | qp.Fuzzy):
+        return [q.text]
+    if isinstance(q, qp.Phrase):
+        return list(q.words)
+    if isinstance(q, qp.Implicit | qp.And | qp.Or):
+        return [w for item in q.items for w in _all_terms(item)]
+    if isinstance(q, qp.Not):
+        return _all_terms(q.item)
+    if isinstance(q, qp.AndNot | qp.AndMaybe | qp.Require):
+        return _all_terms(q.a) + _all_terms(q.b)
+    return []
 
 
 def _max_into(best: dict[str, int], per: dict[str, int]) -> dict[str, int]:

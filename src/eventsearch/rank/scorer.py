@@ -19,32 +19,30 @@ How a note's score is made (the README's "How ranking works" describes the same)
 4. Adjacent query words found next to each other in the note (a sloppy phrase:
    "Julien Simon") add a bonus, and a mild recency factor breaks ties.
 
-Everything runs on numpy vectors over the documents of one index generation;
-postings come from Whoosh's readers and are cached (stats.py).  The concepts and their
+Everything runs on numpy vectors over the documents of one index state, read through a
+:class:`~eventsearch.rank.index.RankingIndex` (postings, term frequencies, phrase
+matches): engine-neutral, so every backend ranks alike.  The concepts and their
 variants come from planner.py.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
-from whoosh.query import (
-    Or,
-    Phrase,
-    Query,
-)
 
-from ...query.budget import Budget
-from ...text.analyze import fold, stem_de, stem_en
+from ..query.budget import Budget
+from ..text.analyze import fold, stem_de, stem_en
+from .index import RankingIndex
 from .planner import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
-from .stats import IndexStats, _leaf_postings
 
-# Field weights (BM25F boosts) per field role; length normalisation is in stats.py.
+# Field weights (BM25F boosts) per field role; length normalisation (b) is in index.py.
 BOOST = {"title": 3.0, "meta": 2.0, "body": 1.0}
 K1 = 1.2
 TITLE_BONUS = 0.5  # added (times idf) when the word is in the title
@@ -65,10 +63,8 @@ class Scored:
 class Scorer:
     """Scores one planned query over one index generation."""
 
-    def __init__(self, stats: IndexStats, searcher,
-                 budget: Budget | None = None) -> None:
-        self.stats = stats
-        self.searcher = searcher
+    def __init__(self, index: RankingIndex, budget: Budget | None = None) -> None:
+        self.index = index
         self.budget = budget  # its time limit skips concepts after the first
         self._words: dict[tuple[str, str | None, bool], np.ndarray] = {}
         self.concept_scores: dict[int, np.ndarray] = {}
@@ -79,17 +75,17 @@ class Scorer:
         total = 0
         for lang, stem in (("en", stem_en(folded)), ("de", fold(stem_de(word.lower())))):
             for role in ("title", "body"):
-                if f"{role}_{lang}" in self.stats.fields:
-                    total = max(total, self.stats.df(f"{role}_{lang}", stem))
+                if f"{role}_{lang}" in self.index.fields:
+                    total = max(total, self.index.doc_frequency(f"{role}_{lang}", stem))
         return total
 
     # BM25F over one set of (field, term) pairs
     def _bm25f(self, pairs: list[tuple[str, str, float]]) -> np.ndarray:
-        st = self.stats
+        st = self.index
         tfn = np.zeros(st.n, dtype=np.float32)
         in_title = np.zeros(st.n, dtype=bool)
         for fieldname, term, boost in pairs:
-            ids, tf = st.postings(fieldname, term, self.searcher.reader())
+            ids, tf = st.postings(fieldname, term)
             if ids.size:
                 np.add.at(tfn, ids, boost * tf / st.norm[fieldname][ids])
                 if fieldname.startswith("title"):
@@ -109,14 +105,14 @@ class Scorer:
             return cached
         roles = [where] if where else ["title", "meta", "body"]
         folded = plain_form(word)
-        exact = self._bm25f([(r, folded, BOOST[r]) for r in roles if r in self.stats.fields])
+        exact = self._bm25f([(r, folded, BOOST[r]) for r in roles if r in self.index.fields])
         score = exact
         if stem:
             pairs = []
             for lang, form in (("en", stem_en(folded)), ("de", fold(stem_de(word)))):
                 for r in roles:
                     name = f"{r}_{lang}"
-                    if name in self.stats.fields:
+                    if name in self.index.fields:
                         pairs.append((name, form, BOOST[r]))
             if pairs:
                 score = np.maximum(exact, W_STEM * self._bm25f(pairs))
@@ -132,7 +128,7 @@ class Scorer:
         return np.where(mask, sum(scores) / len(scores), 0).astype(np.float32)
 
     def concept(self, c: Concept) -> np.ndarray:
-        st = self.stats
+        st = self.index
         if c.pattern is not None:
             return self._pattern(c)
         best = np.zeros(st.n, dtype=np.float32)
@@ -145,29 +141,31 @@ class Scorer:
         return best
 
     def _pattern(self, c: Concept) -> np.ndarray:
-        st = self.stats
+        st = self.index
         roles = [c.where] if c.where else ["title", "meta", "body"]
         assert c.pattern is not None
         if c.expansions is not None:  # expanded by the planner, within the budget
-            mask = self._terms_mask(roles, c.expansions)
+            mask = st.docs_with_any(roles, c.expansions)
             return self._pattern_scores(c, c.expansions[:MAX_PATTERN_TERMS], mask)
+        # no budget: every word of the pattern (as Whoosh's Prefix and Wildcard expand)
+        literal, match = _pattern_matcher(c.pattern)
         terms: set[str] = set()
-        queries = []
+        every: set[str] = set()
         for r in roles:
-            q = c.pattern.__class__(r, c.pattern.text)
-            queries.append(q)
-            for _, t in q.expanded_terms(self.searcher.reader()):
-                terms.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+            found = [t for t, _ in st.iter_prefix(r, literal) if match is None or match(t)]
+            every.update(found)
+            for t in found:
+                terms.add(t)
                 if len(terms) > 2000:
                     break
-        mask = self._expansions_mask(queries)
-        top = sorted(terms, key=lambda t: (-max(st.df(r, t) for r in roles), t))[:MAX_PATTERN_TERMS]
-        return self._pattern_scores(c, top, mask)
+        mask = st.docs_with_any(roles, sorted(every))
+        top = sorted(terms, key=lambda t: (-max(st.doc_frequency(r, t) for r in roles), t))
+        return self._pattern_scores(c, top[:MAX_PATTERN_TERMS], mask)
 
     def _pattern_scores(self, c: Concept, top: list[str], mask: np.ndarray) -> np.ndarray:
         """A wildcard concept scores its words in the most notes; every note holding
         any of its words matches."""
-        st = self.stats
+        st = self.index
         c.alts = pattern_alts(top)
         best = np.zeros(st.n, dtype=np.float32)
         for alt in c.alts:
@@ -176,46 +174,9 @@ class Scorer:
         self.concept_scores[id(c)] = best
         return best
 
-    def _terms_mask(self, roles: list[str], words: list[str]) -> np.ndarray:
-        """The documents holding any of the words in any of the fields (postings read
-        a block at a time, as in ``_expansions_mask``)."""
-        st = self.stats
-        mask = np.zeros(st.n, dtype=bool)
-        encoded = [w.encode("utf-8") for w in words]
-        for leaf, base in self.searcher.reader().leaf_readers():
-            dead = st._dead.get(base)
-            for fieldname in roles:
-                for btext in encoded:
-                    if (fieldname, btext) in leaf:
-                        ids, _ = _leaf_postings(leaf.postings(fieldname, btext), dead)
-                        mask[ids + base] = True
-        return mask
-
-    def _expansions_mask(self, queries: list[Any]) -> np.ndarray:
-        """The documents holding any word the wildcard queries expand to, from each
-        word's postings read a block at a time: Whoosh's union of thousands of term
-        matchers (``pro*``) walks them one posting at a time, ~1 s at 21.7k notes."""
-        st = self.stats
-        mask = np.zeros(st.n, dtype=bool)
-        for leaf, base in self.searcher.reader().leaf_readers():
-            dead = st._dead.get(base)
-            for q in queries:
-                for fieldname, btext in q.expanded_terms(leaf):
-                    ids, _ = _leaf_postings(leaf.postings(fieldname, btext), dead)
-                    mask[ids + base] = True
-        return mask
-
-    def docs_mask(self, q: Query) -> np.ndarray:
-        mask = np.zeros(self.stats.n, dtype=bool)
-        ids = list(self.searcher.docs_for_query(q))
-        if ids:
-            mask[ids] = True
-        return mask
-
     def phrase_mask(self, words: tuple[str, ...], where: str | None, slop: int) -> np.ndarray:
         roles = [where] if where else ["title", "meta", "body"]
-        folded = [plain_form(w) for w in words]
-        return self.docs_mask(Or([Phrase(r, folded, slop=slop) for r in roles]))
+        return self.index.phrase_mask(roles, [plain_form(w) for w in words], slop)
 
     # -- the tree ----------------------------------------------------------------------
 
@@ -224,7 +185,7 @@ class Scorer:
         absent (like stop words); the first concept is always searched."""
         result = self._evaluate(node)
         if result is None:  # nothing searched at all (cannot happen with a concept)
-            n = self.stats.n
+            n = self.index.n
             return Scored(np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, np.int16), 0)
         return result
 
@@ -235,7 +196,7 @@ class Scorer:
         return True
 
     def _evaluate(self, node: Node) -> Scored | None:
-        n = self.stats.n
+        n = self.index.n
         if isinstance(node, Concept):
             if self._out_of_time():
                 return None
@@ -245,7 +206,7 @@ class Scorer:
             return Scored(s, mask, mask.astype(np.int16), 1)
         kind = node[0]
         if kind == "all":
-            return Scored(np.zeros(n, np.float32), self.stats.alive.copy(),
+            return Scored(np.zeros(n, np.float32), self.index.alive.copy(),
                           np.zeros(n, np.int16), 0)
         if kind == "maybe":
             a, b = self._evaluate(node[1]), self._evaluate(node[2])
@@ -264,7 +225,7 @@ class Scorer:
         if not positives and not negatives:
             return None
         if not positives:
-            mask = self.stats.alive.copy()
+            mask = self.index.alive.copy()
             score = np.zeros(n, np.float32)
             matched = np.zeros(n, np.int16)
             total = 0
@@ -288,7 +249,7 @@ class Scorer:
 
     def proximity(self, node: Node) -> np.ndarray:
         """Bonus for adjacent query words that stand next to each other in a note."""
-        bonus = np.zeros(self.stats.n, dtype=np.float32)
+        bonus = np.zeros(self.index.n, dtype=np.float32)
         for group in _implicit_groups(node):
             words = [c for c in group if isinstance(c, Concept)]
             for a, b in pairwise(words):
@@ -306,11 +267,11 @@ class Scorer:
         return bonus
 
     def rank_scores(self, node: Node, result: Scored) -> np.ndarray:
-        coord = np.ones(self.stats.n, dtype=np.float32)
+        coord = np.ones(self.index.n, dtype=np.float32)
         if result.total > 1:
             coord = (result.matched / result.total).astype(np.float32) ** COORD_POWER
         final = (result.score + self.proximity(node)) * coord
-        return final * (1 + RECENCY_WEIGHT * self.stats.recency)
+        return final * (1 + RECENCY_WEIGHT * self.index.recency)
 
 
 def required(n: int) -> int:
@@ -320,6 +281,19 @@ def required(n: int) -> int:
     if n <= 4:
         return n - 1
     return math.ceil(n * 0.6)
+
+
+def _pattern_matcher(pattern: str) -> tuple[str, Callable[[str], object] | None]:
+    """A wildcard pattern's literal start and, unless it is a plain prefix ("kube*"),
+    the test its words pass (fnmatch's, as Whoosh's Wildcard)."""
+    if pattern.endswith("*") and not _SPECIAL.search(pattern[:-1]):
+        return pattern[:-1], None
+    # the start Whoosh's Wildcard reads the term index from
+    first = next((i for i, ch in enumerate(pattern) if ch in "*?["), len(pattern) - 1)
+    return pattern[:first], re.compile(fnmatch.translate(pattern)).match
+
+
+_SPECIAL = re.compile(r"[*?\[]")
 
 
 def _is_not(node: Node) -> bool:

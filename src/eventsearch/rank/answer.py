@@ -1,0 +1,167 @@
+"""A search's answer, engine-neutral: filters -> facets -> order -> the page's hits.
+
+A backend gives one index state as a `Searchable` (its `RankingIndex`, `FacetTable`,
+vocabulary and compound splitter, plus the synonyms and typo setting), a fresh `Budget`
+and two callbacks for what only it can read: the page's hits (stored fields, snippets)
+and a note's stored data (facet display forms).  ``answer`` returns the `SearchResult`
+and whether it is partial (cut by the budget: not to be cached).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..model import FACETS, Hit, SearchQuery, SearchResult
+from ..present import facet_values, query_terms, suggestion
+from ..query import ParsedQuery
+from ..query.budget import Budget
+from ..text.compounds import Compounds
+from ..text.snippets import QueryTerms
+from ..text.spelling import Vocabulary
+from ..text.synonyms import Synonyms
+from .facets import FacetTable, disjunctive_counts
+from .index import RankingIndex
+from .planner import Node, QueryPlanner, concepts_of
+from .scorer import Scored, Scorer
+
+# The page's hits: (document, score) best first, and the forms snippets mark (None: no
+# snippets) -> the hits, from the backend's stored fields.
+HitsFn = Callable[[list[tuple[int, float]], QueryTerms | None], list[Hit]]
+# A document number -> its note's stored data ("speakers", "tags", ...: FacetTable.display).
+StoredFn = Callable[[int], Mapping[str, Any]]
+
+
+@dataclass
+class Searchable:
+    """One index state as the ranking reads it.
+
+    ``vocab``: the unstemmed fields' words (:class:`~eventsearch.text.spelling.Vocabulary`;
+    its ``reader`` only needs ``doc_frequency(field, word)``, so a RankingIndex will do);
+    ``compounds``: its compound splitter; ``synonyms``: None for none; ``typos``: False
+    turns typo corrections off.
+    """
+
+    index: RankingIndex
+    facets: FacetTable
+    vocab: Vocabulary | None
+    compounds: Compounds | None
+    synonyms: Synonyms | None = None
+    typos: bool = True
+
+
+def plan_query(state: Searchable, parsed: ParsedQuery,
+               budget: Budget) -> tuple[Scorer, Node | None]:
+    """The query's concepts and their variants (synonyms, compounds, typo fixes,
+    wildcard expansions), within the budget, and the scorer to score them."""
+    scorer = Scorer(state.index, budget)
+    planner = QueryPlanner(state.vocab, state.compounds, state.synonyms, typos=state.typos,
+                           budget=budget, index=state.index)
+    planner.stem_df = scorer.stem_df
+    return scorer, planner.plan(parsed.plan)
+
+
+def highlight_terms(state: Searchable, parsed: ParsedQuery, budget: Budget) -> QueryTerms:
+    """What a note page should mark for a parsed query: the forms the snippets mark."""
+    if parsed.plan is None:
+        return QueryTerms()
+    _, plan = plan_query(state, parsed, budget)
+    if plan is None:
+        return QueryTerms()
+    return query_terms([c for c, positive in concepts_of(plan) if positive])
+
+
+def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: SearchQuery,
+           hits: HitsFn, stored_data: StoredFn) -> tuple[SearchResult, bool]:
+    """One page of results with facets for a request and its parsed query, and whether
+    the result is partial.  ``budget``: made once the index's tables are loaded (its
+    clock runs from then)."""
+    index, table = state.index, state.facets
+    scorer, plan = plan_query(state, parsed, budget)
+    if plan is None and parsed.plan is not None:
+        plan = ("none",)  # only stop words or only exclusions: nothing to find
+
+    evaluated: Scored | None
+    if plan is None:
+        evaluated = None
+        mask = index.alive.copy()
+    elif plan == ("none",):
+        evaluated = None
+        mask = np.zeros(index.n, dtype=bool)
+    else:
+        evaluated = scorer.evaluate(plan)
+        mask = evaluated.mask & index.alive
+    matched = set(np.flatnonzero(mask).tolist())
+    selected: dict[str, set[str]] = {}
+    for f in FACETS:
+        values = set(getattr(request, f.plural))
+        if f.in_query:
+            values.update(getattr(parsed, f.plural))
+        selected[f.name] = {v.casefold().strip() for v in values - {""}}
+    passing = {name: table.docs_with(name, keys) for name, keys in selected.items() if keys}
+    matched = apply_global_filters(index, table, matched, request, parsed)
+    hits_set = matched.intersection(*passing.values()) if passing else matched
+
+    # a nested facet (months) is counted inside one selected outer value (a year)
+    shown = [f.name for f in FACETS if request.facets and (
+        f.within is None or len(selected[f.within]) == 1 or selected[f.name])]
+    counts = disjunctive_counts(table, matched, passing, shown)
+    for f in FACETS:
+        if f.within and f.name in counts and len(selected[f.within]) == 1:
+            (outer,) = selected[f.within]  # its keys start with the outer key: "2019-05"
+            counts[f.name] = type(counts[f.name])(
+                {k: c for k, c in counts[f.name].items() if k.startswith(outer + "-")})
+    facets = {name: facet_values(name, counts[name], selected[name],
+                                 functools.partial(table.display, name,
+                                                   stored_data=stored_data))
+              for name in shown}
+
+    concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
+    order = rank_order(scorer, plan, evaluated, hits_set, request)
+    terms = query_terms(concepts) if request.snippets else None
+    result = SearchResult(
+        query=request.q, total=len(hits_set), page=request.page,
+        per_page=request.per_page, hits=hits(order, terms), facets=facets,
+        messages=parsed.messages + budget.final_messages(),
+    )
+    result.suggestion = suggestion(request.q, concepts, len(hits_set))
+    return result, budget.partial
+
+
+def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None,
+               hits_set: set[int], request: SearchQuery) -> list[tuple[int, float]]:
+    """The documents of the requested page, best first, with their scores."""
+    if not hits_set:
+        return []
+    index = scorer.index
+    ids = np.fromiter(hits_set, dtype=np.int64, count=len(hits_set))
+    limit = request.page * request.per_page
+    full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
+    scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
+    keys: tuple[np.ndarray, ...]
+    if request.sort == "date" or evaluated is None:
+        keys = (ids, -scores, -index.dates[ids])  # newest first, then best, then path order
+    else:
+        keys = (ids, -scores)
+    ranked = ids[np.lexsort(keys)][:limit]
+    page = ranked[(request.page - 1) * request.per_page:]
+    return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
+
+
+def apply_global_filters(index: RankingIndex, table: FacetTable, matched: set[int],
+                         request: SearchQuery, parsed: ParsedQuery) -> set[int]:
+    """Filters that are not facets: dates, drafts and `-tag:x` exclusions."""
+    since = max(filter(None, (request.since, parsed.since)), default=None)
+    until = min(filter(None, (request.until, parsed.until)), default=None)
+    if since or until:
+        matched &= set(np.flatnonzero(index.date_mask(since, until) & index.alive).tolist())
+    if not request.include_drafts:
+        matched -= set(np.flatnonzero(index.drafts).tolist())
+    field_of = {f.plural: f.name for f in FACETS if f.in_query}
+    for target, keys in parsed.exclude.items():
+        matched -= table.docs_with(field_of[target], keys)
+    return matched
