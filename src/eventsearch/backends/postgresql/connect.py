@@ -10,6 +10,7 @@ database, never the password (``redact``).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import ConfigError, IndexUnavailable
+
+# The pool retries in the background and says so at WARNING; with no logging set up
+# Python would print each attempt on stderr.  What matters reaches the user once, as
+# DatabaseUnavailable; a server that configures logging still sees the attempts.
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 
 CONNECT_TIMEOUT_S = 5
 POOL_MAX = 8  # connections per process and URL: a waitress server runs 8 threads
