@@ -24,17 +24,26 @@ from eventsearch.search import SearchIndex
 
 from .conftest import SAMPLE_CORPUS
 
-NAMES = ["whoosh"]  # PostgreSQL joins here
+NAMES = ["whoosh", "postgresql"]
+_DATABASES: dict[Path, str] = {}  # index folder of a test -> its PostgreSQL database
 
 
-def make_backend(name: str, index_dir: Path) -> Backend:
+def make_backend(name: str, index_dir: Path, request: pytest.FixtureRequest) -> Backend:
+    """The backend ``name`` over the index ``index_dir`` names: that folder for Whoosh,
+    a fresh database of the session's throwaway server (one per folder) for PostgreSQL."""
+    if name == "postgresql":
+        url = _DATABASES.get(index_dir)
+        if url is None:
+            url = _DATABASES[index_dir] = request.getfixturevalue("pg_cluster").create_database()
+        return open_backend(Settings(backend=name, database_url=url))
     return open_backend(Settings(backend=name, index_dir=index_dir))
 
 
 @pytest.fixture(scope="module", params=NAMES)
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """(backend, build report) over the sample corpus, built through the interface."""
-    backend = make_backend(request.param, tmp_path_factory.mktemp(f"suite-{request.param}"))
+    backend = make_backend(request.param, tmp_path_factory.mktemp(f"suite-{request.param}"),
+                           request)
     report = backend.build([SAMPLE_CORPUS], workers=1)
     return backend, report
 
@@ -92,10 +101,10 @@ def test_a_backend_lacking_a_method_is_refused_loudly(monkeypatch):
         open_backend(Settings(backend="partial"))
 
 
-def test_unknown_and_planned_backends_are_config_errors():
-    with pytest.raises(ConfigError, match="Choices: whoosh"):
+def test_unknown_backends_and_missing_settings_are_config_errors():
+    with pytest.raises(ConfigError, match="Choices: postgresql, whoosh"):
         open_backend(Settings(backend="solr"))
-    with pytest.raises(ConfigError, match="not implemented yet"):
+    with pytest.raises(ConfigError, match="needs database_url"):
         open_backend(Settings(backend="postgresql"))
 
 
@@ -117,13 +126,13 @@ def test_build_reports_what_it_indexed(built):
     assert {"en", "de"} <= set(backend.stats()["by_lang"])
 
 
-def test_health_of_a_present_and_a_missing_index(backend, tmp_path, name):
+def test_health_of_a_present_and_a_missing_index(backend, tmp_path, name, request):
     health = backend.health()
     assert health["ok"] and health["status"] == 200 and health["index"] == "present"
     assert health["notes"] == backend.stats()["notes"]
     assert health["last_indexed"] and health["built_at"]
     assert backend.exists()
-    nothing = make_backend(name, tmp_path / "nothing")
+    nothing = make_backend(name, tmp_path / "nothing", request)
     assert not nothing.exists()
     missing = nothing.health()
     assert not missing["ok"] and missing["status"] == 503 and missing["index"] == "missing"
@@ -219,10 +228,10 @@ def note(title: str, body: str) -> str:
     return f"---\ntitle: {title}\ndate: 2021-03-04\ntags: [suite]\n---\n{body}\n"
 
 
-def test_update_applies_added_changed_removed_and_moved_notes(tmp_path, name):
+def test_update_applies_added_changed_removed_and_moved_notes(tmp_path, name, request):
     corpus = tmp_path / "notes"
     shutil.copytree(SAMPLE_CORPUS / "plain", corpus)
-    backend = make_backend(name, tmp_path / "ix")
+    backend = make_backend(name, tmp_path / "ix", request)
     backend.build([corpus], workers=1)
     index = SearchIndex(Path("unused"), backend=backend)
     before, version = backend.stats()["notes"], backend.version()
@@ -247,10 +256,10 @@ def test_update_applies_added_changed_removed_and_moved_notes(tmp_path, name):
     assert not backend.update([corpus], workers=1).committed  # nothing changed
 
 
-def test_a_second_writer_gets_index_locked(tmp_path, name):
+def test_a_second_writer_gets_index_locked(tmp_path, name, request):
     corpus = tmp_path / "notes"
     shutil.copytree(SAMPLE_CORPUS / "plain", corpus)
-    backend = make_backend(name, tmp_path / "ix")
+    backend = make_backend(name, tmp_path / "ix", request)
     backend.build([corpus], workers=1)
     (corpus / "new.md").write_text(note("Another", "Platypus."), encoding="utf-8")
     seen: list[BaseException] = []
@@ -258,7 +267,7 @@ def test_a_second_writer_gets_index_locked(tmp_path, name):
     def second_writer(done: int, total: int) -> None:  # runs while the first holds the lock
         if not seen:
             try:
-                make_backend(name, tmp_path / "ix").update([corpus], workers=1)
+                make_backend(name, tmp_path / "ix", request).update([corpus], workers=1)
             except IndexLocked as exc:
                 seen.append(exc)
             else:
@@ -277,7 +286,7 @@ def test_reading_never_imports_the_writer_side(name):
             "from eventsearch.backends import open_backend\n"
             "from eventsearch.config import Settings\n"
             "import eventsearch.search\n"
-            f"open_backend(Settings(backend={name!r}))\n"
+            f"open_backend(Settings(backend={name!r}, database_url='postgresql://u@h/db'))\n"
             "print(sorted(m for m in sys.modules if m.startswith('eventsearch.readers')\n"
             "             or m.endswith(('.build', '.update')) or m == 'langdetect'))\n")
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
@@ -296,5 +305,5 @@ def test_every_command_goes_through_the_configured_backend(command, tmp_path):
 
     result = CliRunner().invoke(cli, [*command], env={"EVENTSEARCH_BACKEND": "postgresql",
                                                       "EVENTSEARCH_INDEX": str(tmp_path)})
-    assert result.exit_code == 1
-    assert "PostgreSQL backend is not implemented yet" in result.stderr
+    assert result.exit_code == 1  # a PostgreSQL backend without its database_url
+    assert "backend = postgresql needs database_url" in result.stderr

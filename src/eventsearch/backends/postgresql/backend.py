@@ -28,7 +28,6 @@ from ...text.snippets import QueryTerms, Snippet, make_snippet
 from ...text.synonyms import Synonyms, load_synonyms
 from ..base import Progress, SuggestEntry
 from ..whoosh.schema import document_to_note
-from . import write
 from .connect import STATEMENT_TIMEOUT_MS, Database, describe
 from .schema import check_readable, read_meta
 from .tables import PgRanking, Tables
@@ -65,12 +64,16 @@ class PostgresBackend:
 
     def build(self, roots: Sequence[Path], *, workers: int = 0, exclude_drafts: bool = False,
               progress: Progress | None = None, wait: float = 0.0) -> IndexReport:
+        from . import write  # the readers and language detection: never in a server
+
         return write.build(self.db, roots, workers=workers, exclude_drafts=exclude_drafts,
                            progress=progress, wait=wait)
 
     def update(self, roots: Sequence[Path] | None, *, full: bool = False, workers: int = 0,
                exclude_drafts: bool = False, progress: Progress | None = None,
                wait: float = 0.0, default_roots: Sequence[Path] = ()) -> IndexReport:
+        from . import write
+
         return write.update(self.db, roots, full=full, workers=workers,
                             exclude_drafts=exclude_drafts, progress=progress, wait=wait,
                             default_roots=default_roots)
@@ -85,25 +88,24 @@ class PostgresBackend:
     def snapshot(self) -> Iterator[tuple[Any, dict[str, Any], Tables]]:
         """A read-only snapshot of the index: its connection, meta and tables (loaded
         when the generation is new to this process)."""
-        with self.db.reading() as conn:
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                meta = read_meta(conn)
-                check_readable(meta, self.where)
-                generation = int(meta["generation"])
-                tables = self._tables
-                if tables is None or tables.generation != generation:
-                    with self._loading:  # one thread loads, the others wait for it
-                        tables = self._tables
-                        if tables is None or tables.generation != generation:
-                            # the whole generation in a few statements: past a search's
-                            # timeout at a million notes
-                            conn.execute("SET LOCAL statement_timeout = '300s'")
-                            tables = Tables(conn, generation, int(meta["next_doc"]))
-                            conn.execute(f"SET LOCAL statement_timeout = "
-                                         f"{STATEMENT_TIMEOUT_MS}")
-                            self._tables = tables
-                yield conn, meta, tables
+        with self.db.reading() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            meta = read_meta(conn)
+            check_readable(meta, self.where)
+            generation = int(meta["generation"])
+            tables = self._tables
+            if tables is None or tables.generation != generation:
+                with self._loading:  # one thread loads, the others wait for it
+                    tables = self._tables
+                    if tables is None or tables.generation != generation:
+                        # the whole generation in a few statements: past a search's
+                        # timeout at a million notes
+                        conn.execute("SET LOCAL statement_timeout = '300s'")
+                        tables = Tables(conn, generation, int(meta["next_doc"]))
+                        conn.execute(f"SET LOCAL statement_timeout = "
+                                     f"{STATEMENT_TIMEOUT_MS}")
+                        self._tables = tables
+            yield conn, meta, tables
 
     def open(self) -> None:
         with self.snapshot():

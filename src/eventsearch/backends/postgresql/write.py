@@ -170,7 +170,7 @@ def _build(conn: Any, roots: Sequence[Path], workers: int, exclude_drafts: bool,
     skipped: dict[str, Any] = {}
     analyser = Analyser()
     postings: Postings = {}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for note in _read(files, list(files), workers, exclude_drafts, progress, report,
                       previous.get("skipped", {}), skipped, {}):
         rows.append(analyser.row(len(rows), note, postings))
@@ -277,7 +277,7 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
     next_doc = int(meta.get("next_doc", 0))
     analyser = Analyser()
     postings: Postings = {}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     gone_hashes = Counter(indexed[k][2] for k in gone)
     for note in _read(files, todo, workers, exclude_drafts, progress, report, old_skips,
                       skipped, indexed):
