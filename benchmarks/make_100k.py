@@ -9,6 +9,10 @@ each folder keeps its category.json so talks keep their conference name.
 
     python benchmarks/make_100k.py                       # -> benchmarks/.cache/corpus-100k
     python benchmarks/make_100k.py /tmp/corpus-100k --copies 5
+    python benchmarks/make_100k.py --copies 46           # ~1M -> benchmarks/.cache/corpus-46x
+
+Without a target, other copy counts than 5 go to their own folder (corpus-<N>x), so a
+large corpus never replaces the 100k one that other benchmarks expect.
 
 Nothing is regenerated when the target already holds a complete corpus made with the
 same parameters (a `.complete` stamp is written last).
@@ -86,12 +90,14 @@ def make_copy(source: Path, target: Path, copy: int, rate: float) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("target", nargs="?", type=Path, default=CACHE / "corpus-100k")
+    parser.add_argument("target", nargs="?", type=Path)
     parser.add_argument("--copies", type=int, default=5)
     parser.add_argument("--rate", type=float, default=0.05,
                         help="share of words perturbed in titles and descriptions")
     args = parser.parse_args()
     require_shared()
+    if args.target is None:
+        args.target = CACHE / ("corpus-100k" if args.copies == 5 else f"corpus-{args.copies}x")
     source = CORPORA / "pyvideo"
     stamp = {"version": VERSION, "copies": args.copies, "rate": args.rate}
     done = args.target / ".complete"
