@@ -169,7 +169,7 @@ def search(conn: psycopg.Connection[Any], q: str, layout: str = "plain") -> dict
     """One search in one round trip: {"total", "hits": [{path, title, score, snippet}],
     "facets": {tag|speaker|year|lang: [[value, count], ...]}}."""
     sql = _SQL.get(layout) or _SQL.setdefault(layout, search_sql(layout))
-    row = conn.execute(sql, {"q": q}, prepare=True).fetchone()  # type: ignore[call-overload]
+    row = conn.execute(sql, {"q": q}, prepare=True).fetchone()
     assert row is not None
     result: dict[str, Any] = row[0]
     return result
