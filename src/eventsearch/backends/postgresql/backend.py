@@ -64,17 +64,17 @@ class PostgresBackend:
 
     def build(self, roots: Sequence[Path], *, workers: int = 0, exclude_drafts: bool = False,
               progress: Progress | None = None, wait: float = 0.0) -> IndexReport:
-        from . import write  # the readers and language detection: never in a server
+        from .build import build  # the readers and language detection: never in a server
 
-        return write.build(self.db, roots, workers=workers, exclude_drafts=exclude_drafts,
+        return build(self.db, roots, workers=workers, exclude_drafts=exclude_drafts,
                            progress=progress, wait=wait)
 
     def update(self, roots: Sequence[Path] | None, *, full: bool = False, workers: int = 0,
                exclude_drafts: bool = False, progress: Progress | None = None,
                wait: float = 0.0, default_roots: Sequence[Path] = ()) -> IndexReport:
-        from . import write
+        from .update import update
 
-        return write.update(self.db, roots, full=full, workers=workers,
+        return update(self.db, roots, full=full, workers=workers,
                             exclude_drafts=exclude_drafts, progress=progress, wait=wait,
                             default_roots=default_roots)
 

@@ -1,0 +1,216 @@
+"""The full build into PostgreSQL: new tables filled in parallel, swapped in at once.
+
+The files are cut into one contiguous share per core (as the Whoosh build does). Each
+worker process reads, detects languages and analyses its share, and COPYs its notes
+into ``es_notes_next`` and its postings into ``es_terms_parts`` over a connection of
+its own; document numbers are the files' places in the scan, so the shares never
+collide.  PostgreSQL then joins each term's postings from the shares in share order
+(ascending documents) into ``es_terms_next``, and one transaction renames the new
+tables into place: readers see the old index or the new one, never a mix.  A killed
+build leaves only ``*_next`` tables, which the next build drops.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+from ...errors import EventSearchError
+from ...model import IndexReport
+from ...readers.scan import FileInfo, scan_corpus, set_aside
+from ..base import Progress
+from ..whoosh.build import _split
+from ..whoosh.lock import _init_worker
+from ..whoosh.report import _aside_changes, _meta, _say_warnings
+from .connect import Database
+from .schema import INDEX_FORMAT, SCHEMA_VERSION, notes_table, read_meta, terms_table, write_meta
+from .write import Analyser, Postings, _copy_notes, _copy_terms, _read, writer
+
+PROGRESS_EVERY = 16
+BATCH = 500  # notes per COPY from a worker
+
+
+@dataclass
+class Share:
+    """What one worker made of its share of the files."""
+
+    added: int = 0
+    excluded_drafts: int = 0
+    by_lang: Counter[str] = field(default_factory=Counter)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    skipped: dict[str, Any] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def build(db: Database, roots: Sequence[Path], *, workers: int = 0,
+          exclude_drafts: bool = False, progress: Progress | None = None,
+          wait: float = 0.0) -> IndexReport:
+    """All notes under ``roots`` into new tables, swapped in in one transaction."""
+    with writer(db, wait) as conn:
+        return build_here(db, conn, roots, workers, exclude_drafts, progress)
+
+
+def build_here(db: Database, conn: Any, roots: Sequence[Path], workers: int,
+               exclude_drafts: bool, progress: Progress | None) -> IndexReport:
+    """The build, by the writer holding the lock on ``conn``."""
+    started = time.perf_counter()
+    scanned_at = time.time()
+    roots = [Path(r).resolve() for r in roots]
+    previous = read_meta(conn)
+    files, aside = set_aside(scan_corpus(roots))
+    report = IndexReport(full=True)
+    report.timings["scan"] = time.perf_counter() - started
+    conn.execute("DROP TABLE IF EXISTS es_notes_next, es_terms_next, es_terms_parts")
+    conn.execute(notes_table("es_notes_next"))
+    conn.execute(terms_table("es_terms_next"))
+    parts = _split(files, workers or os.cpu_count() or 1)
+    old_skips = previous.get("skipped", {})
+    if len(parts) == 1:
+        shares = [_write_share(conn, files, parts[0], 0, None, exclude_drafts, old_skips,
+                               progress)]
+    else:
+        conn.execute("CREATE UNLOGGED TABLE es_terms_parts (LIKE es_terms_next "
+                     "INCLUDING DEFAULTS, part smallint NOT NULL)")
+        shares = _in_workers(db, files, parts, exclude_drafts, old_skips, progress)
+        mark = time.perf_counter()
+        conn.execute(
+            "INSERT INTO es_terms_next SELECT field, term, sum(df), "
+            "string_agg(docs, ''::bytea ORDER BY part), string_agg(tfs, ''::bytea ORDER BY "
+            "part) FROM es_terms_parts GROUP BY field, term")
+        conn.execute("DROP TABLE es_terms_parts")
+        report.timings["join"] = time.perf_counter() - mark
+    skipped: dict[str, Any] = {}
+    for share in shares:
+        report.added += share.added
+        report.excluded_drafts += share.excluded_drafts
+        report.by_lang.update(share.by_lang)
+        report.warnings.extend(share.warnings)
+        report.failed.extend(share.failed)
+        skipped.update(share.skipped)
+    report.skipped = [(k, r["reason"]) for k, r in skipped.items()]
+    report.notes = report.added
+    report.timings["read+write"] = time.perf_counter() - started - report.timings["scan"]
+    warned: dict[str, Any] = {}
+    _say_warnings(report, files, previous.get("warned", {}), warned)
+    report.committed = True
+    meta = _meta(roots, exclude_drafts, report, skipped, scanned_at, {}, built=True) | {
+        "warned": warned, "aside": _aside_changes(aside, None, 0.0)[0],
+        "format": INDEX_FORMAT, "schema_version": SCHEMA_VERSION, "next_doc": len(files),
+        "generation": int(previous.get("generation", 0)) + 1}
+    mark = time.perf_counter()
+    conn.execute("VACUUM ANALYZE es_notes_next, es_terms_next")  # index-only scans
+    with conn.transaction():  # the swap: readers see the old tables or the new ones
+        conn.execute("SET LOCAL lock_timeout = '30s'")
+        conn.execute("DROP TABLE IF EXISTS es_notes, es_terms")
+        for old, new in (("es_notes_next", "es_notes"), ("es_terms_next", "es_terms")):
+            conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
+            conn.execute(f"ALTER INDEX {old}_pkey RENAME TO {new}_pkey")
+        conn.execute("ALTER INDEX es_notes_next_path_key RENAME TO es_notes_path_key")
+        conn.execute("DELETE FROM es_meta")
+        write_meta(conn, meta)
+    report.timings["swap"] = time.perf_counter() - mark
+    report.took_s = time.perf_counter() - started
+    return report
+
+
+def _write_share(conn: Any, files: Mapping[str, FileInfo], keys: Sequence[str], base: int,
+                 part: int | None, exclude_drafts: bool, old_skips: dict[str, Any],
+                 progress: Progress | None) -> Share:
+    """Read, analyse and COPY one share: notes in batches, postings at the end (into
+    ``es_terms_next`` directly when there is one share, else ``es_terms_parts``)."""
+    share = Share()
+    report = IndexReport(full=True)
+    analyser = Analyser()
+    postings: Postings = {}
+    doc_of = {key: base + i for i, key in enumerate(keys)}
+    rows: list[tuple[Any, ...]] = []
+    with conn.transaction():
+        for note in _read(dict(files), keys, 1, exclude_drafts, progress, report, old_skips,
+                          share.skipped, {}):
+            rows.append(analyser.row(doc_of[note.path], note, postings))
+            share.added += 1
+            share.by_lang[note.lang] += 1
+            if len(rows) >= BATCH:
+                _copy_notes(conn, "es_notes_next", rows)
+                rows = []
+        _copy_notes(conn, "es_notes_next", rows)
+        if part is None:
+            _copy_terms(conn, "es_terms_next", postings)
+        else:
+            _copy_terms(conn, "es_terms_parts", postings, part)
+    share.excluded_drafts = report.excluded_drafts
+    share.warnings = report.warnings
+    share.failed = report.failed
+    return share
+
+
+def _worker(parent: int, url: str, files: Mapping[str, FileInfo], keys: list[str], base: int,
+            number: int, exclude_drafts: bool, old_skips: dict[str, Any], queue: Any) -> None:
+    """One worker process: its share over a connection of its own."""
+    _init_worker(parent)
+    done = 0
+
+    def report_progress(n: int, _total: int) -> None:
+        nonlocal done
+        done += n
+        if done >= PROGRESS_EVERY:
+            queue.put(("progress", number, done))
+            done = 0
+
+    try:
+        db = Database(url)
+        with db.connect(write=True, autocommit=True) as conn:
+            share = _write_share(conn, files, keys, base, number, exclude_drafts, old_skips,
+                                 report_progress)
+        queue.put(("progress", number, done))
+        queue.put(("done", number, share))
+    except BaseException as exc:  # reported to the parent, which stops the build
+        queue.put(("error", number, f"{type(exc).__name__}: {exc}"))
+
+
+def _in_workers(db: Database, files: Mapping[str, FileInfo], parts: list[list[str]],
+                exclude_drafts: bool, old_skips: dict[str, Any],
+                progress: Progress | None) -> list[Share]:
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    bases = [sum(len(p) for p in parts[:n]) for n in range(len(parts))]
+    procs = [ctx.Process(target=_worker, daemon=True,
+                         args=(os.getpid(), db.url, files, part, bases[n], n, exclude_drafts,
+                               old_skips, queue))
+             for n, part in enumerate(parts)]
+    results: dict[int, Share] = {}
+    try:
+        for proc in procs:
+            proc.start()
+        while len(results) < len(procs):
+            try:
+                kind, number, payload = queue.get(timeout=1.0)
+            except Empty:
+                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise EventSearchError(
+                        f"An indexing worker process died (exit code {dead[0]}); "
+                        "nothing was changed. Out of memory? Try --workers 1.") from None
+                continue
+            if kind == "progress" and progress:
+                progress(payload, len(files))
+            elif kind == "done":
+                results[number] = payload
+            elif kind == "error":
+                raise EventSearchError(f"Indexing failed in a worker process: {payload}")
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        queue.close()
+    return [results[n] for n in range(len(procs))]
