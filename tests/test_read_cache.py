@@ -413,3 +413,8 @@ def test_wildcard_documents_match_whoosh_with_segments_and_deletions(corpus: Pat
         assert ours.tolist() == whoosh.tolist()
         checked += int(ours.sum())
     assert checked > 20
+    for field in ("title", "body"):  # the segments' terms merged, frequencies summed
+        merged = list(ranking.iter_prefix(field, "d"))
+        assert [t for t, _ in merged] == sorted(
+            {t.decode("utf-8") for t in reader.expand_prefix(field, "d")})
+        assert merged and all(df == reader.doc_frequency(field, t) for t, df in merged)

@@ -43,7 +43,7 @@ class RankingIndex(Protocol):
     @property
     def norm(self) -> dict[str, np.ndarray]: ...  # per field: float32[n], length_norms()
     @property
-    def dates(self) -> np.ndarray: ...  # float64[n], sortable, 0 = no date
+    def dates(self) -> np.ndarray: ...  # float64[n]: date_number(day), 0 = no date
     @property
     def recency(self) -> np.ndarray: ...  # float32[n] in [0, 1]: recency(dates)
 
@@ -90,6 +90,13 @@ def length_norms(lengths: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         b = B[f.split("_")[0]]
         norm[f] = (1 - b + b * lengths_f / avg).astype(np.float32)
     return norm
+
+
+def date_number(day: date) -> float:
+    """A note's date as RankingIndex.dates holds it: microseconds from ``datetime.min``
+    to the day's midnight (Whoosh's DATETIME column value), so every backend's recency
+    factor comes out the same to the last bit."""
+    return float((day - date.min).days * 86_400_000_000)
 
 
 def recency(dates: np.ndarray) -> np.ndarray:

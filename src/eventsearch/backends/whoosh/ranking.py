@@ -8,7 +8,6 @@ walk them one posting at a time in Python, ~1 s for a union of thousands of term
 from __future__ import annotations
 
 import heapq
-import threading
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
@@ -19,8 +18,6 @@ import numpy as np
 from whoosh.query import DateRange, Or, Phrase, Query, Term
 
 from .stats import IndexStats, _leaf_postings
-
-_DRAFTS_LOCK = threading.Lock()
 
 
 class WhooshRanking:
@@ -40,11 +37,9 @@ class WhooshRanking:
     @property
     def drafts(self) -> np.ndarray:
         """The draft notes (kept with the stats: one query per index state)."""
-        drafts = getattr(self.stats, "_drafts", None)
+        drafts = self.stats.drafts
         if drafts is None:
-            drafts = self.docs_mask(Term("draft", True))
-            with _DRAFTS_LOCK:
-                self.stats._drafts = drafts  # type: ignore[attr-defined]
+            drafts = self.stats.drafts = self.docs_mask(Term("draft", True))
         return drafts
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:

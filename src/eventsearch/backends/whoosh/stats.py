@@ -69,6 +69,7 @@ class IndexStats:
         self.recency = recency(self.dates)
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
+        self.drafts: np.ndarray | None = None  # set by ranking.WhooshRanking, once
 
     def postings(self, fieldname: str, text: str,
                  reader: Any) -> tuple[np.ndarray, np.ndarray]:
