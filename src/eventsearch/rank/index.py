@@ -35,6 +35,8 @@ class RankingIndex(Protocol):
     @property
     def n(self) -> int: ...
     @property
+    def doc_count(self) -> int: ...  # documents idf counts: written ones, deleted included
+    @property
     def alive(self) -> np.ndarray: ...  # bool[n]: not deleted
     @property
     def drafts(self) -> np.ndarray: ...  # bool[n]: draft notes

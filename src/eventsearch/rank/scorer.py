@@ -93,7 +93,7 @@ class Scorer:
         df = int(np.count_nonzero(tfn))
         if not df:
             return tfn
-        idf = math.log(1 + (st.n - df + 0.5) / (df + 0.5))
+        idf = math.log(1 + (st.doc_count - df + 0.5) / (df + 0.5))
         # Saturation caps what a title match can add inside BM25F; a word in the title says
         # what the note is about, so it also gets a bonus outside the saturation.
         return (idf * (tfn * (K1 + 1) / (tfn + K1) + TITLE_BONUS * in_title)).astype(np.float32)

@@ -101,7 +101,8 @@ class PostgresBackend:
                         # the whole generation in a few statements: past a search's
                         # timeout at a million notes
                         conn.execute("SET LOCAL statement_timeout = '300s'")
-                        tables = Tables(conn, generation, int(meta["next_doc"]))
+                        tables = Tables(conn, generation, int(meta["next_doc"]),
+                                            int(meta.get("written", 0)))
                         conn.execute(f"SET LOCAL statement_timeout = "
                                      f"{STATEMENT_TIMEOUT_MS}")
                         self._tables = tables

@@ -103,6 +103,7 @@ def build_here(db: Database, conn: Any, roots: Sequence[Path], workers: int,
     meta = _meta(roots, exclude_drafts, report, skipped, scanned_at, {}, built=True) | {
         "warned": warned, "aside": _aside_changes(aside, None, 0.0)[0],
         "format": INDEX_FORMAT, "schema_version": SCHEMA_VERSION, "next_doc": len(files),
+        "written": report.added,
         "generation": int(previous.get("generation", 0)) + 1}
     mark = time.perf_counter()
     conn.execute("VACUUM ANALYZE es_notes_next, es_terms_next")  # index-only scans

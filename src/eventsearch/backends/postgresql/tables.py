@@ -21,7 +21,7 @@ import numpy as np
 
 from ...model import FACET_NAMES
 from ...rank.facets import FacetColumn, FacetTable
-from ...rank.index import length_norms, recency
+from ...rank.index import date_number, length_norms, recency
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart
 from .schema import FIELD_ID, FIELDS, TEXT_FIELDS
@@ -46,9 +46,10 @@ def _quantised(lengths: np.ndarray) -> np.ndarray:
 class Tables:
     """One generation's arrays, facet table and vocabulary (see the module docstring)."""
 
-    def __init__(self, conn: Any, generation: int, next_doc: int) -> None:
+    def __init__(self, conn: Any, generation: int, next_doc: int, written: int) -> None:
         self.generation = generation
         n = self.n = max(next_doc, 1)
+        self.doc_count = written  # as Whoosh counts: every note written, replaced ones too
         rows = conn.execute("SELECT doc, draft, day, lengths, tags, speakers, lang "
                             "FROM es_notes ORDER BY doc").fetchall()
         docs = np.array([r[0] for r in rows], dtype=np.int64)
@@ -57,7 +58,7 @@ class Tables:
         self.drafts = np.zeros(n, dtype=bool)
         self.drafts[docs] = [bool(r[1]) for r in rows]
         self.dates = np.zeros(n, dtype=np.float64)
-        self.dates[docs] = [r[2].toordinal() if r[2] else 0 for r in rows]
+        self.dates[docs] = [date_number(r[2]) if r[2] else 0 for r in rows]
         self.recency = recency(self.dates)
         lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
         if rows:
@@ -103,6 +104,7 @@ class PgRanking:
         self.tables = tables
         self.conn = conn
         self.n = tables.n
+        self.doc_count = tables.doc_count
         self.alive = tables.alive
         self.drafts = tables.drafts
         self.fields = tables.fields
@@ -183,9 +185,9 @@ class PgRanking:
         d = self.dates
         mask = d > 0
         if since:
-            mask &= d >= since.toordinal()
+            mask &= d >= date_number(since)
         if until:
-            mask &= d <= until.toordinal()
+            mask &= d <= date_number(until)
         return mask
 
 

@@ -140,7 +140,8 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
         new_meta = _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
                          built=False) | {"warned": warned, "aside": aside_states,
                                          "format": INDEX_FORMAT,
-                                         "next_doc": next_doc + len(rows)}
+                                         "next_doc": next_doc + len(rows),
+                                         "written": int(meta.get("written", 0)) + len(rows)}
         if changed:
             new_meta["generation"] = int(meta["generation"]) + 1
         write_meta(conn, new_meta)

@@ -27,7 +27,7 @@ class WhooshRanking:
     def __init__(self, stats: IndexStats, searcher: Any) -> None:
         self.stats = stats
         self.searcher = searcher
-        self.n = stats.n
+        self.n = self.doc_count = stats.n  # Whoosh counts deleted documents too
         self.alive = stats.alive
         self.fields = stats.fields
         self.norm = stats.norm
