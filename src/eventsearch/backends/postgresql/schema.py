@@ -113,19 +113,35 @@ def write_meta(conn: Any, values: dict[str, Any]) -> None:
             [(k, Jsonb(v)) for k, v in values.items()])
 
 
-def tsvector_literal(words: list[str], first: int) -> str:
-    """Our tokens as a tsvector value with positions (1-based, as PostgreSQL counts;
-    positions past 16383 are clamped by PostgreSQL, so phrases beyond them in a very
-    long transcript are not found)."""
+def positions_of(words: list[str], first: int) -> dict[str, list[int]]:
+    """Each word's positions, 1-based as PostgreSQL counts (``first``: the first
+    word's 0-based position, as the Whoosh backend numbers them)."""
     positions: dict[str, list[int]] = {}
     for pos, word in enumerate(words, first + 1):
-        if len(word.encode("utf-8")) < 2000:  # PostgreSQL refuses longer lexemes
-            positions.setdefault(word, []).append(min(pos, 16383))
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [pos]
+        else:
+            found.append(pos)
+    return positions
+
+
+def tsvector_literal(positions: dict[str, list[int]]) -> str:
+    """Words with their positions as a tsvector value.  PostgreSQL keeps 256 positions
+    per word, clamps positions past 16383 (a phrase beyond them in a very long
+    transcript is not found), refuses words of 2 KB and values of 1 MB."""
     parts = []
     for word, where in positions.items():
-        quoted = word.replace("\\", "\\\\").replace("'", "''")
-        parts.append(f"'{quoted}':{','.join(map(str, where[:256]))}")
+        if len(word) > 500 and len(word.encode("utf-8")) >= 2000:
+            continue
+        if "'" in word or "\\" in word:
+            word = word.replace("\\", "\\\\").replace("'", "''")
+        if len(where) > 256:
+            where = where[:256]
+        if where[-1] > 16383:
+            where = [min(p, 16383) for p in where]
+        parts.append(f"'{word}':{','.join(map(str, where))}")
     text = " ".join(parts)
-    if len(text) > 900_000:  # a tsvector holds at most 1 MB: keep the first positions
+    if len(text) > 900_000:  # keep the first words' positions
         text = text[:text.rfind(" '", 0, 900_000)]
     return text

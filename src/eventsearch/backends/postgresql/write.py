@@ -28,7 +28,15 @@ from ..whoosh.build import load_notes
 from ..whoosh.report import _new_failure, _skip_record
 from ..whoosh.schema import note_data, note_to_document
 from .connect import Database
-from .schema import FIELD_ID, FIELDS, LOCK_KEY, TEXT_FIELDS, ensure_meta, tsvector_literal
+from .schema import (
+    FIELD_ID,
+    FIELDS,
+    LOCK_KEY,
+    TEXT_FIELDS,
+    ensure_meta,
+    positions_of,
+    tsvector_literal,
+)
 
 NOTE_COLUMNS = ("doc", "path", "title", "body", "data", "lang", "format", "draft", "day",
                 "tags", "speakers", "mtime", "size", "sha1", "lengths",
@@ -75,14 +83,19 @@ class Analyser:
             words, first = analyzer.indexed_words(value)
             fid = FIELD_ID[name]
             lengths[fid] = len(words)
-            for word, n in Counter(words).items():
-                found = postings.get((fid, word))
+            if name in vectors:
+                positions = positions_of(words, first)
+                vectors[name] = tsvector_literal(positions)
+                counts = {word: len(where) for word, where in positions.items()}
+            else:
+                counts = Counter(words)
+            get = postings.get
+            for word, n in counts.items():
+                found = get((fid, word))
                 if found is None:
                     found = postings[(fid, word)] = (array("i"), array("H"))
                 found[0].append(doc)
-                found[1].append(min(n, MAX_TF))
-            if name in vectors:
-                vectors[name] = tsvector_literal(words, first)
+                found[1].append(n if n <= MAX_TF else MAX_TF)
         keys = [k for k in fields["tag"].split(",") if k], \
             [k for k in fields["speaker"].split(",") if k]
         return (doc, note.path, note.title, note.text,
