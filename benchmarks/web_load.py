@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 
 from _common import median, memory_mb, percentile, print_table, process_tree
@@ -87,16 +88,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(index: Path, port: int, threads: int,
-          workers: int) -> subprocess.Popen:  # type: ignore[type-arg]
+def start(index: Path, port: int, threads: int, workers: int,
+          env: dict[str, str] | None = None,
+          log: Path | None = None) -> subprocess.Popen:  # type: ignore[type-arg]
+    """`eventsearch serve` on `port`, once /healthz answers 200.  `env`: the server's
+    environment (e.g. EVENTSEARCH_BACKEND); `log`: a file for its stderr instead of a pipe,
+    which a chatty server cannot fill up and block on."""
+    err = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "eventsearch", "serve", "--index", str(index),
                              "--host", HOST, "--port", str(port), "--threads", str(threads),
                              "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=err, env=env)
+    if log is not None:
+        err.close()  # the child holds its own copy
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited: {proc.stderr.read().decode()[-2000:]}")
+            text = log.read_bytes() if log is not None else proc.stderr.read()
+            raise SystemExit(f"the server exited: {text.decode()[-2000:]}")
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/healthz")
@@ -141,16 +150,18 @@ def warm_up(port: int, urls: list[str], connections: int) -> None:
         t.join()
 
 
-def run(port: int, urls: list[str], clients: int, requests: int,
+def run(port: int | Sequence[int], urls: list[str], clients: int, requests: int,
         once: bool = False) -> tuple[list[float], int, float]:
     """`requests` GETs spread over `clients` threads; (latencies ms, errors, wall seconds).
-    `once`: request n gets urls[n], so with len(urls) >= requests no URL is sent twice."""
+    `once`: request n gets urls[n], so with len(urls) >= requests no URL is sent twice.
+    Several ports: client thread i talks to ports[i % len(ports)] (a round-robin balancer)."""
+    ports = [port] if isinstance(port, int) else list(port)
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     tickets = itertools.count()
 
-    def client(offset: int) -> None:
+    def client(offset: int, port: int) -> None:
         nonlocal errors
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         mine: list[float] = []
@@ -173,7 +184,7 @@ def run(port: int, urls: list[str], clients: int, requests: int,
             latencies.extend(mine)
             errors += failed
 
-    threads = [threading.Thread(target=client, args=(0 if once else n * 7,))
+    threads = [threading.Thread(target=client, args=(0 if once else n * 7, ports[n % len(ports)]))
                for n in range(clients)]
     started = time.perf_counter()
     for t in threads:
