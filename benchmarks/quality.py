@@ -4,6 +4,8 @@ no stemming) indexed from the same notes.
 
     python benchmarks/quality.py                       # dev queries over ../shared/corpora
     python benchmarks/quality.py --queries other.jsonl --rebuild -v
+    python benchmarks/quality.py --backend postgresql   # the same on our PostgreSQL backend
+                                                        # (a throwaway server, or --database-url)
 
 Query files are JSONL: {"id", "query", "kind", "lang", "targets": [paths relative to the
 corpora folder]}.  Indexes are cached under benchmarks/.cache/ (use --rebuild after changes).
@@ -15,8 +17,10 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 from _common import CACHE, CORPORA, SHARED, machine, print_table, require_shared
@@ -80,6 +84,11 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true", help="Rebuild both indexes.")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="List every query's rank.")
+    ap.add_argument("--backend", choices=("whoosh", "postgresql"), default="whoosh",
+                    help="Our backend to measure; postgresql also reports how many queries "
+                         "have the same top 10 as the Whoosh backend.")
+    ap.add_argument("--database-url", help="with --backend postgresql: an empty database "
+                    "(default: a throwaway server)")
     args = ap.parse_args()
     if args.corpus == CORPORA:
         require_shared()
@@ -95,7 +104,41 @@ def main() -> None:
     def ours(text: str) -> list[str]:
         return [h.path for h in index.search(SearchQuery(q=text, per_page=10)).hits]
 
-    results = {"eventsearch": evaluate(queries, ours)}
+    with ExitStack() as stack:
+        if args.backend == "postgresql":
+            ours = _on_postgresql(args, stack, ours, queries)
+        report(args, queries, ours)
+
+
+def _on_postgresql(args, stack: ExitStack, whoosh, queries: list[dict]):  # type: ignore[no-untyped-def]
+    """Our PostgreSQL backend built from the same corpus; prints how many queries get the
+    same top 10 as the Whoosh backend."""
+    from eventsearch.backends import open_backend
+    from eventsearch.config import Settings
+
+    url = args.database_url
+    if url is None:
+        from _pg import start_cluster
+
+        url, stop = start_cluster(stack.enter_context(tempfile.TemporaryDirectory()))
+        stack.callback(stop)
+    backend = open_backend(Settings(backend="postgresql", database_url=url))
+    started = time.perf_counter()
+    built = backend.build([args.corpus])
+    print(f"built the PostgreSQL index: {built.notes} notes in "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    index = SearchIndex(Path("unused"), backend=backend)
+
+    def ours(text: str) -> list[str]:
+        return [h.path for h in index.search(SearchQuery(q=text, per_page=10)).hits]
+
+    same = sum(ours(q["query"]) == whoosh(q["query"]) for q in queries)
+    print(f"same top 10 as the Whoosh backend: {same} of {len(queries)} queries")
+    return ours
+
+
+def report(args: argparse.Namespace, queries: list[dict], ours) -> None:  # type: ignore[no-untyped-def]
+    results = {f"eventsearch ({args.backend})": evaluate(queries, ours)}
     ranks = {q["id"]: q["_rank"] for q in queries}
     base_ranks: dict[str, int | None] = {}
     if not args.no_baseline:
@@ -106,13 +149,14 @@ def main() -> None:
         base_ranks = {q["id"]: q["_rank"] for q in queries}
 
     print(f"{len(queries)} queries from {args.queries.name}; {machine()}")
-    keys = sorted(results["eventsearch"], key=lambda k: (k != "all", k))
+    first = next(iter(results.values()))
+    keys = sorted(first, key=lambda k: (k != "all", k))
     headers = ["group", "n"]
     for name in results:
         headers += [f"{name} MRR@10", f"{name} S@10"]
     rows = []
     for key in keys:
-        row: list[object] = [key, len(results["eventsearch"][key])]
+        row: list[object] = [key, len(first[key])]
         for groups in results.values():
             rr = groups[key]
             row += [sum(rr) / len(rr), sum(r > 0 for r in rr) / len(rr)]

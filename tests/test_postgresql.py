@@ -256,3 +256,12 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_searches_carry_a_statement_timeout(sample_db):
+    """Set per transaction (PgBouncer in transaction mode keeps no session settings)."""
+    backend = pg(sample_db)
+    with backend.snapshot() as (conn, _meta, _tables):
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "5s"
+        assert conn.execute("SHOW transaction_read_only").fetchone()[0] == "on"
+        assert conn.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"

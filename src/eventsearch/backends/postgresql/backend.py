@@ -90,6 +90,9 @@ class PostgresBackend:
         when the generation is new to this process)."""
         with self.db.reading() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # per transaction, not per connection: PgBouncer in transaction mode hands
+            # each transaction to another server connection
+            conn.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
             meta = read_meta(conn)
             check_readable(meta, self.where)
             generation = int(meta["generation"])

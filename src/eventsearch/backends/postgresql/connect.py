@@ -113,8 +113,7 @@ class Database:
                     url, min_size=0, max_size=POOL_MAX, open=True, timeout=CONNECT_TIMEOUT_S,
                     reconnect_timeout=CONNECT_TIMEOUT_S, name="eventsearch",
                     kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "autocommit": True,
-                            "application_name": "eventsearch",
-                            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"})
+                            "application_name": "eventsearch"})
                 self._pools[url] = pool
             return pool
 
