@@ -26,7 +26,8 @@ from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart
 from .schema import FIELD_ID, FIELDS, TEXT_FIELDS
 
-POSTINGS_CACHE = 1024  # terms per generation kept in memory
+POSTINGS_CACHE_BYTES = 256 << 20  # postings kept in memory per process (a common word
+# at a million notes is ~6 MB of arrays per field)
 MAX_PHRASE_FORMS = 32  # slop alternatives spelt out in a tsquery; past that: all words
 
 
@@ -88,6 +89,7 @@ class Tables:
         self.compounds = Compounds(self.vocab)
         self.postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray, int]] = \
             OrderedDict()
+        self.cached_bytes = 0
         self.lock = threading.Lock()
 
 
@@ -125,9 +127,12 @@ class PgRanking:
         found = _unpacked(row, t.alive) if row else (np.zeros(0, np.int64),
                                                      np.zeros(0, np.float32), 0)
         with t.lock:
-            t.postings[key] = found
-            if len(t.postings) > POSTINGS_CACHE:
-                t.postings.popitem(last=False)
+            if key not in t.postings:
+                t.postings[key] = found
+                t.cached_bytes += found[0].nbytes + found[1].nbytes
+            while t.cached_bytes > POSTINGS_CACHE_BYTES and len(t.postings) > 1:
+                _, (docs, tfs, _df) = t.postings.popitem(last=False)
+                t.cached_bytes -= docs.nbytes + tfs.nbytes
         return found
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
