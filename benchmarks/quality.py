@@ -107,7 +107,7 @@ def main() -> None:
     with ExitStack() as stack:
         if args.backend == "postgresql":
             ours = _on_postgresql(args, stack, ours, queries)
-        report(args, queries, ours)
+        print_report(args, queries, ours)
 
 
 def _on_postgresql(args, stack: ExitStack, whoosh, queries: list[dict]):  # type: ignore[no-untyped-def]
@@ -137,7 +137,7 @@ def _on_postgresql(args, stack: ExitStack, whoosh, queries: list[dict]):  # type
     return ours
 
 
-def report(args: argparse.Namespace, queries: list[dict], ours) -> None:  # type: ignore[no-untyped-def]
+def print_report(args: argparse.Namespace, queries: list[dict], ours) -> None:  # type: ignore[no-untyped-def]
     results = {f"eventsearch ({args.backend})": evaluate(queries, ours)}
     ranks = {q["id"]: q["_rank"] for q in queries}
     base_ranks: dict[str, int | None] = {}
