@@ -22,10 +22,10 @@ from typing import Any
 from ...errors import IndexLocked
 from ...model import IndexReport, Note
 from ...readers.scan import FileInfo
+from ...runs import new_failure, skip_record
 from ..base import Progress
 from ..whoosh.analysis import plain_analyzer, stemming_analyzer
 from ..whoosh.build import load_notes
-from ..whoosh.report import _new_failure, _skip_record
 from ..whoosh.schema import note_data, note_to_document
 from .connect import Database
 from .schema import (
@@ -132,10 +132,10 @@ def _read(files: dict[str, FileInfo], keys: Sequence[str], workers: int,
     backend records them."""
     for key, note, reason in load_notes(files, keys, workers, progress):
         if note is None:
-            record = _skip_record(files[key], reason)
+            record = skip_record(files[key], reason)
             skipped[key] = record
             report.skipped.append((key, record["reason"]))
-            if _new_failure(old_skips.get(key), record):
+            if new_failure(old_skips.get(key), record):
                 kept = " (the previously indexed version is kept)" if key in indexed else ""
                 report.failed.append((key, record["reason"] + kept))
             continue

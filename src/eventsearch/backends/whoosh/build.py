@@ -31,12 +31,12 @@ from ...model import IndexReport, Note
 from ...paths import fs_path, safe_text
 from ...readers import read_note
 from ...readers.scan import FileInfo, scan_corpus, set_aside
+from ...runs import aside_changes, new_failure, run_meta, say_warnings, skip_record
 from ...text.language import detect_language
 from .integrity import create_index
 from .lock import _init_worker, writer_lock
 from .pool import WRITER_MB, _SegmentWriter
-from .report import _aside_changes, _meta, _new_failure, _say_warnings, _skip_record
-from .schema import build_schema
+from .schema import INDEX_FORMAT, build_schema
 from .segment_cache import warm_cache, warm_segment
 from .storage import (
     current_generation,
@@ -169,17 +169,17 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
             for key, record in part.skipped.items():
                 report.skipped.append((key, record["reason"]))
                 skipped[key] = record
-                if _new_failure(known_broken.get(key), record):
+                if new_failure(known_broken.get(key), record):
                     report.failed.append((key, record["reason"]))
         warned: dict[str, Any] = {}
-        _say_warnings(report, files, previous_meta.get("warned", {}), warned)
+        say_warnings(report, files, previous_meta.get("warned", {}), warned)
         report.notes = report.added
         report.committed = True
         _warm(gen, report)
         report.took_s = time.perf_counter() - started
-        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
-                              built=True)
-                   | {"warned": warned, "aside": _aside_changes(aside, None, 0.0)[0]})
+        write_meta(gen, run_meta(roots, exclude_drafts, report, skipped, scanned_at, {},
+                                 built=True, index_format=INDEX_FORMAT)
+                   | {"warned": warned, "aside": aside_changes(aside, None, 0.0)[0]})
     except BaseException:
         _rmtree(gen)
         raise
@@ -238,7 +238,7 @@ def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str]
             reason = add_note(writer, note)  # None, or why this note's document failed
             note = note if reason is None else None
         if note is None:
-            out.skipped[key] = _skip_record(files[key], reason)
+            out.skipped[key] = skip_record(files[key], reason)
         elif exclude_drafts and note.draft:
             out.excluded_drafts += 1
         else:
