@@ -21,11 +21,11 @@ from typing import Any
 
 from ...errors import IndexLocked
 from ...model import IndexReport, Note
+from ...readers.load import load_notes
 from ...readers.scan import FileInfo
 from ...runs import new_failure, skip_record
 from ..base import Progress
 from ..whoosh.analysis import plain_analyzer, stemming_analyzer
-from ..whoosh.build import load_notes
 from ..whoosh.schema import note_data, note_to_document
 from .connect import Database
 from .schema import (

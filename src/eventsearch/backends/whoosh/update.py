@@ -24,6 +24,7 @@ from whoosh.writing import MERGE_SMALL
 from ...errors import EventSearchError, IndexLocked
 from ...model import IndexReport
 from ...readers import note_depends_on
+from ...readers.load import load_notes
 from ...readers.scan import FileInfo, scan_corpus, set_aside
 from ...runs import (
     RACY_S,
@@ -34,9 +35,9 @@ from ...runs import (
     say_warnings,
     skip_record,
 )
-from .build import Progress, _build, _warm, load_notes
+from .build import Progress, _build, _warm
 from .integrity import open_for_writing, reason_to_rebuild
-from .lock import writer_lock
+from .lock import _init_worker, writer_lock
 from .pool import WRITER_MB, _SegmentWriter
 from .schema import INDEX_FORMAT, parse_state
 from .storage import (
@@ -224,7 +225,8 @@ def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
         for key in gone:
             writer.delete_by_term("path", key)
             changed = True
-        for key, note, reason in load_notes(files, todo, workers, progress):
+        for key, note, reason in load_notes(files, todo, workers, progress,
+                                             worker_init=_init_worker):
             if note is not None and not (exclude_drafts and note.draft):
                 reason = add_note(writer, note, update=True)  # None, or why it failed
                 note = note if reason is None else None
