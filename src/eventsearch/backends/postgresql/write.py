@@ -24,9 +24,9 @@ from ...model import IndexReport, Note
 from ...readers.load import load_notes
 from ...readers.scan import FileInfo
 from ...runs import new_failure, skip_record
+from ...text.fields import note_data, note_fields
 from ..base import Progress
 from ..whoosh.analysis import plain_analyzer, stemming_analyzer
-from ..whoosh.schema import note_data, note_to_document
 from .connect import Database
 from .schema import (
     FIELD_ID,
@@ -72,7 +72,7 @@ class Analyser:
         self.stem = {lang: stemming_analyzer(lang) for lang in ("en", "de")}
 
     def row(self, doc: int, note: Note, postings: Postings) -> tuple[Any, ...]:
-        fields = note_to_document(note)
+        fields = note_fields(note)
         lengths = [0] * len(FIELDS)
         vectors = {name: "" for name in TEXT_FIELDS}
         for name in FIELDS:
