@@ -24,9 +24,9 @@ from ...model import IndexReport, Note
 from ...readers.load import load_notes
 from ...readers.scan import FileInfo
 from ...runs import new_failure, skip_record
+from ...text.chains import WordChain
 from ...text.fields import note_data, note_fields
 from ..base import Progress
-from ..whoosh.analysis import plain_analyzer, stemming_analyzer
 from .connect import Database
 from .schema import (
     FIELD_ID,
@@ -68,8 +68,8 @@ class Analyser:
     """A note as its row of es_notes and its postings, with our analysis chains."""
 
     def __init__(self) -> None:
-        self.plain = plain_analyzer()
-        self.stem = {lang: stemming_analyzer(lang) for lang in ("en", "de")}
+        self.plain = WordChain.plain()
+        self.stem = {lang: WordChain.stemming(lang) for lang in ("en", "de")}
 
     def row(self, doc: int, note: Note, postings: Postings) -> tuple[Any, ...]:
         fields = note_fields(note)
