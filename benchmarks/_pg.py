@@ -94,7 +94,7 @@ def read_notes(roots: Sequence[Path], workers: int = 0) -> tuple[list[Note], flo
     Reading (and language detection) costs minutes at 100k notes and is the same for
     every database setup, so the notes are pickled under benchmarks/.cache, keyed by the
     files' paths, sizes and mtimes; the load figures never include it."""
-    from eventsearch.backends.whoosh.build import load_notes  # the readers' parallel driver
+    from eventsearch.readers.load import load_notes  # the readers' parallel driver
 
     started = time.perf_counter()
     files, _aside = set_aside(scan_corpus([Path(r) for r in roots]))

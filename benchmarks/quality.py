@@ -25,8 +25,9 @@ from pathlib import Path
 
 from _common import CACHE, CORPORA, SHARED, machine, print_table, require_shared
 
-from eventsearch.backends.whoosh.build import build_index, load_notes
+from eventsearch.backends.whoosh.build import build_index
 from eventsearch.model import SearchQuery
+from eventsearch.readers.load import load_notes
 from eventsearch.readers.scan import corpus_files
 from eventsearch.search import SearchIndex
 

@@ -307,3 +307,18 @@ def test_every_command_goes_through_the_configured_backend(command, tmp_path):
                                                       "EVENTSEARCH_INDEX": str(tmp_path)})
     assert result.exit_code == 1  # a PostgreSQL backend without its database_url
     assert "backend = postgresql needs database_url" in result.stderr
+
+
+def test_quantised_lengths_reproduce_whooshs_length_encoding():
+    """rank.index reproduces Whoosh's one-byte field lengths without importing Whoosh,
+    so a backend storing exact lengths ranks with the Whoosh backend's length norms."""
+    import numpy as np
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    from eventsearch.rank.index import BYTE_LENGTHS, length_bytes, quantised_lengths
+
+    assert list(BYTE_LENGTHS) == [byte_to_length(b) for b in range(256)]
+    lengths = np.arange(0, 200_001)
+    assert list(length_bytes(lengths)) == [length_to_byte(int(v)) for v in lengths]
+    expected = [byte_to_length(length_to_byte(int(v))) if v else 0 for v in lengths]
+    assert list(quantised_lengths(lengths.astype(np.float32))) == expected

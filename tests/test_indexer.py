@@ -225,7 +225,6 @@ def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
     WordFrequency its formats' word_values: the segment must come out the same."""
     from whoosh import index as whoosh_index
 
-    from eventsearch.backends.whoosh.build import load_notes
     from eventsearch.backends.whoosh.pool import INLINE_POSTINGS, _SegmentWriter
     from eventsearch.backends.whoosh.schema import (
         WordFrequency,
@@ -233,6 +232,7 @@ def test_our_writer_writes_what_stock_whoosh_writes(tmp_path):
         build_schema,
         note_to_document,
     )
+    from eventsearch.readers.load import load_notes
 
     synthetic = tmp_path / "notes"
     for n in range(300):  # common words span several posting blocks (128 postings each)

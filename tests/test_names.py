@@ -20,12 +20,12 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
-from eventsearch.backends.whoosh.build import _item, _load
 from eventsearch.backends.whoosh.pool import _SegmentWriter
 from eventsearch.backends.whoosh.schema import build_schema, note_to_document
 from eventsearch.cli import cli as main_cli
 from eventsearch.config import load_settings
 from eventsearch.paths import display_path, fs_path, is_key, key_bytes, lookup_keys, path_key
+from eventsearch.readers.load import load_note
 from eventsearch.readers.scan import scan_corpus
 from eventsearch.web import create_app
 
@@ -254,7 +254,7 @@ def test_whole_documents_write_what_whoosh_writes(tmp_path: Path):
         ix = whoosh_index.create_in(str(folder), build_schema())
         writer = kind(ix, limitmb=16)
         for key, (real, _, _) in scan_corpus([notes]).items():
-            _, note, _ = _load(_item(key, real))
+            _, note, _ = load_note(key, real)
             if note is not None:
                 writer.add_document(**note_to_document(note))
         writer.commit()

@@ -3,7 +3,8 @@
 Every backend (Whoosh, PostgreSQL) implements :class:`RankingIndex` over its own storage;
 the planner, scorer and search flow of this package read nothing else, so both rank
 alike.  `length_norms` and `recency` make the arrays from raw field lengths and dates,
-the same way for every backend.
+the same way for every backend (`quantised_lengths`: lengths as the Whoosh backend
+stores them, for a backend storing exact ones).
 """
 
 from __future__ import annotations
@@ -78,6 +79,30 @@ class RankingIndex(Protocol):
         """bool[n]: the live documents dated within since..until (whole days, both
         included; None: open)."""
         ...
+
+
+# Field lengths in one byte, logarithmically: this reproduces Whoosh's encoding
+# (whoosh.util.numeric: byte_to_length is this table, which Whoosh generates with this
+# formula, and length_to_byte a bisect_left in it, 255 from 106374 up), so a backend
+# storing exact lengths ranks with the Whoosh backend's norms without importing Whoosh.
+BYTE_LENGTHS = np.array([round((pow(1.033, n) - 1) * 27) for n in range(256)],
+                        dtype=np.int64)
+
+
+def length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """Each length's byte (uint8) as Whoosh encodes it (``length_to_byte``)."""
+    codes = np.searchsorted(BYTE_LENGTHS, np.asarray(lengths), side="left")
+    return np.minimum(codes, 255).astype(np.uint8)
+
+
+def quantised_lengths(lengths: np.ndarray) -> np.ndarray:
+    """Field lengths as the Whoosh backend stores them (float32, one byte's worth of
+    precision; 0 stays 0), so the BM25 length norms, and with them the rankings, of
+    every backend agree."""
+    lengths = np.asarray(lengths)
+    out = BYTE_LENGTHS.astype(np.float32)[length_bytes(lengths)]
+    out[lengths == 0] = 0
+    return out
 
 
 def length_norms(lengths: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -69,7 +69,7 @@ def _stat(path: str, entry: os.DirEntry[str] | None = None) -> FileInfo:
 def set_aside(found: Mapping[str, FileInfo]) -> tuple[dict[str, FileInfo], dict[str, FileInfo]]:
     """(notes, the rest): files known not to be notes (pyvideo's category.json, .DS_Store
     and the like) are never read as notes, skipped or reported.  Their state is kept in
-    the meta (``aside``) because notes may take data from them (see `_aside_changes`)."""
+    the meta (``aside``) because notes may take data from them (see `runs.aside_changes`)."""
     notes: dict[str, FileInfo] = {}
     aside: dict[str, FileInfo] = {}
     for key, info in found.items():

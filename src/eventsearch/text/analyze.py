@@ -3,8 +3,8 @@
 Every note is indexed into an unstemmed field (exact words, names, phrases,
 highlighting) plus the stemmed field of its own language.  A query runs through
 each field's own chain, so one query searches English and German notes at once
-without guessing the language of two words.  The chains themselves, as Whoosh
-analyzers, are in backends/whoosh/analysis.py; language detection is in language.py.
+without guessing the language of two words.  The chains themselves are in chains.py
+(as Whoosh analyzers: backends/whoosh/analysis.py); language detection is in language.py.
 
 The functions here are pickled into the Whoosh schema by reference (the analyzers
 hold them): keep them module-level, and bump ``ANALYSIS_VERSION`` (which forces a

@@ -24,10 +24,10 @@ from ...model import Hit, IndexReport, Note, SearchQuery, SearchResult
 from ...query import ParsedQuery
 from ...query.budget import DEFAULT, Budget, Limits
 from ...rank import answer as ranking
+from ...text.fields import document_to_note
 from ...text.snippets import QueryTerms, Snippet, make_snippet
 from ...text.synonyms import Synonyms, load_synonyms
 from ..base import Progress, SuggestEntry
-from ..whoosh.schema import document_to_note
 from .connect import STATEMENT_TIMEOUT_MS, Database, describe
 from .schema import check_readable, read_meta
 from .tables import PgRanking, Tables

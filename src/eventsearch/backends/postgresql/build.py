@@ -24,11 +24,10 @@ from typing import Any
 
 from ...errors import EventSearchError
 from ...model import IndexReport
+from ...readers.load import init_worker, split_work
 from ...readers.scan import FileInfo, scan_corpus, set_aside
+from ...runs import aside_changes, run_meta, say_warnings
 from ..base import Progress
-from ..whoosh.build import _split
-from ..whoosh.lock import _init_worker
-from ..whoosh.report import _aside_changes, _meta, _say_warnings
 from .connect import Database
 from .schema import INDEX_FORMAT, SCHEMA_VERSION, notes_table, read_meta, terms_table, write_meta
 from .write import Analyser, Postings, _copy_notes, _copy_terms, _read, writer
@@ -70,7 +69,7 @@ def build_here(db: Database, conn: Any, roots: Sequence[Path], workers: int,
     conn.execute("DROP TABLE IF EXISTS es_notes_next, es_terms_next, es_terms_parts")
     conn.execute(notes_table("es_notes_next"))
     conn.execute(terms_table("es_terms_next"))
-    parts = _split(files, workers or os.cpu_count() or 1)
+    parts = split_work(files, workers or os.cpu_count() or 1)
     old_skips = previous.get("skipped", {})
     if len(parts) == 1:
         shares = [_write_share(conn, files, parts[0], 0, None, exclude_drafts, old_skips,
@@ -98,11 +97,12 @@ def build_here(db: Database, conn: Any, roots: Sequence[Path], workers: int,
     report.notes = report.added
     report.timings["read+write"] = time.perf_counter() - started - report.timings["scan"]
     warned: dict[str, Any] = {}
-    _say_warnings(report, files, previous.get("warned", {}), warned)
+    say_warnings(report, files, previous.get("warned", {}), warned)
     report.committed = True
-    meta = _meta(roots, exclude_drafts, report, skipped, scanned_at, {}, built=True) | {
-        "warned": warned, "aside": _aside_changes(aside, None, 0.0)[0],
-        "format": INDEX_FORMAT, "schema_version": SCHEMA_VERSION, "next_doc": len(files),
+    meta = run_meta(roots, exclude_drafts, report, skipped, scanned_at, {}, built=True,
+                    index_format=INDEX_FORMAT) | {
+        "warned": warned, "aside": aside_changes(aside, None, 0.0)[0],
+        "schema_version": SCHEMA_VERSION, "next_doc": len(files),
         "written": report.added,
         "generation": int(previous.get("generation", 0)) + 1}
     mark = time.perf_counter()
@@ -155,7 +155,7 @@ def _write_share(conn: Any, files: Mapping[str, FileInfo], keys: Sequence[str], 
 def _worker(parent: int, url: str, files: Mapping[str, FileInfo], keys: list[str], base: int,
             number: int, exclude_drafts: bool, old_skips: dict[str, Any], queue: Any) -> None:
     """One worker process: its share over a connection of its own."""
-    _init_worker(parent)
+    init_worker(parent)
     done = 0
 
     def report_progress(n: int, _total: int) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...model import FACET_NAMES
 from ...rank.facets import FacetColumn, FacetTable
-from ...rank.index import date_number, length_norms, recency
+from ...rank.index import date_number, length_norms, quantised_lengths, recency
 from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart
 from .schema import FIELD_ID, FIELDS, TEXT_FIELDS
@@ -29,19 +29,6 @@ from .schema import FIELD_ID, FIELDS, TEXT_FIELDS
 POSTINGS_CACHE_BYTES = 256 << 20  # postings kept in memory per process (a common word
 # at a million notes is ~6 MB of arrays per field)
 MAX_PHRASE_FORMS = 32  # slop alternatives spelt out in a tsquery; past that: all words
-
-
-def _quantised(lengths: np.ndarray) -> np.ndarray:
-    """Field lengths as the Whoosh backend stores them (one byte, logarithmic), so the
-    BM25 length norms, and with them the rankings, of both backends agree."""
-    from whoosh.util.numeric import byte_to_length, length_to_byte
-
-    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-    codes = np.fromiter((length_to_byte(int(v)) if v else 0 for v in lengths),
-                        dtype=np.uint8, count=lengths.size)
-    out = table[codes]
-    out[lengths == 0] = 0
-    return out
 
 
 class Tables:
@@ -65,7 +52,7 @@ class Tables:
         if rows:
             lengths[:, docs] = np.array([r[3] for r in rows], dtype=np.float32).T
         self.fields = list(FIELDS)
-        self.norm = length_norms({name: _quantised(lengths[FIELD_ID[name]])
+        self.norm = length_norms({name: quantised_lengths(lengths[FIELD_ID[name]])
                                   for name in FIELDS})
         keys: dict[str, list[list[str]]] = {name: [] for name in FACET_NAMES}
         for _doc, _draft, day, _lengths, tags, speakers, lang in rows:

@@ -19,8 +19,8 @@ from ...errors import EventSearchError
 from ...model import IndexReport
 from ...readers import note_depends_on
 from ...readers.scan import scan_corpus, set_aside
+from ...runs import RACY_S, aside_changes, file_sha1, run_meta, say_warnings
 from ..base import Progress
-from ..whoosh.report import RACY_S, _aside_changes, _meta, _say_warnings, _sha1
 from .build import build_here
 from .connect import Database
 from .schema import INDEX_FORMAT, SCHEMA_VERSION, read_meta, write_meta
@@ -76,7 +76,7 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
         if size >= 0 and known:
             if (known[0], known[1]) == (mtime, size) and mtime < racy_from:
                 continue
-            if _sha1(path) == known[2]:
+            if file_sha1(path) == known[2]:
                 if (known[0], known[1]) != (mtime, size):
                     touched.append((mtime, size, key))
                 continue
@@ -86,7 +86,7 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
             report.skipped.append((key, old["reason"]))
             continue
         todo.append(key)
-    aside_states, aside_changed = _aside_changes(aside, meta.get("aside"), racy_from)
+    aside_states, aside_changed = aside_changes(aside, meta.get("aside"), racy_from)
     if aside_changed:
         again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
         todo = sorted(again.union(todo))
@@ -115,7 +115,7 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
     changed = bool(rows or removed)
     warned = {k: v for k, v in meta.get("warned", {}).items()
               if k in files and k not in set(todo)}
-    _say_warnings(report, files, meta.get("warned", {}), warned)
+    say_warnings(report, files, meta.get("warned", {}), warned)
     mark = time.perf_counter()
     with conn.transaction():
         if removed:
@@ -137,11 +137,10 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
         report.by_lang = Counter(dict(conn.execute(
             "SELECT lang, count(*) FROM es_notes GROUP BY lang").fetchall()))
         report.took_s = time.perf_counter() - started
-        new_meta = _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
-                         built=False) | {"warned": warned, "aside": aside_states,
-                                         "format": INDEX_FORMAT,
-                                         "next_doc": next_doc + len(rows),
-                                         "written": int(meta.get("written", 0)) + len(rows)}
+        new_meta = run_meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
+                            built=False, index_format=INDEX_FORMAT) | {
+            "warned": warned, "aside": aside_states, "next_doc": next_doc + len(rows),
+            "written": int(meta.get("written", 0)) + len(rows)}
         if changed:
             new_meta["generation"] = int(meta["generation"]) + 1
         write_meta(conn, new_meta)

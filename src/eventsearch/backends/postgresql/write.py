@@ -21,12 +21,12 @@ from typing import Any
 
 from ...errors import IndexLocked
 from ...model import IndexReport, Note
+from ...readers.load import load_notes
 from ...readers.scan import FileInfo
+from ...runs import new_failure, skip_record
+from ...text.chains import WordChain
+from ...text.fields import note_data, note_fields
 from ..base import Progress
-from ..whoosh.analysis import plain_analyzer, stemming_analyzer
-from ..whoosh.build import load_notes
-from ..whoosh.report import _new_failure, _skip_record
-from ..whoosh.schema import note_data, note_to_document
 from .connect import Database
 from .schema import (
     FIELD_ID,
@@ -68,11 +68,11 @@ class Analyser:
     """A note as its row of es_notes and its postings, with our analysis chains."""
 
     def __init__(self) -> None:
-        self.plain = plain_analyzer()
-        self.stem = {lang: stemming_analyzer(lang) for lang in ("en", "de")}
+        self.plain = WordChain.plain()
+        self.stem = {lang: WordChain.stemming(lang) for lang in ("en", "de")}
 
     def row(self, doc: int, note: Note, postings: Postings) -> tuple[Any, ...]:
-        fields = note_to_document(note)
+        fields = note_fields(note)
         lengths = [0] * len(FIELDS)
         vectors = {name: "" for name in TEXT_FIELDS}
         for name in FIELDS:
@@ -132,10 +132,10 @@ def _read(files: dict[str, FileInfo], keys: Sequence[str], workers: int,
     backend records them."""
     for key, note, reason in load_notes(files, keys, workers, progress):
         if note is None:
-            record = _skip_record(files[key], reason)
+            record = skip_record(files[key], reason)
             skipped[key] = record
             report.skipped.append((key, record["reason"]))
-            if _new_failure(old_skips.get(key), record):
+            if new_failure(old_skips.get(key), record):
                 kept = " (the previously indexed version is kept)" if key in indexed else ""
                 report.failed.append((key, record["reason"] + kept))
             continue

@@ -1,8 +1,9 @@
 """The Whoosh side of analysis: the analyzers the schema's fields use.
 
-`WordAnalyzer` tokenises, lowercases, drops stop words, folds and stems in one pass,
-with the word functions of `text.analyze`; `plain_chain` and `stemming_chain` are the
-same chains as Whoosh filters (the definition the tests compare it with).
+`WordAnalyzer` is a `text.chains.WordChain` (tokenise, lowercase, drop stop words,
+fold and stem in one pass, the same for every backend) as a Whoosh analyzer;
+`plain_chain` and `stemming_chain` are the same chains as Whoosh filters (the
+definition the tests compare it with).
 
 Whoosh pickles the schema with these classes and the functions they hold by module
 path: keep them module-level, and bump ``INDEX_FORMAT`` (schema.py) when one moves, or
@@ -12,7 +13,7 @@ path: keep them module-level, and bump ``INDEX_FORMAT`` (schema.py) when one mov
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh.analysis import (
@@ -28,12 +29,11 @@ from ...text.analyze import (
     STOP_DE,
     STOP_EN,
     TOKEN_PATTERN,
-    _unchanged,
     fold,
-    fold_stem_en,
     stem_de,
     stem_en,
 )
+from ...text.chains import TOKEN, WordChain
 
 
 class FoldFilter(Filter):
@@ -79,54 +79,22 @@ def stemming_chain(lang: str):
     raise ValueError(f"no analysis chain for language {lang!r}")
 
 
-_TOKEN = re.compile(TOKEN_PATTERN)
-
-
 _WHOLE = re.compile(r"(?s).+")  # tokenize=False: the whole value is one token
 
 
-WORD_CACHE = 100_000  # distinct spellings remembered per analyzer and process
+class WordAnalyzer(WordChain, Analyzer):
+    """A `text.chains.WordChain` as a Whoosh analyzer: the analyzer of the schema's
+    text fields, giving exactly the tokens of `plain_chain` or `stemming_chain` (the
+    tests compare them), about three times faster.  Indexing takes its words from
+    ``indexed_words`` (schema.WordPositions and schema.WordFrequency); queries and
+    highlighting call it for Tokens.
 
-
-class WordAnalyzer(Analyzer):
-    """Tokenise, lowercase, drop stop words, fold and stem in one pass.
-
-    Gives exactly the tokens of the filter chain it replaces (`plain_chain`,
-    `stemming_chain`; the tests compare them), about three times faster: a
-    chain costs a Python generator per filter per token, and stemming the same
-    word again and again.  Each spelling's outcome is cached.
-
-    ``normalize`` makes the indexed form of a word, ``stop_form`` the form a
-    stop word keeps when stop words are not removed (query mode); both are
-    module-level functions, as the schema is pickled with the index.
+    Pickled with the schema: its state is the chain's (stop list and the two word
+    functions), the word cache left out.
     """
-
-    def __init__(self, stoplist: frozenset[str], normalize: Callable[[str], str],
-                 stop_form: Callable[[str], str]) -> None:
-        self.stoplist = stoplist
-        self.normalize = normalize
-        self.stop_form = stop_form
-        self._cache: dict[str, tuple[bool, str]] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._cache = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordAnalyzer) and self.__getstate__() == other.__getstate__()
-
-    def _word(self, raw: str) -> tuple[bool, str]:
-        """(stopped, indexed form) of a spelling not in the cache yet; cached while
-        the cache has room.  Callers look in ``self._cache`` first (a hot loop)."""
-        low = raw.lower()
-        known = (True, self.stop_form(low)) if low in self.stoplist else \
-            (False, self.normalize(low))
-        if len(self._cache) < WORD_CACHE:
-            self._cache[raw] = known
-        return known
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
@@ -135,7 +103,7 @@ class WordAnalyzer(Analyzer):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         cache = self._cache
         pos = None  # stop words removed, later positions close up (as StopFilter renumbers)
-        matches = (_TOKEN if tokenize else _WHOLE).finditer(value)
+        matches = (TOKEN if tokenize else _WHOLE).finditer(value)
         for i, match in enumerate(matches):
             raw = match.group()
             known = cache.get(raw) or self._word(raw)
@@ -157,47 +125,12 @@ class WordAnalyzer(Analyzer):
             yield t
 
 
-    def indexed_words(self, value: str) -> tuple[list[str], int]:
-        """The words indexing keeps from ``value`` in order, and the position of the
-        first: what ``__call__`` yields in index mode, without a Token per word
-        (see schema.WordPositions and schema.WordFrequency)."""
-        cache = self._cache
-        words = []
-        first = -1
-        for i, raw in enumerate(_tokens(value)):
-            known = cache.get(raw) or self._word(raw)
-            if known[0]:
-                continue
-            if first < 0:
-                first = i
-            words.append(known[1])
-        return words, max(first, 0)
-
-
-_last_tokens: tuple[str, list[str]] = ("", [])
-
-
-def _tokens(value: str) -> list[str]:
-    """The raw words of ``value``.  A note's title and text are each indexed twice in a
-    row (unstemmed, then stemmed): the second time reuses the first split."""
-    global _last_tokens
-    last = _last_tokens
-    if last[0] is value:
-        return last[1]
-    tokens = _TOKEN.findall(value)
-    _last_tokens = (value, tokens)
-    return tokens
-
-
 def plain_analyzer() -> WordAnalyzer:
     """Unstemmed: exact words rank first, and snippets highlight from it."""
-    return WordAnalyzer(STOP_EN | STOP_DE, fold, fold)
+    return WordAnalyzer.plain()
 
 
 def stemming_analyzer(lang: str) -> WordAnalyzer:
-    if lang == "en":
-        return WordAnalyzer(STOP_EN, fold_stem_en, fold)
-    if lang == "de":
-        return WordAnalyzer(STOP_DE, stem_de, _unchanged)
-    raise ValueError(f"no analysis chain for language {lang!r}")
+    """A language's stemming chain (`WordChain.stemming`) as a Whoosh analyzer."""
+    return WordAnalyzer.stemming(lang)
 

@@ -1,9 +1,9 @@
-"""Reading notes and the full build: read -> understand -> write.
+"""The full Whoosh build: read -> understand -> write.
 
-`load_notes` reads and understands files (reader, language detection), in worker
-processes when it pays.  A full build splits the files into one contiguous part per
-core; each worker process reads, detects languages and writes its part as a Whoosh
-segment of its own (pool.py), and the new table of contents lists those segments.  The
+Reading and understanding notes (reader, language detection) is readers/load.py.  A
+full build splits the files into one contiguous part per core (`split_work`); each
+worker process reads, detects languages and writes its part as a Whoosh segment of
+its own (pool.py), and the new table of contents lists those segments.  The
 build writes a new generation and swaps it in (see storage.py), under the writer lock
 (lock.py).  Incremental updates are in update.py.
 """
@@ -15,9 +15,9 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from queue import Empty
@@ -26,17 +26,15 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from ...errors import EventSearchError, ParseError
-from ...model import IndexReport, Note
-from ...paths import fs_path, safe_text
-from ...readers import read_note
+from ...errors import EventSearchError
+from ...model import IndexReport
+from ...readers.load import Progress, load_note, split_work
 from ...readers.scan import FileInfo, scan_corpus, set_aside
-from ...text.language import detect_language
+from ...runs import aside_changes, new_failure, run_meta, say_warnings, skip_record
 from .integrity import create_index
 from .lock import _init_worker, writer_lock
 from .pool import WRITER_MB, _SegmentWriter
-from .report import _aside_changes, _meta, _new_failure, _say_warnings, _skip_record
-from .schema import build_schema
+from .schema import INDEX_FORMAT, build_schema
 from .segment_cache import warm_cache, warm_segment
 from .storage import (
     current_generation,
@@ -48,59 +46,7 @@ from .storage import (
 )
 from .whole_docs import add_note
 
-Progress = Callable[[int, int], None]  # (files just done, files in all)
-
-
-PARALLEL_FROM = 200  # below this many files a worker pool costs more than it saves
-
-
 PROGRESS_EVERY = 16  # files between progress messages from a worker
-
-
-def _load(item: tuple[str, str, str]) -> tuple[str, Note | None, str | None]:
-    """Read and understand one file (runs in a worker process)."""
-    key, path, base = item
-    try:
-        note = read_note(Path(path), Path(base))
-    except ParseError as exc:
-        return key, None, safe_text(str(exc))
-    except Exception as exc:  # a reader bug must not stop the whole corpus
-        return key, None, safe_text(
-            f"unexpected error while reading: {type(exc).__name__}: {exc}")
-    try:
-        lang = detect_language(f"{note.title}\n{note.text}", note.declared_lang)
-    except Exception as exc:  # nor may one text that trips the language detector
-        return key, None, safe_text(f"language detection failed: {type(exc).__name__}: {exc}")
-    return key, replace(note, path=key, lang=lang), None
-
-
-def _item(key: str, path: str) -> tuple[str, str, str]:
-    """What _load takes: the key, the real path, and the indexed root it is relative to."""
-    return key, path, path[: -len(fs_path(key))] or "."
-
-
-def load_notes(files: Mapping[str, FileInfo] | Mapping[str, Path], keys: Sequence[str],
-               workers: int, progress: Progress | None = None
-               ) -> Iterator[tuple[str, Note | None, str | None]]:
-    """Yield (key, note or None, reason) in key order, reading in parallel when it pays.
-
-    ``files`` comes from `scan_corpus` (or `corpus_files`)."""
-    paths = {k: v[0] if isinstance(v, tuple) else str(v) for k, v in files.items()}
-    items = [_item(k, paths[k]) for k in keys]
-    workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(items) >= PARALLEL_FROM:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-            for result in pool.imap(_load, items, chunksize=32):
-                if progress:
-                    progress(1, len(items))
-                yield result
-    else:
-        for item in items:
-            result = _load(item)
-            if progress:
-                progress(1, len(items))
-            yield result
 
 
 def build_index(roots: Sequence[Path], index_dir: Path, *, workers: int = 0,
@@ -147,7 +93,7 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
     gen = _new_generation(index_dir)
     try:
         ix = create_index(gen, build_schema())
-        parts = _split(files, workers or os.cpu_count() or 1)
+        parts = split_work(files, workers or os.cpu_count() or 1)
         if len(parts) > 1:
             written = _write_in_workers(gen, files, parts, exclude_drafts, progress)
         else:
@@ -169,17 +115,17 @@ def _build(roots: Sequence[Path], index_dir: Path, workers: int, exclude_drafts:
             for key, record in part.skipped.items():
                 report.skipped.append((key, record["reason"]))
                 skipped[key] = record
-                if _new_failure(known_broken.get(key), record):
+                if new_failure(known_broken.get(key), record):
                     report.failed.append((key, record["reason"]))
         warned: dict[str, Any] = {}
-        _say_warnings(report, files, previous_meta.get("warned", {}), warned)
+        say_warnings(report, files, previous_meta.get("warned", {}), warned)
         report.notes = report.added
         report.committed = True
         _warm(gen, report)
         report.took_s = time.perf_counter() - started
-        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, {},
-                              built=True)
-                   | {"warned": warned, "aside": _aside_changes(aside, None, 0.0)[0]})
+        write_meta(gen, run_meta(roots, exclude_drafts, report, skipped, scanned_at, {},
+                                 built=True, index_format=INDEX_FORMAT)
+                   | {"warned": warned, "aside": aside_changes(aside, None, 0.0)[0]})
     except BaseException:
         _rmtree(gen)
         raise
@@ -199,31 +145,6 @@ class _Written:
     segment: Any = None  # the finished Whoosh segment, None when nothing was added
 
 
-def _split(files: Mapping[str, FileInfo], workers: int) -> list[list[str]]:
-    """The keys cut into one contiguous run per worker, of about equal work.
-
-    Contiguous runs keep document numbers in path order across the segments, as
-    a serial build has them (ties in ranking fall back to that order).  Work is
-    estimated as a fixed cost per file (reading, language detection) plus its
-    size, the fixed cost worth 2 KB: there the two halves of the shared corpora
-    (16.4k small records; 5.9k records and 3.6k long notes) take equally long.
-    """
-    keys = list(files)
-    if workers <= 1 or len(keys) < PARALLEL_FROM:
-        return [keys]
-    workers = min(workers, len(keys) // (PARALLEL_FROM // 2))
-    weights = [2000 + max(files[k][2], 0) for k in keys]
-    share = sum(weights) / workers
-    parts: list[list[str]] = [[]]
-    done = 0.0
-    for key, weight in zip(keys, weights, strict=True):
-        if done >= share * len(parts) and len(parts) < workers:
-            parts.append([])
-        parts[-1].append(key)
-        done += weight
-    return parts
-
-
 def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str],
                  exclude_drafts: bool, progress: Progress | None) -> _Written:
     """Read, understand and add each file's note to the writer's new segment."""
@@ -231,14 +152,14 @@ def _write_notes(writer: Any, files: Mapping[str, FileInfo], keys: Sequence[str]
     for n, key in enumerate(keys, 1):
         writer.pool.done = n / len(keys)
         path = files[key][0]
-        _, note, reason = _load(_item(key, path))
+        _, note, reason = load_note(key, path)
         if progress:
             progress(1, len(files))
         if note is not None and not (exclude_drafts and note.draft):
             reason = add_note(writer, note)  # None, or why this note's document failed
             note = note if reason is None else None
         if note is None:
-            out.skipped[key] = _skip_record(files[key], reason)
+            out.skipped[key] = skip_record(files[key], reason)
         elif exclude_drafts and note.draft:
             out.excluded_drafts += 1
         else:

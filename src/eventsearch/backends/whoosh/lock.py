@@ -2,21 +2,21 @@
 
 The writer lock is an OS-level flock() on a file in the index folder, released by the
 kernel when its holder dies.  Forked workers drop their copies of the lock descriptors
-and ask Linux to kill them when the parent dies (`_init_worker`).
+and ask Linux to kill them when the parent dies (`_init_worker`; the part every backend's
+workers share is `readers.load.init_worker`).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import signal
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ...errors import IndexLocked
+from ...readers.load import init_worker
 from .storage import (
     LOCK_FILE,
 )
@@ -65,14 +65,5 @@ def _init_worker(parent: int) -> None:
         with suppress(OSError):
             os.close(fd)  # only this process's copy: the parent keeps the lock
     _LOCK_FDS.clear()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+    init_worker(parent)
 

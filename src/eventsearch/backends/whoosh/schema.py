@@ -1,9 +1,9 @@
-"""The Whoosh schema, and how a Note becomes one index document.
+"""The Whoosh schema, and how a Note becomes one Whoosh document.
 
-Field roles: ``title``/``body``/``meta`` hold unstemmed text (exact matches and
-highlighting); ``*_en``/``*_de`` hold the stemmed text of the note's own
-language; ``tag``/``speaker``/``lang``/``year``/``month`` are facet keys;
-``data`` keeps the display metadata as JSON.
+The fields and their roles are text/fields.py (the same for every backend); here
+``*_en``/``*_de`` are stemmed by their language's analyzer, ``data`` keeps the display
+metadata as JSON, ``state`` the file's mtime, size and SHA-1 for the incremental
+reindex, ``date`` the date as a sortable column.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from whoosh.columns import VarBytesColumn
@@ -20,8 +20,8 @@ from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from ...model import FACET_NAMES, Note
-from ...paths import display_path
-from ...text.analyze import ANALYSIS_VERSION, SUPPORTED, normalize_key
+from ...text.analyze import ANALYSIS_VERSION, SUPPORTED
+from ...text.fields import note_data, note_fields
 from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
 
 # 2: analyzer and format classes moved (eventsearch.backends.whoosh.*); Whoosh pickles
@@ -33,14 +33,6 @@ INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 TEXT_FIELDS = ("title", "body", "meta")
 STEMMED_FIELDS = tuple(f"{f}_{lang}" for f in ("title", "body") for lang in SUPPORTED)
 FACET_FIELDS = FACET_NAMES
-
-_MONTHS_EN = ("January February March April May June July August September October "
-              "November December")
-_MONTHS_DE = ("Januar Februar März April Mai Juni Juli August September Oktober "
-              "November Dezember")
-MONTHS_EN = _MONTHS_EN.split()
-MONTHS_DE = _MONTHS_DE.split()
-
 
 _FREQUENCIES = tuple(pack_uint(n) for n in range(256))  # shared, not one per posting
 # Most words occur once in a note: their encoded position, made once instead of pickled
@@ -129,75 +121,15 @@ def build_schema() -> Schema:
     return Schema(**fields)
 
 
-def date_words(day: date) -> str:
-    """A date as words people type: "August 2017 2017-08 2017-08-24 Aug" and German month."""
-    month_en, month_de = MONTHS_EN[day.month - 1], MONTHS_DE[day.month - 1]
-    words = {str(day.year), f"{day.year}-{day.month:02d}", day.isoformat(), month_en,
-             month_en[:3], month_de}
-    return " ".join(sorted(words))
-
-
-def path_words(path: str) -> str:
-    """Folder and file names carry events, years and slugs ("pycon-us-2023/")."""
-    words = display_path(path).rsplit(".", 1)[0]
-    return words.replace("/", " ").replace("_", " ").replace("-", " ")
-
-
 def note_to_document(note: Note) -> dict[str, Any]:
-    """The index document of a note.  Only this function knows the mapping."""
-    meta_parts = [*note.tags, *note.speakers, note.event or "", note.location or "",
-                  note.author or "", path_words(note.path)]
-    if note.date:
-        meta_parts.append(date_words(note.date))
-    doc: dict[str, Any] = {
-        "path": note.path,
-        "title": note.title,
-        "body": note.text,
-        "meta": "\n".join(p for p in meta_parts if p),
-        "tag": ",".join(normalize_key(t).replace(",", " ") for t in note.tags),
-        "speaker": ",".join(normalize_key(s).replace(",", " ") for s in note.speakers),
-        "lang": note.lang,
-        "format": note.format,
-        "draft": note.draft,
-        "state": file_state(note.mtime, note.size, note.sha1),
-        "data": json.dumps(note_data(note), ensure_ascii=False),
-    }
-    if note.lang in SUPPORTED:
-        doc[f"title_{note.lang}"] = note.title
-        doc[f"body_{note.lang}"] = note.text
+    """The Whoosh document of a note: the fields every backend indexes (`note_fields`),
+    with the file's state, the display data as JSON and the date as Whoosh stores them."""
+    doc = note_fields(note)
+    doc["state"] = file_state(note.mtime, note.size, note.sha1)
+    doc["data"] = json.dumps(note_data(note), ensure_ascii=False)
     if note.date:
         doc["date"] = datetime(note.date.year, note.date.month, note.date.day)
-        doc["year"] = str(note.date.year)
-        doc["month"] = f"{note.date.year}-{note.date.month:02d}"
     return doc
-
-
-def note_data(note: Note) -> dict[str, Any]:
-    """Display metadata kept beside the document (stored, not searched)."""
-    return {
-        "title": note.title, "date": note.date.isoformat() if note.date else None,
-        "tags": list(note.tags), "speakers": list(note.speakers), "author": note.author,
-        "event": note.event, "location": note.location, "url": note.url,
-        "declared_lang": note.declared_lang, "cues": [list(c) for c in note.cues],
-        "sha1": note.sha1, "size": note.size, "mtime": note.mtime,
-        "warnings": list(note.warnings),
-    }
-
-
-def document_to_note(stored: dict[str, Any]) -> Note:
-    """Rebuild a Note from an index document's stored fields (for `show` and the note page)."""
-    data = json.loads(stored["data"])
-    return Note(
-        path=stored["path"], title=stored.get("title", ""), text=stored.get("body", ""),
-        format=stored.get("format", ""), lang=stored.get("lang", "und"),
-        declared_lang=data.get("declared_lang"),
-        date=date.fromisoformat(data["date"]) if data.get("date") else None,
-        tags=tuple(data["tags"]), speakers=tuple(data["speakers"]), author=data.get("author"),
-        event=data.get("event"), location=data.get("location"), url=data.get("url"),
-        draft=bool(stored.get("draft")), cues=tuple((int(o), float(s)) for o, s in data["cues"]),
-        warnings=tuple(data.get("warnings", ())), sha1=data.get("sha1", ""),
-        mtime=float(data.get("mtime", 0.0)), size=int(data.get("size", 0)),
-    )
 
 
 def file_state(mtime: float, size: int, sha1: str) -> bytes:

@@ -30,12 +30,12 @@ from ...query.budget import DEFAULT, Budget, Limits
 from ...rank.answer import Searchable, answer, highlight_terms
 from ...rank.facets import FacetTable
 from ...text.compounds import Compounds
+from ...text.fields import document_to_note
 from ...text.snippets import QueryTerms, Snippet, make_snippet
 from ...text.spelling import Vocabulary
 from ...text.synonyms import Synonyms, load_synonyms
 from .integrity import DamageCheck
 from .ranking import WhooshRanking
-from .schema import document_to_note
 from .segment_cache import ReaderTables, read_tables
 from .stats import IndexStats
 from .storage import current_generation, open_index, read_meta

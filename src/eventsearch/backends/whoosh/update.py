@@ -24,20 +24,21 @@ from whoosh.writing import MERGE_SMALL
 from ...errors import EventSearchError, IndexLocked
 from ...model import IndexReport
 from ...readers import note_depends_on
+from ...readers.load import load_notes
 from ...readers.scan import FileInfo, scan_corpus, set_aside
-from .build import Progress, _build, _warm, load_notes
-from .integrity import open_for_writing, reason_to_rebuild
-from .lock import writer_lock
-from .pool import WRITER_MB, _SegmentWriter
-from .report import (
+from ...runs import (
     RACY_S,
-    _aside_changes,
-    _meta,
-    _new_failure,
-    _say_warnings,
-    _sha1,
-    _skip_record,
+    aside_changes,
+    file_sha1,
+    new_failure,
+    run_meta,
+    say_warnings,
+    skip_record,
 )
+from .build import Progress, _build, _warm
+from .integrity import open_for_writing, reason_to_rebuild
+from .lock import _init_worker, writer_lock
+from .pool import WRITER_MB, _SegmentWriter
 from .schema import INDEX_FORMAT, parse_state
 from .storage import (
     TOUCHED_FILE,
@@ -146,7 +147,7 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
                     touched[key] = [mtime, size]
                 continue
             hashed += 1
-            if _sha1(info[0]) == known[2]:
+            if file_sha1(info[0]) == known[2]:
                 if (known[0], known[1]) != (mtime, size):
                     touched[key] = [mtime, size]  # touched, not changed
                 continue
@@ -157,7 +158,7 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
             continue
         todo.append(key)
     old_aside: dict[str, Any] | None = meta.get("aside")
-    aside_states, aside_changed = _aside_changes(aside, old_aside, racy_from)
+    aside_states, aside_changed = aside_changes(aside, old_aside, racy_from)
     if aside_changed:  # e.g. an edited category.json: re-read its talks for their event
         again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
         todo = sorted(again.union(todo))
@@ -174,7 +175,7 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     read = set(todo)
     warned = {k: [*touched.get(k, v[:2]), v[2]] for k, v in old_warned.items()
               if k in files and k not in read}  # a touched file keeps its (said) warnings
-    _say_warnings(report, files, old_warned, warned)
+    say_warnings(report, files, old_warned, warned)
     if report.committed:
         _warm(gen, report)
     mark = time.perf_counter()
@@ -188,8 +189,9 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     report.took_s = time.perf_counter() - started
     if (report.committed or skipped != old_skips or touched != old_touched or hashed
             or warned != old_warned or aside_states != old_aside):
-        write_meta(gen, _meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
-                              built=False) | {"warned": warned, "aside": aside_states})
+        write_meta(gen, run_meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
+                                 built=False, index_format=INDEX_FORMAT)
+                   | {"warned": warned, "aside": aside_states})
     return report
 
 
@@ -223,15 +225,16 @@ def _apply(ix: whoosh_index.Index, files: dict[str, FileInfo], todo: list[str],
         for key in gone:
             writer.delete_by_term("path", key)
             changed = True
-        for key, note, reason in load_notes(files, todo, workers, progress):
+        for key, note, reason in load_notes(files, todo, workers, progress,
+                                             worker_init=_init_worker):
             if note is not None and not (exclude_drafts and note.draft):
                 reason = add_note(writer, note, update=True)  # None, or why it failed
                 note = note if reason is None else None
             if note is None:
-                record = _skip_record(files[key], reason)
+                record = skip_record(files[key], reason)
                 skipped[key] = record
                 report.skipped.append((key, record["reason"]))
-                if _new_failure(old_skips.get(key), record):
+                if new_failure(old_skips.get(key), record):
                     kept = " (the previously indexed version is kept)" if key in indexed else ""
                     report.failed.append((key, record["reason"] + kept))
                 continue

@@ -1,9 +1,9 @@
-"""What a build or update records in the meta file (the `IndexReport` it returns is
-engine-neutral: model.py).
+"""What a build or update records about its run, the same for every backend (the
+`IndexReport` it returns is in model.py; each backend stores the meta record its way).
 
 Skip records (files that failed, with mtime and size, so the same failure is reported
 once), warnings said once per file version, the set-aside files' states, and the meta
-record itself (format, roots, times).
+record itself (the backend's index format, roots, times).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ...model import IndexReport
-from ...readers.scan import FileInfo
-from .schema import INDEX_FORMAT
+from .model import IndexReport
+from .readers.scan import FileInfo
 
 # A file modified this close to (or after) the start of the scan that indexed it may
 # have changed again within the same mtime tick: confirm it by hash next time (git's
@@ -24,7 +23,7 @@ from .schema import INDEX_FORMAT
 RACY_S = 2.0
 
 
-def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
+def aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
                    racy_from: float) -> tuple[dict[str, Any], set[str]]:
     """The set-aside files' states (path -> [mtime, size, sha1]) and the paths of those
     changed, added or removed since ``old`` was recorded (mtime and size first, the hash
@@ -37,7 +36,7 @@ def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
         if known and known[:2] == [mtime, size] and mtime < racy_from:
             states[key] = known
             continue
-        states[key] = [mtime, size, _sha1(path)]
+        states[key] = [mtime, size, file_sha1(path)]
         if old is not None and (not known or known[2] != states[key][2]):
             changed.add(key)
     if old is not None:
@@ -45,7 +44,8 @@ def _aside_changes(aside: Mapping[str, FileInfo], old: dict[str, Any] | None,
     return states, changed
 
 
-def _skip_record(info: FileInfo, reason: str | None) -> dict[str, Any]:
+def skip_record(info: FileInfo, reason: str | None) -> dict[str, Any]:
+    """What the meta keeps of a file that was skipped: why, and its mtime and size."""
     _, mtime, size = info
     return {"reason": reason or "unreadable",
             "mtime": mtime if size >= 0 else None, "size": size if size >= 0 else None}
@@ -59,13 +59,13 @@ def _same_skip(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
         old.get(k) == new[k] for k in ("reason", "mtime", "size"))
 
 
-def _new_failure(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+def new_failure(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """A skip to report as a failure: not one reported before.  (Files that are not notes,
     such as pyvideo's category.json, never get this far: `set_aside` takes them out.)"""
     return not _same_skip(old, new)
 
 
-def _say_warnings(report: IndexReport, files: Mapping[str, FileInfo],
+def say_warnings(report: IndexReport, files: Mapping[str, FileInfo],
                   known: Mapping[str, Any], warned: dict[str, Any]) -> None:
     """Record the warnings of the files read in this run in ``warned`` (path -> [mtime,
     size, warnings], kept in the meta) and list in ``report.new_warnings`` those not said
@@ -80,13 +80,15 @@ def _say_warnings(report: IndexReport, files: Mapping[str, FileInfo],
             report.new_warnings.extend((key, w) for w in warnings)
 
 
-def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
-          skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
-          built: bool) -> dict[str, Any]:
+def run_meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
+             skipped: dict[str, Any], scanned_at: float, previous: dict[str, Any], *,
+             built: bool, index_format: str) -> dict[str, Any]:
+    """The meta record after this run: ``previous`` updated with the backend's
+    ``index_format``, the roots, the times, the skips and the run's report."""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     meta = dict(previous)
     meta.update({
-        "format": INDEX_FORMAT, "roots": [str(r) for r in roots],
+        "format": index_format, "roots": [str(r) for r in roots],
         "exclude_drafts": exclude_drafts, "checked_at": now, "scanned_at": scanned_at,
         "skipped": skipped,
         "last_run": report.to_dict() | {"skipped": len(report.skipped),
@@ -100,7 +102,8 @@ def _meta(roots: Sequence[Path], exclude_drafts: bool, report: IndexReport,
     return meta
 
 
-def _sha1(path: str) -> str | None:
+def file_sha1(path: str) -> str | None:
+    """The file's SHA-1 (hex), None when it cannot be read."""
     try:
         with open(path, "rb") as f:
             return hashlib.sha1(f.read()).hexdigest()
