@@ -172,7 +172,7 @@
     var links = Array.prototype.slice.call(document.querySelectorAll("#layout .hits .hit h2 a"));
     var i = links.indexOf(t) + (e.key === "ArrowDown" ? 1 : -1);
     e.preventDefault();
-    if (i < 0) box.focus();
+    if (i < 0) { box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
     else if (i < links.length) links[i].focus();
   });
 
