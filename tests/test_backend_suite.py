@@ -190,6 +190,17 @@ def test_filters_in_the_query_and_as_options_agree(index):
     assert any(h.draft for h in search(index, "").hits)
 
 
+def test_typing_matches_the_last_word_as_a_prefix(index):
+    """Search as you type: "kub" finds Kubernetes while typing, not once finished; the
+    prefix's cuts are not reported; min_prefix still applies (one letter: no prefix)."""
+    assert search(index, "kub").total == 0
+    typed = search(index, "kub", typing=True)
+    assert typed.total == search(index, "kubernetes").total > 0
+    assert all("kub*" not in m for m in typed.messages)
+    assert search(index, "datenschutz lang:de dat", typing=True).total > 0
+    assert search(index, "k", typing=True).total == search(index, "k").total
+
+
 def test_sorting_and_paging(index):
     dates = [h.date for h in search(index, "python", sort="date").hits if h.date]
     assert dates == sorted(dates, reverse=True)

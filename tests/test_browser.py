@@ -1,5 +1,6 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) against a real
-`eventsearch serve` on 127.0.0.1.  Screenshots of the main states go to artifacts/screenshots/.
+`eventsearch serve` on 127.0.0.1.  Screenshots of the main states go to
+artifacts/screenshots/ (or $EVENTSEARCH_SCREENSHOTS).
 
 Skipped with the reason when Chromium or Playwright is missing, except under CI=true.
 Never runs `playwright install`: it uses /usr/bin/chromium.
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from .conftest import PROJECT, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = PROJECT / "artifacts" / "screenshots"
+SHOTS = Path(os.environ.get("EVENTSEARCH_SCREENSHOTS") or PROJECT / "artifacts" / "screenshots")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DESKTOP = {"width": 1280, "height": 900}
@@ -207,9 +209,11 @@ def test_phone_width(browser, server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     shot(page, "08-phone", full=False)
     shot(page, "08-phone-full")
-    page.locator(".to-filters").click()  # the filters sit below the results on a phone
+    expect(page.locator("#facet-tag")).to_be_hidden()  # behind "Filters" on a phone
+    page.locator(".filters-toggle").click()
     expect(page.locator("#facet-tag")).to_be_in_viewport()
-    expect(page.locator(".to-filters")).to_be_visible()
+    page.locator(".filters-toggle").click()
+    expect(page.locator("#facet-tag")).to_be_hidden()
     page.locator(".hit h2 a").first.click()
     expect(page.locator("article.note h1")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

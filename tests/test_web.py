@@ -209,7 +209,9 @@ def test_home_page_is_a_helpful_empty_state(client):
 
 def test_search_page_shows_results_and_keeps_the_query(client):
     page = text(client.get("/search?q=kubernetes"))
-    assert 'value="kubernetes"' in page and "autofocus" in page
+    assert 'value="kubernetes"' in page
+    assert "autofocus" not in page  # it would open a phone's keyboard over the results
+    assert "autofocus" in text(client.get("/"))  # the home page is for typing
     assert f"<title>kubernetes {DASH} eventsearch</title>" in page
     assert page.count('class="hit"') == 10
     assert "<mark>" in page and re.search(r"in \d+ ms", page)
@@ -676,3 +678,40 @@ def test_note_page_marks_the_words_a_wildcard_matched(client):
                            query_string={"q": "kube*"}))
     body = page.split('class="text"')[1].lower()
     assert "<mark>kubernetes</mark>" in body and "<mark>kubeconfig</mark>" in body
+
+
+def test_fragment_is_the_results_part_rendered_by_the_same_templates(client):
+    """What results as you type swaps in: #layout of the full page, whose links never
+    carry typing=1 or fragment=1."""
+    full = text(client.get("/search?q=kubernetes&lang=en"))
+    response = client.get("/search?q=kubernetes&lang=en&fragment=1")
+    part = text(response)
+    assert part.startswith('<div class="layout" id="layout"') and "<html" not in part
+    def timeless(page: str) -> str:
+        return re.sub(r"in \d+ ms", "", page)
+
+    assert timeless(part.strip()) in timeless(full)
+    assert response.headers["Cache-Control"] == "no-store"
+    typed = text(client.get("/search?q=kub&lang=en&typing=1&fragment=1"))
+    assert "fragment=1" not in typed and "typing=" not in typed
+    assert typed.count('class="hit"') > 0 and "<mark>Kubernetes</mark>" in typed
+    assert 'data-title="kub' in typed
+
+
+def test_typing_makes_the_last_word_a_prefix_unless_it_is_finished(client):
+    def total(qs: str) -> int:
+        return client.get(f"/api/search?{qs}").get_json()["total"]
+
+    assert total("q=kub") == 0
+    assert total("q=kub&typing=1") == total("q=kubernetes") > 0
+    assert total("q=kub%20&typing=1") == 0  # a trailing space: the word is finished
+    assert client.get("/api/search?q=kub&typing=maybe").status_code == 400
+
+
+def test_help_page_examples_come_from_the_index(client):
+    page = text(client.get("/help"))
+    assert "<h1>How to search</h1>" in page and "autofocus" not in page
+    top = client.get("/api/facets").get_json()["facets"]
+    assert f'speaker:&#34;{top["speaker"][0]["value"]}&#34;' in page
+    assert f'tag:{top["tag"][0]["value"].lower()}' in page.lower()
+    assert 'href="/help"' in text(client.get("/search?q=kubernetes"))

@@ -150,6 +150,7 @@ class SearchQuery:
     include_drafts: bool = True
     facets: bool = True  # False: no facet counts (clients that only want hits)
     snippets: bool = True  # False: hits without highlighted snippets
+    typing: bool = False  # still typing: the last word also matches as a prefix
 
 
 @dataclass(slots=True)

@@ -68,7 +68,8 @@ class SearchIndex:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if request.sort not in SORTS:
             raise QueryError("sort must be 'relevance' or 'date'")
-        result = self.backend.search(parse_query(request.q, limits=self.limits), request)
+        parsed = parse_query(request.q, limits=self.limits, typing=request.typing)
+        result = self.backend.search(parsed, request)
         result.took_ms = (time.perf_counter() - started) * 1000  # the caller's own copy
         return result
 

@@ -10,6 +10,7 @@ soup the grammar cannot take is searched as plain words, with a message.
 
 from __future__ import annotations
 
+from .as_you_type import as_you_type
 from .budget import DEFAULT, Limits
 from .filters import ParsedQuery, extract_filters
 from .language import QuerySyntaxError, parse, plain
@@ -18,9 +19,10 @@ PLAIN_WORDS = ("Some operators in the query could not be understood; "
                "it was searched as plain words.")
 
 
-def parse_query(text: str, limits: Limits = DEFAULT) -> ParsedQuery:
+def parse_query(text: str, limits: Limits = DEFAULT, typing: bool = False) -> ParsedQuery:
     """The filters of the query string and the plan of the rest (``plan=None``: no free
-    text, e.g. only filters)."""
+    text, e.g. only filters).  ``typing``: the user is still typing, so the last word
+    also matches as a prefix (`as_you_type`)."""
     parsed, rest = extract_filters(text, limits)
     if rest.strip():
         try:
@@ -30,4 +32,6 @@ def parse_query(text: str, limits: Limits = DEFAULT) -> ParsedQuery:
             # ("NOT NOT a", "a ANDNOT ANDNOT"), so this never raises
             parsed.plan = parse(plain(rest))
             parsed.messages.append(PLAIN_WORDS)
+        if typing:
+            parsed.plan = as_you_type(parsed.plan, text, limits)
     return parsed

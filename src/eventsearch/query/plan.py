@@ -68,6 +68,7 @@ class Prefix(_Plan):
     text: str  # without the trailing *
     field: str | None = None
     boost: float = 1.0
+    typing: bool = False  # added by the search as you type, not typed: its cuts go unsaid
 
     def __str__(self) -> str:
         return f"{_f(self.field)}{self.text}*{_b(self.boost)}"

@@ -37,6 +37,10 @@ W_PATTERN = 0.9
 MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
 
+def _silent(message: str, key: str | None = None) -> None:
+    """Budget.say for what the search did on its own (a prefix added while typing)."""
+
+
 def plain_form(word: str) -> str:
     return fold(word.lower())
 
@@ -124,7 +128,8 @@ class QueryPlanner:
                               where=self._where(q), pattern=pattern)
             if self.budget is None or self.vocab is None:
                 return concept
-            return self._expand(concept, pattern)
+            quiet = isinstance(q, qp.Prefix) and q.typing
+            return self._expand(concept, pattern, quiet=quiet)
         if isinstance(q, qp.Phrase):
             words = tuple(w.lower() for w in q.words)
             if not words:
@@ -141,31 +146,34 @@ class QueryPlanner:
         children = [c for w in _all_terms(q) if (c := self.word(w, None))]
         return ("implicit", children) if children else None
 
-    def _expand(self, concept: Concept, pattern: str) -> Concept | None:
+    def _expand(self, concept: Concept, pattern: str, quiet: bool = False) -> Concept | None:
         """The wildcard term's words, within the budget: the ones in the most notes.
-        None (the term is left out, with a message) when the limits forbid it."""
+        None (the term is left out, with a message) when the limits forbid it.
+        ``quiet``: a prefix the search added while typing says nothing of its cuts (the
+        user typed no ``*``; the word itself is searched beside it anyway)."""
         budget, vocab = self.budget, self.vocab
         assert budget is not None and vocab is not None
+        say = _silent if quiet else budget.say
         limits = budget.limits
         shown = concept.text
         first = min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)
         if first == 0:
             if not limits.leading_wildcards:
-                budget.say(f"{shown} was left out: wildcards at the start of a word are off "
+                say(f"{shown} was left out: wildcards at the start of a word are off "
                            "here (they would compare every word of the index). Put some "
                            "letters before the * or ?.")
                 return None
         elif "*" in pattern and first < limits.min_prefix:
-            budget.say(f"{shown} was left out: a wildcard needs at least {limits.min_prefix} "
+            say(f"{shown} was left out: a wildcard needs at least {limits.min_prefix} "
                        "letters before its *.")
             return None
         if not budget.take_term():
-            budget.say(f"{shown} was left out: at most {limits.max_expanded_terms} wildcard, "
+            say(f"{shown} was left out: at most {limits.max_expanded_terms} wildcard, "
                        "~ or unusual words are expanded per query.", key="terms")
             return None
         keep = budget.expansions()
         if keep == 0:
-            budget.say(f"{shown} was left out: the query's wildcards already expanded to "
+            say(f"{shown} was left out: the query's wildcards already expanded to "
                        f"{limits.max_query_expansions} words, the most one query may.",
                        key="query-expansions")
             return None
@@ -180,7 +188,7 @@ class QueryPlanner:
         kept = [w for _, w in heapq.nsmallest(keep, found)]
         budget.spend(len(kept))
         if len(found) > len(kept):
-            budget.say(f"{shown} matches {len(found):,} words; only the {len(kept)} found in "
+            say(f"{shown} matches {len(found):,} words; only the {len(kept)} found in "
                        "the most notes were searched.")
         concept.expansions = kept
         # its words as alternatives now, not only once scored: a note page (which does not

@@ -20,8 +20,6 @@ from .urls import FILTERS, toggle, with_args
 FACET_TITLES = {f.name: f.label for f in FACETS}
 SIDEBAR = tuple(f.name for f in FACETS if f.within is None)  # months: the timeline
 FACETS_SHOWN = 8  # the rest behind "more"
-EXAMPLES = ["kubernetes deployment", "Vorträge Datenbank", 'speaker:"Priya Raman"',
-            "tag:rust date:2018..2021", "Datenschutz lang:de", "machine learning"]
 
 Args = MultiDict
 
@@ -131,7 +129,8 @@ def search_context(result: SearchResult, params: SearchParams, args: Args) -> di
         "suggestion_url": with_args(args, q=result.suggestion) if result.suggestion else None,
         "note_args": {k: [v for v in args.getlist(k) if v.strip()]
                       for k in ("q", *FILTERS, "sort", "page") if args.get(k, "").strip()},
-        "examples": EXAMPLES,
+        "examples": (),  # the home and empty pages fill in examples.examples()
+        "filter_count": len(chip_list),
         "clear_url": with_args(args, **dict.fromkeys(FILTERS)),
         "json_url": with_args(args, url_for("api.search"), page=args.get("page")),
         "hidden": [(name, v.strip()) for name in (*LIST_PARAMS, "from", "to", "sort", "per_page")

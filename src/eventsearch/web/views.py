@@ -15,9 +15,11 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 
 from ..model import SearchQuery
 from . import pages
+from .examples import examples
 from .params import MAX_Q, BadParameter, parse_params
 from .render import note_html
 from .state import index, lang_name, settings
@@ -69,12 +71,24 @@ def search_page() -> Any:
     except BadParameter as exc:
         return render_template("error.html", status=400, message=str(exc),
                                q=request.args.get("q", "")[:MAX_Q]), 400
+    fragment = request.args.get("fragment") == "1"
+    args = MultiDict(request.args)  # the page's own links never carry these two
+    args.poplist("fragment")
+    args.poplist("typing")
     result = index().search(params.query)
-    context = pages.search_context(result, params, request.args)
+    context = pages.search_context(result, params, args)
+    if context["browsing"] or result.total == 0:
+        context["examples"] = examples(index()).home
     if result.total == 0 and not context["browsing"]:
         context["top_tags"] = _top_tags()
-    body = render_template("search.html", **context)
+    # results as you type (app.js) swap in this part of the page, rendered by the same
+    # template as the full page, so both can never disagree; see app.js for why HTML
+    body = render_template("_results.html" if fragment else "search.html", **context,
+                           autofocus=context["browsing"])
     response = Response(body, mimetype="text/html")
+    if fragment:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Link"] = f'<{context["json_url"]}>; rel="alternate"; type="application/json"'
     return response
 
@@ -84,6 +98,13 @@ def _top_tags(n: int = 12) -> list[dict[str, str]]:
     everything = index().search(SearchQuery(per_page=1))
     return [{"label": v.value, "url": url_for("search.search_page", tag=v.key or v.value)}
             for v in everything.facets.get("tag", [])[:n]]
+
+
+@bp.get("/help")
+def help_page() -> Any:
+    """The query syntax, with examples taken from the index being served."""
+    return render_template("help.html", syntax=examples(index()).syntax,
+                           page_title="How to search", autofocus=False)
 
 
 @bp.get("/notes/<path:note_id>")
