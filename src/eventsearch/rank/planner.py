@@ -62,6 +62,7 @@ class Concept:
     expansions: list[str] | None = None  # its words in the most notes, within the budget
     correction: str | None = None  # best typo fix, for "did you mean"
     unknown: bool = False  # the word as typed is in no note
+    corrected: bool = False  # its typo corrections are searched too (said out loud)
 
     @property
     def single_word(self) -> str | None:
@@ -76,7 +77,9 @@ class QueryPlanner:
 
     def __init__(self, vocab: Vocabulary | None, compounds: Compounds | None,
                  synonyms: Synonyms | None, typos: bool = True,
-                 budget: Budget | None = None, index: RankingIndex | None = None) -> None:
+                 budget: Budget | None = None, index: RankingIndex | None = None,
+                 verbatim: bool = False) -> None:
+        self.verbatim = verbatim  # corrections found (for "did you mean"), not searched
         self.vocab = vocab
         self.compounds = compounds
         self.synonyms = synonyms
@@ -310,11 +313,13 @@ class QueryPlanner:
             # A rare word that exists may be right: its corrections count less, unstemmed.
             known = df > 0
             weight = W_FUZZY * (0.6 if known else 1.0)
-            concept.alts += [Alt((w,), weight * (1.0 if dist == 1 else 0.8), "fuzzy",
-                                 stem=not known)
-                             for w, dist, _ in fixes]
+            if not self.verbatim or force:
+                concept.alts += [Alt((w,), weight * (1.0 if dist == 1 else 0.8), "fuzzy",
+                                     stem=not known)
+                                 for w, dist, _ in fixes]
             if fixes and not force:
                 concept.correction = fixes[0][0]
+                concept.corrected = not self.verbatim
         return concept
 
 

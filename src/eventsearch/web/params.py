@@ -58,8 +58,8 @@ def _bool(args: MultiDict, name: str, default: bool) -> bool:
 
 
 def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
-    """Read q, tag, speaker, lang, year, month, from, to, sort, page, per_page, facets
-    and snippets."""
+    """Read q, tag, speaker, lang, year, month, from, to, sort, page, per_page, facets,
+    snippets and verbatim (no typo corrections)."""
     q = args.get("q", "").strip()
     if len(q) > MAX_Q:
         raise BadParameter(f"the query is longer than {MAX_Q} characters")
@@ -89,5 +89,6 @@ def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", default, 1, MAX_PER_PAGE),
         facets=_bool(args, "facets", True), snippets=_bool(args, "snippets", True),
+        verbatim=_bool(args, "verbatim", False),
     )
     return SearchParams(query=query, raw_from=raw_from, raw_to=raw_to)
