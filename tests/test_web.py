@@ -509,7 +509,7 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "messages", "hits", "facets"]
+                          "corrections", "messages", "hits", "facets"]
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}

@@ -147,6 +147,8 @@ def query_terms(concepts: Iterable[Understood]) -> QueryTerms:
             elif alt.kind in VIA_KIND and needs:
                 expansions.append(Expansion(" ".join(alt.words), VIA_KIND[alt.kind],
                                             tuple(needs)))
+        if concept.unknown:  # a word in no note: its typo fixes explain it best
+            expansions.sort(key=lambda e: e.kind != "correction")
         if exact and expansions and concept.pattern is None:
             groups.append(TermGroup(concept.text, exact, tuple(expansions)))
     return QueryTerms(frozenset(plain), frozenset(en), frozenset(de), tuple(groups))

@@ -18,7 +18,7 @@ from typing import Any, cast
 from ..query import plan as qp
 from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
-from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
+from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
@@ -307,6 +307,15 @@ class QueryPlanner:
                                                    or self.stem_df(word) < 3) \
                     and self._may_expand(text):
                 fixes = self.vocab.typo_fixes(folded)
+            elif df == 0 and max_typos(folded) and self._may_expand(text):
+                # in no note as typed, found through its stem ("machin" -> machine): the
+                # fix that shares the stem is what the results show, so it is said
+                fixes = []
+                same = [w for w, _, _ in self.vocab.typo_fixes(folded)
+                        if stem_en(w) == stem_en(folded) or stem_de(w) == stem_de(word)]
+                if same:
+                    concept.correction = same[0]
+                    concept.corrected = not self.verbatim
             else:
                 fixes = []
             # A word that is in no note is surely misspelt: its corrections are stemmed too.

@@ -56,7 +56,14 @@ class QueryTerms:
         return bool(self.plain or self.en or self.de)
 
     def keys(self, word: str) -> set[str]:
-        """Every term this word matches (a word can match as typed and as a stem)."""
+        """Every term this word matches (a word can match as typed and as a stem); a
+        possessive matches as its noun ("Pythonista's": Pythonista)."""
+        found = self._keys(word)
+        if not found and word[-2:].lower() in ("'s", "’s"):  # noqa: RUF001
+            found = self._keys(word[:-2])
+        return found
+
+    def _keys(self, word: str) -> set[str]:
         low = word.lower()
         if low in STOP:
             return set()
@@ -72,6 +79,8 @@ class QueryTerms:
 
     def match(self, word: str) -> str | None:
         """The term this word matches (for counting distinct terms), or None."""
+        if word[-2:].lower() in ("'s", "’s"):  # noqa: RUF001
+            return min(self.keys(word), default=None)
         low = word.lower()
         if low in STOP:  # "sich" is the German stem of "Sicherheit", but not worth a mark
             return None
