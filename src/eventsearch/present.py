@@ -71,12 +71,15 @@ def suggestion(text: str, concepts: Sequence[Understood], total: int) -> str | N
     return out if out.casefold() != text.casefold() else None
 
 
-def corrections(concepts: Sequence[Understood]) -> list[dict[str, str]]:
-    """The typo corrections searched for a query: [{"from": typed, "to": fix}], once each."""
+def corrections(text: str, concepts: Sequence[Understood]) -> list[dict[str, str]]:
+    """The typo corrections searched for a query: [{"from": typed, "to": fix}], once each,
+    written as the user wrote the word in ``text`` ("Kuberntes" -> "Kubernetes")."""
     out: dict[str, str] = {}
     for c in concepts:
         if c.corrected and c.correction:
-            out.setdefault(c.text, same_case(c.text, c.correction))
+            m = re.search(rf"(?<!\w){re.escape(c.text)}(?!\w)", text, flags=re.IGNORECASE)
+            typed = m.group() if m else c.text
+            out.setdefault(typed, same_case(typed, c.correction))
     return [{"from": typed, "to": fix} for typed, fix in out.items()]
 
 

@@ -129,7 +129,7 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         per_page=request.per_page, hits=hits(order, terms), facets=facets,
         messages=parsed.messages + budget.final_messages(),
     )
-    result.corrections = corrections(concepts)
+    result.corrections = corrections(request.q, concepts)
     # "did you mean" only for what was not corrected already
     result.suggestion = suggestion(request.q, [c for c in concepts if not c.corrected],
                                    len(hits_set))
