@@ -93,7 +93,8 @@ def test_the_same_ranking_as_the_whoosh_backend(sample_db, tmp_path):
     for q in queries:
         a, b = search(whoosh, q, per_page=10), search(ours, q, per_page=10)
         assert [h.path for h in a.hits] == [h.path for h in b.hits], q
-        assert a.total == b.total and a.facets == b.facets and a.suggestion == b.suggestion, q
+        assert a.total == b.total and a.facets == b.facets and a.suggestion == b.suggestion \
+            and a.corrections == b.corrections, q
         assert [h.snippet for h in a.hits] == [h.snippet for h in b.hits], q
 
 

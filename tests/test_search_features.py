@@ -141,8 +141,12 @@ def test_compound_matches_are_highlighted(index):
 def test_a_typo_is_corrected_and_suggested(index):
     result = search(index, "Kuberntes upgrades")
     assert paths(result)[0] == "en/kubernetes.md"
-    assert result.suggestion == "Kubernetes upgrades"
+    # the correction is searched, so it is said as one, not offered as "did you mean"
+    assert result.corrections == [{"from": "Kuberntes", "to": "Kubernetes"}]
+    assert result.suggestion is None
     assert "<mark>Kubernetes</mark>" in result.hits[0].snippet
+    verbatim = index.search(SearchQuery(q="Kuberntes upgrades", verbatim=True))
+    assert verbatim.corrections == [] and verbatim.suggestion == "Kubernetes upgrades"
 
 
 def test_short_words_are_never_corrected(index):
@@ -355,8 +359,9 @@ def test_transcript_snippet_carries_its_time_and_video_link(tmp_path):
 def test_result_shape_is_stable(index):
     data = search(index, "Kuberntes").to_dict()
     assert {"query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-            "messages", "hits", "facets"} <= set(data)
-    assert data["suggestion"] == "Kubernetes"
+            "corrections", "messages", "hits", "facets"} <= set(data)
+    assert data["corrections"] == [{"from": "Kuberntes", "to": "Kubernetes"}]
+    assert data["suggestion"] is None
 
 
 # -- facets --------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def test_transcript_hits_link_to_the_video_moment(client):
     api = client.get("/api/search?q=kubernetes+operators").get_json()
     hit = next(h for h in api["hits"] if h["snippet_url"])
     page = text(client.get("/search?q=kubernetes+operators"))
-    m = re.search(r'<a href="([^"]+)" rel="noopener noreferrer" lang="en">▶ (\d+:\d\d)', page)
+    m = re.search(r'<a href="([^"]+)" rel="noopener noreferrer">▶ at (\d+:\d\d)', page)
     assert m and html_lib.unescape(m[1]) == hit["snippet_url"]
     seconds = int(hit["snippet_time"])
     assert m[2] == f"{seconds // 60}:{seconds % 60:02d}"
@@ -396,9 +396,14 @@ def test_sort_links_keep_the_filters(client):
 
 
 def test_did_you_mean_and_messages(client):
+    # the corrections are searched and said; "did you mean" is for the words as typed
     page = text(client.get("/search?q=Kubernetis+deploymnt"))
+    assert "Showing results for <em>Kubernetes deployment</em>" in page
+    assert "Did you mean" not in page
+    page = text(client.get("/search?q=Kubernetis+deploymnt&verbatim=1"))
     m = re.search(r'Did you mean <a href="([^"]+)">Kubernetes deployment</a>', page)
     assert m and params(html_lib.unescape(m[1]))["q"] == ["Kubernetes deployment"]
+    assert "verbatim" not in params(html_lib.unescape(m[1]))
     page = text(client.get('/search?q=foo:bar "unclosed'))
     assert page.count('class="notice"') == 2 and "quotation mark" in page
 
@@ -511,7 +516,7 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "messages", "hits", "facets"]
+                          "corrections", "messages", "hits", "facets"]
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}

@@ -189,13 +189,15 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Results per page.")
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
 @click.option("--no-drafts", is_flag=True, help="Leave drafts out.")
+@click.option("--verbatim", is_flag=True,
+              help="Search the words as typed: no typo corrections.")
 @json_option
 @index_option
 @click.pass_obj
 def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str, ...],
            langs: tuple[str, ...], years: tuple[str, ...], since: date | None,
            until: date | None, sort: str, limit: int, page: int, no_drafts: bool,
-           as_json: bool, index_dir: Path | None) -> None:
+           verbatim: bool, as_json: bool, index_dir: Path | None) -> None:
     """Search the index.  QUERY uses the query language described in the README:
     "exact phrase", AND/OR/NOT, -word, speaker:"Julien Simon", tag:aws, lang:de,
     date:2019-05, date:2018..2020, wild*cards.
@@ -204,18 +206,22 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
     """
     obj.read_only = True
     from .model import SearchQuery
+    from .present import corrected_query
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
     request = SearchQuery(q=query, tags=tags, speakers=speakers, langs=langs, years=years,
                           since=since, until=until, sort=sort, page=page, per_page=limit,
-                          include_drafts=not no_drafts)
+                          include_drafts=not no_drafts, verbatim=verbatim)
     result = run(lambda: SearchIndex.from_settings(settings).search(request))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     for message in result.messages:
         click.echo(f"note: {message}", err=True)
+    if result.corrections:
+        fixed = corrected_query(query, [(c["from"], c["to"]) for c in result.corrections])
+        click.echo(f"Showing results for: {fixed} (search instead for {query} with --verbatim)")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     start = (result.page - 1) * result.per_page

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from html import escape
 from typing import Any
 
 
@@ -83,6 +84,9 @@ class Hit:
     location: str | None = None
     snippet_time: float | None = None  # seconds into the video for transcript snippets
     snippet_url: str | None = None  # link to that moment, when the note has a video URL
+    title_html: str = ""  # HTML: the escaped title with <mark> around matches
+    # query words matched only through an expansion: [{"word", "kind", "of"}]
+    matched_via: tuple[dict[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +107,8 @@ class Hit:
             "snippet": self.snippet,
             "snippet_time": self.snippet_time,
             "snippet_url": self.snippet_url,
+            "title_html": self.title_html or escape(self.title),
+            "matched_via": [dict(v) for v in self.matched_via],
         }
 
 
@@ -151,6 +157,7 @@ class SearchQuery:
     facets: bool = True  # False: no facet counts (clients that only want hits)
     snippets: bool = True  # False: hits without highlighted snippets
     typing: bool = False  # still typing: the last word also matches as a prefix
+    verbatim: bool = False  # True: no typo corrections (the words as typed)
 
 
 @dataclass(slots=True)
@@ -163,6 +170,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     took_ms: float = 0.0
     suggestion: str | None = None  # "did you mean" corrected query
+    # typo corrections applied to the query: [{"from": "kuberntes", "to": "kubernetes"}]
+    corrections: list[dict[str, str]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # how the query was understood
 
     @property
@@ -178,6 +187,7 @@ class SearchResult:
             "pages": self.pages,
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
+            "corrections": [dict(c) for c in self.corrections],
             "messages": list(self.messages),
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from .model import FACET_BY_NAME, FacetValue
 from .text.analyze import fold, stem_de, stem_en
-from .text.snippets import QueryTerms
+from .text.snippets import Expansion, QueryTerms, TermGroup
 
 FACET_LIMIT = 30  # values per facet returned (selected ones always included)
 SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
@@ -27,6 +27,9 @@ class Variant(Protocol):
 
     @property
     def stem(self) -> bool: ...
+
+    @property
+    def kind(self) -> str: ...
 
 
 class Understood(Protocol):
@@ -45,6 +48,12 @@ class Understood(Protocol):
     @property
     def unknown(self) -> bool: ...
 
+    @property
+    def pattern(self) -> str | None: ...
+
+    @property
+    def corrected(self) -> bool: ...
+
 
 def same_case(typed: str, fix: str) -> str:
     """The correction written the way the user wrote the word ("Kuberntes" -> "Kubernetes")."""
@@ -58,18 +67,32 @@ def same_case(typed: str, fix: str) -> str:
 def suggestion(text: str, concepts: Sequence[Understood], total: int) -> str | None:
     """The query with its likely typos corrected, when it found little."""
     fixes = [c for c in concepts if c.correction and (c.unknown or total < SUGGEST_BELOW)]
-    if not fixes:
-        return None
-    out = text
-    for c in fixes:
-        assert c.correction is not None
+    out = corrected_query(text, [(c.text, c.correction) for c in fixes if c.correction])
+    return out if out.casefold() != text.casefold() else None
 
-        def fixed(m: re.Match[str], fix: str = c.correction) -> str:
+
+def corrections(text: str, concepts: Sequence[Understood]) -> list[dict[str, str]]:
+    """The typo corrections searched for a query: [{"from": typed, "to": fix}], once each,
+    written as the user wrote the word in ``text`` ("Kuberntes" -> "Kubernetes")."""
+    out: dict[str, str] = {}
+    for c in concepts:
+        if c.corrected and c.correction:
+            m = re.search(rf"(?<!\w){re.escape(c.text)}(?!\w)", text, flags=re.IGNORECASE)
+            typed = m.group() if m else c.text
+            out.setdefault(typed, same_case(typed, c.correction))
+    return [{"from": typed, "to": fix} for typed, fix in out.items()]
+
+
+def corrected_query(text: str, fixes: Iterable[tuple[str, str]]) -> str:
+    """The query as typed with each (typed word, fix) replaced, in the user's case."""
+    out = text
+    for typed, fix in fixes:
+        def fixed(m: re.Match[str], fix: str = fix) -> str:
             return same_case(m.group(), fix)
 
-        out = re.sub(rf"(?<!\w){re.escape(c.text)}(?!\w)", fixed, out,
+        out = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", fixed, out,
                      count=1, flags=re.IGNORECASE)
-    return out if out.casefold() != text.casefold() else None
+    return out
 
 
 def facet_values(name: str, counts: Mapping[str, int], selected: set[str],
@@ -95,18 +118,40 @@ def facet_values(name: str, counts: Mapping[str, int], selected: set[str],
                        selected=k in selected) for k in keys]
 
 
+# how a hit says it matched through a planner variant ("exact" and wildcard words: not said)
+VIA_KIND = {"synonym": "synonym", "split": "part", "compound": "compound",
+            "fuzzy": "correction"}
+
+
 def query_terms(concepts: Iterable[Understood]) -> QueryTerms:
     """Every form a hit may contain for the snippet to mark: words as typed, stems,
-    synonyms, compound parts and expansions, typo corrections, wildcard expansions."""
+    synonyms, compound parts and expansions, typo corrections, wildcard expansions;
+    and per query word, which of them are expansions (for a hit's ``matched_via``)."""
     plain: set[str] = set()
     en: set[str] = set()
     de: set[str] = set()
+    groups: list[TermGroup] = []
     for concept in concepts:
+        exact: tuple[frozenset[str], ...] = ()
+        expansions: list[Expansion] = []
         for alt in concept.alts:
+            needs = []
             for word in alt.words:
                 folded = fold(word.lower())
                 plain.add(folded)
+                keys = {folded}
                 if alt.stem:
                     en.add(stem_en(folded))
                     de.add(stem_de(word.lower()))
-    return QueryTerms(frozenset(plain), frozenset(en), frozenset(de))
+                    keys |= {"en:" + stem_en(folded), "de:" + stem_de(word.lower())}
+                needs.append(frozenset(keys))
+            if alt.kind == "exact" and not exact:
+                exact = tuple(needs)
+            elif alt.kind in VIA_KIND and needs:
+                expansions.append(Expansion(" ".join(alt.words), VIA_KIND[alt.kind],
+                                            tuple(needs)))
+        if concept.unknown:  # a word in no note: its typo fixes explain it best
+            expansions.sort(key=lambda e: e.kind != "correction")
+        if exact and expansions and concept.pattern is None:
+            groups.append(TermGroup(concept.text, exact, tuple(expansions)))
+    return QueryTerms(frozenset(plain), frozenset(en), frozenset(de), tuple(groups))

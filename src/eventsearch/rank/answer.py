@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..model import FACETS, Hit, SearchQuery, SearchResult
-from ..present import facet_values, query_terms, suggestion
+from ..present import corrections, facet_values, query_terms, suggestion
 from ..query import ParsedQuery
 from ..query.budget import Budget
 from ..text.compounds import Compounds
@@ -54,13 +54,14 @@ class Searchable:
     typos: bool = True
 
 
-def plan_query(state: Searchable, parsed: ParsedQuery,
-               budget: Budget) -> tuple[Scorer, Node | None]:
+def plan_query(state: Searchable, parsed: ParsedQuery, budget: Budget,
+               verbatim: bool = False) -> tuple[Scorer, Node | None]:
     """The query's concepts and their variants (synonyms, compounds, typo fixes,
-    wildcard expansions), within the budget, and the scorer to score them."""
+    wildcard expansions), within the budget, and the scorer to score them.
+    ``verbatim``: typo fixes are looked up (for "did you mean") but not searched."""
     scorer = Scorer(state.index, budget)
     planner = QueryPlanner(state.vocab, state.compounds, state.synonyms, typos=state.typos,
-                           budget=budget, index=state.index)
+                           budget=budget, index=state.index, verbatim=verbatim)
     planner.stem_df = scorer.stem_df
     return scorer, planner.plan(parsed.plan)
 
@@ -81,7 +82,7 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     the result is partial.  ``budget``: made once the index's tables are loaded (its
     clock runs from then)."""
     index, table = state.index, state.facets
-    scorer, plan = plan_query(state, parsed, budget)
+    scorer, plan = plan_query(state, parsed, budget, verbatim=request.verbatim)
     if plan is None and parsed.plan is not None:
         plan = ("none",)  # only stop words or only exclusions: nothing to find
 
@@ -128,7 +129,10 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         per_page=request.per_page, hits=hits(order, terms), facets=facets,
         messages=parsed.messages + budget.final_messages(),
     )
-    result.suggestion = suggestion(request.q, concepts, len(hits_set))
+    result.corrections = corrections(request.q, concepts)
+    # "did you mean" only for what was not corrected already
+    result.suggestion = suggestion(request.q, [c for c in concepts if not c.corrected],
+                                   len(hits_set))
     return result, budget.partial
 
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from ..query import plan as qp
 from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
-from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold
+from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
@@ -66,6 +66,7 @@ class Concept:
     expansions: list[str] | None = None  # its words in the most notes, within the budget
     correction: str | None = None  # best typo fix, for "did you mean"
     unknown: bool = False  # the word as typed is in no note
+    corrected: bool = False  # its typo corrections are searched too (said out loud)
 
     @property
     def single_word(self) -> str | None:
@@ -80,7 +81,9 @@ class QueryPlanner:
 
     def __init__(self, vocab: Vocabulary | None, compounds: Compounds | None,
                  synonyms: Synonyms | None, typos: bool = True,
-                 budget: Budget | None = None, index: RankingIndex | None = None) -> None:
+                 budget: Budget | None = None, index: RankingIndex | None = None,
+                 verbatim: bool = False) -> None:
+        self.verbatim = verbatim  # corrections found (for "did you mean"), not searched
         self.vocab = vocab
         self.compounds = compounds
         self.synonyms = synonyms
@@ -312,17 +315,28 @@ class QueryPlanner:
                                                    or self.stem_df(word) < 3) \
                     and self._may_expand(text):
                 fixes = self.vocab.typo_fixes(folded)
+            elif df == 0 and max_typos(folded) and self._may_expand(text):
+                # in no note as typed, found through its stem ("machin" -> machine): the
+                # fix that shares the stem is what the results show, so it is said
+                fixes = []
+                same = [w for w, _, _ in self.vocab.typo_fixes(folded)
+                        if stem_en(w) == stem_en(folded) or stem_de(w) == stem_de(word)]
+                if same:
+                    concept.correction = same[0]
+                    concept.corrected = not self.verbatim
             else:
                 fixes = []
             # A word that is in no note is surely misspelt: its corrections are stemmed too.
             # A rare word that exists may be right: its corrections count less, unstemmed.
             known = df > 0
             weight = W_FUZZY * (0.6 if known else 1.0)
-            concept.alts += [Alt((w,), weight * (1.0 if dist == 1 else 0.8), "fuzzy",
-                                 stem=not known)
-                             for w, dist, _ in fixes]
+            if not self.verbatim or force:
+                concept.alts += [Alt((w,), weight * (1.0 if dist == 1 else 0.8), "fuzzy",
+                                     stem=not known)
+                                 for w, dist, _ in fixes]
             if fixes and not force:
                 concept.correction = fixes[0][0]
+                concept.corrected = not self.verbatim
         return concept
 
 

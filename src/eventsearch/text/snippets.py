@@ -24,18 +24,63 @@ STOP = STOP_EN | STOP_DE
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """A way a query word matches other than as typed: a synonym, a compound part, a
+    typo correction.  ``needs``: per word of it, the terms any of which match that word."""
+
+    label: str  # its words ("talk")
+    kind: str  # synonym | part | compound | correction
+    needs: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """One query word (or phrase) with the terms of the word as typed and its expansions,
+    to tell whether a note matched it only through an expansion."""
+
+    text: str
+    exact: tuple[frozenset[str], ...]
+    expansions: tuple[Expansion, ...] = ()
+
+
+@dataclass(frozen=True)
 class QueryTerms:
     """The query's terms, by how they are compared with the words of a text."""
 
     plain: frozenset[str] = frozenset()
     en: frozenset[str] = frozenset()
     de: frozenset[str] = frozenset()
+    groups: tuple[TermGroup, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.plain or self.en or self.de)
 
+    def keys(self, word: str) -> set[str]:
+        """Every term this word matches (a word can match as typed and as a stem); a
+        possessive matches as its noun ("Pythonista's": Pythonista)."""
+        found = self._keys(word)
+        if not found and word[-2:].lower() in ("'s", "’s"):  # noqa: RUF001
+            found = self._keys(word[:-2])
+        return found
+
+    def _keys(self, word: str) -> set[str]:
+        low = word.lower()
+        if low in STOP:
+            return set()
+        folded, en, de = _forms(low)
+        out = set()
+        if folded in self.plain:
+            out.add(folded)
+        if en in self.en:
+            out.add("en:" + en)
+        if de in self.de:
+            out.add("de:" + de)
+        return out
+
     def match(self, word: str) -> str | None:
         """The term this word matches (for counting distinct terms), or None."""
+        if word[-2:].lower() in ("'s", "’s"):  # noqa: RUF001
+            return min(self.keys(word), default=None)
         low = word.lower()
         if low in STOP:  # "sich" is the German stem of "Sicherheit", but not worth a mark
             return None
@@ -62,38 +107,54 @@ class Snippet:
     offset: int  # where the first match (or the fragment) starts in the text
     seconds: float | None = None
     url: str | None = None
+    keys: frozenset[str] = frozenset()  # every term matched in the searched text
+
+
+def mark(text: str, terms: QueryTerms) -> str:
+    """The text escaped, with every word that matches a query term marked."""
+    if not terms:
+        return escape(text)
+    out, pos = [], 0
+    for m in _TOKEN.finditer(text):
+        if terms.match(m.group()):
+            out += [escape(text[pos:m.start()]), "<mark>", escape(m.group()), "</mark>"]
+            pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
 
 
 def make_snippet(text: str, terms: QueryTerms, cues: tuple[tuple[int, float], ...] = (),
                  video_url: str | None = None) -> Snippet:
+    """The best window of ``text`` (the opening when nothing matches), with every
+    occurrence of a query term inside the shown text marked, not only the window's."""
     matches: list[tuple[int, int, str]] = []
+    keys: set[str] = set()
     if terms:
         for m in _TOKEN.finditer(text, 0, min(len(text), SCAN_LIMIT)):
-            term = terms.match(m.group())
-            if term:
-                matches.append((m.start(), m.end(), term))
+            found = terms.keys(m.group())
+            if found:
+                matches.append((m.start(), m.end(), min(found)))
+                keys |= found
     if matches:
-        first, last = _best_window(matches)
+        first, _ = _best_window(matches)
         start = _word_start(text, max(0, matches[first][0] - 60))
     else:
-        first, last, start = 0, -1, 0
+        first, start = 0, 0
     end = min(len(text), start + WIDTH)
     if end < len(text):
         space = text.rfind(" ", start + WIDTH // 2, end)
         end = space if space > 0 else end
-    parts = ["…" if start > 0 else ""]
-    pos = start
-    for s, e, _ in matches[first:last + 1] if matches else ():
-        if s < pos or e > end:
-            continue
-        parts += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
-        pos = e
-    parts += [escape(text[pos:end]), "…" if end < len(text) else ""]
-    html = " ".join("".join(parts).split())
+    shown = mark(text[start:end], terms)
+    html = " ".join(shown.split())
+    if start > 0:
+        html = "…" + html
+    if end < len(text):
+        html += "…"
     anchor = matches[first][0] if matches else start
     seconds = _cue_time(cues, anchor)
     return Snippet(html=html, offset=anchor, seconds=seconds,
-                   url=video_link(video_url, seconds) if seconds is not None else None)
+                   url=video_link(video_url, seconds) if seconds is not None else None,
+                   keys=frozenset(keys))
 
 
 def _best_window(matches: list[tuple[int, int, str]]) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from ..model import FACETS, FacetValue, SearchResult
+from ..present import corrected_query
 from . import timeline
 from .params import LIST_PARAMS, SearchParams
 from .state import lang_name
@@ -116,6 +117,11 @@ def title(params: SearchParams, chip_list: list[dict[str, str]]) -> str | None:
     return None
 
 
+# "matched talk, a synonym of Vortrag": how a hit's matched_via kinds read
+VIA_WORDS = {"synonym": "a synonym of", "part": "a part of", "compound": "a compound with",
+             "correction": "a correction of"}
+
+
 def search_context(result: SearchResult, params: SearchParams, args: Args) -> dict[str, Any]:
     chip_list = chips(result, args)
     return {
@@ -126,7 +132,12 @@ def search_context(result: SearchResult, params: SearchParams, args: Args) -> di
         "timeline": timeline_context(result, args), "pager": pager(result, args),
         "sort_urls": {s: with_args(args, sort=None if s == "relevance" else s)
                       for s in ("relevance", "date")},
-        "suggestion_url": with_args(args, q=result.suggestion) if result.suggestion else None,
+        "suggestion_url": with_args(args, q=result.suggestion, verbatim=None)
+        if result.suggestion else None,
+        "via_words": VIA_WORDS,
+        "corrected_q": corrected_query(params.query.q, [(c["from"], c["to"])
+                                                        for c in result.corrections]),
+        "verbatim_url": with_args(args, verbatim="1") if result.corrections else None,
         "note_args": {k: [v for v in args.getlist(k) if v.strip()]
                       for k in ("q", *FILTERS, "sort", "page") if args.get(k, "").strip()},
         "examples": (),  # the home and empty pages fill in examples.examples()

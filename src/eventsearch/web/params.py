@@ -59,8 +59,8 @@ def _bool(args: MultiDict, name: str, default: bool) -> bool:
 
 def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
     """Read q, tag, speaker, lang, year, month, from, to, sort, page, per_page, facets,
-    snippets and typing (the search box is still being typed in: its last word is also
-    matched as a prefix)."""
+    snippets, verbatim (no typo corrections) and typing (the search box is still being
+    typed in: its last word is also matched as a prefix)."""
     q = args.get("q", "").strip()
     if len(q) > MAX_Q:
         raise BadParameter(f"the query is longer than {MAX_Q} characters")
@@ -92,5 +92,6 @@ def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
         facets=_bool(args, "facets", True), snippets=_bool(args, "snippets", True),
         # a trailing space means the last word is finished: no prefix for it
         typing=_bool(args, "typing", False) and not args.get("q", "")[-1:].isspace(),
+        verbatim=_bool(args, "verbatim", False),
     )
     return SearchParams(query=query, raw_from=raw_from, raw_to=raw_to)

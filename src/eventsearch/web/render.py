@@ -21,15 +21,35 @@ MAX_CHARS = 300_000  # a note page never renders more than this
 _NOT_A_HEADING = re.compile(r"[.,;!?…\"“”»)]$|https?://|@|^[-*•]|^\d+$")
 
 
-def note_html(text: str, terms: QueryTerms, title: str = "") -> Markup:
-    """Paragraphs split on blank lines; short stand-alone lines read as headings."""
+def note_html(text: str, terms: QueryTerms, title: str = "",
+              cues: tuple[tuple[int, float], ...] = ()) -> Markup:
+    """Paragraphs split on blank lines; short stand-alone lines read as headings.  Each
+    caption second (``cues``) gets an anchor, ``#t754``, that a hit's "at 12:34" links to."""
     clipped = len(text) > MAX_CHARS
-    paragraphs = [p.strip() for p in _BLANK_LINE.split(text[:MAX_CHARS]) if p.strip()]
-    if paragraphs and title and paragraphs[0].casefold() == title.strip().casefold():
+    body = text[:MAX_CHARS]
+    paragraphs = []  # (offset in text, paragraph)
+    pos = 0
+    for m in [*_BLANK_LINE.finditer(body), None]:
+        piece = body[pos:m.start() if m else len(body)]
+        if piece.strip():
+            paragraphs.append((pos + len(piece) - len(piece.lstrip()), piece.strip()))
+        if m:
+            pos = m.end()
+    anchors: dict[int, str] = {}  # offset -> id, the first caption of each second
+    seen: set[int] = set()
+    for offset, seconds in cues:
+        if int(seconds) not in seen and offset < len(body):
+            seen.add(int(seconds))
+            anchors[offset] = f"t{int(seconds)}"
+    if paragraphs and title and paragraphs[0][1].casefold() == title.strip().casefold():
         paragraphs = paragraphs[1:]  # many formats repeat the title as the first line
     out = []
-    for n, paragraph in enumerate(paragraphs):
-        inner = _mark(paragraph, terms)
+    starts = [o for o, _ in paragraphs]
+    for n, (offset, paragraph) in enumerate(paragraphs):
+        stop = starts[n + 1] if n + 1 < len(starts) else len(body) + 1
+        here = [(min(max(o - offset, 0), len(paragraph)), a) for o, a in anchors.items()
+                if (offset if n else 0) <= o < stop]
+        inner = _anchored(paragraph, terms, here)
         if n + 1 < len(paragraphs) and _is_heading(paragraph):
             out.append(f"<h2>{inner}</h2>")
         else:
@@ -37,6 +57,16 @@ def note_html(text: str, terms: QueryTerms, title: str = "") -> Markup:
     if clipped:
         out.append('<p class="clipped">(The rest of this long note is not shown.)</p>')
     return Markup("\n".join(out))
+
+
+def _anchored(paragraph: str, terms: QueryTerms, anchors: list[tuple[int, str]]) -> str:
+    """The paragraph marked, with an empty anchor element at each caption's position."""
+    out, pos = [], 0
+    for at, name in sorted(anchors):
+        out += [_mark(paragraph[pos:at], terms), f'<span class="cue" id="{name}"></span>']
+        pos = at
+    out.append(_mark(paragraph[pos:], terms))
+    return "".join(out)
 
 
 def _is_heading(paragraph: str) -> bool:

@@ -114,7 +114,7 @@ def note_page(note_id: str) -> Any:
         abort(404, description="There is no note with this id. It may have been renamed "
                                "or deleted since the link was made.")
     q = request.args.get("q", "").strip()[:MAX_Q]
-    body = note_html(note.text, index().highlight_terms(q), note.title)
+    body = note_html(note.text, index().highlight_terms(q), note.title, note.cues)
     back = with_args(request.args, page=request.args.get("page")) if request.args else None
     json_url = url_for("api.note", note_id=note.path)
     response = Response(render_template(

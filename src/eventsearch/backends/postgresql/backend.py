@@ -25,14 +25,13 @@ from ...query import ParsedQuery
 from ...query.budget import DEFAULT, Budget, Limits
 from ...rank import answer as ranking
 from ...text.fields import document_to_note
-from ...text.snippets import QueryTerms, Snippet, make_snippet
+from ...text.marks import hit_marks
+from ...text.snippets import QueryTerms
 from ...text.synonyms import Synonyms, load_synonyms
 from ..base import Progress, SuggestEntry
 from .connect import STATEMENT_TIMEOUT_MS, Database, describe
 from .schema import check_readable, read_meta
 from .tables import PgRanking, Tables
-
-NO_SNIPPET = Snippet(html="", offset=0)
 
 
 class PostgresBackend:
@@ -210,8 +209,10 @@ def _hits(conn: Any, order: list[tuple[int, float]], terms: QueryTerms | None) -
             continue
         _, path, title, body, raw, lang, fmt, draft = row
         data = json.loads(raw)
-        snippet = NO_SNIPPET if terms is None else make_snippet(
-            body, terms, tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"))
+        marks = hit_marks(title, body, terms,
+                          tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"),
+                          meta=(*data["tags"], *data["speakers"], data.get("event") or ""))
+        snippet = marks.snippet
         hits.append(Hit(
             path=path, title=title,
             date=date.fromisoformat(data["date"]) if data.get("date") else None,
@@ -219,5 +220,6 @@ def _hits(conn: Any, order: list[tuple[int, float]], terms: QueryTerms | None) -
             author=data.get("author"), event=data.get("event"), url=data.get("url"),
             draft=bool(draft), score=score, snippet=snippet.html, format=fmt,
             location=data.get("location"), snippet_time=snippet.seconds,
-            snippet_url=snippet.url))
+            snippet_url=snippet.url, title_html=marks.title_html,
+            matched_via=tuple(marks.matched_via)))
     return hits

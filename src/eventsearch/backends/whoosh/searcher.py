@@ -31,7 +31,8 @@ from ...rank.answer import Searchable, answer, highlight_terms
 from ...rank.facets import FacetTable
 from ...text.compounds import Compounds
 from ...text.fields import document_to_note
-from ...text.snippets import QueryTerms, Snippet, make_snippet
+from ...text.marks import hit_marks
+from ...text.snippets import QueryTerms
 from ...text.spelling import Vocabulary
 from ...text.synonyms import Synonyms, load_synonyms
 from .integrity import DamageCheck
@@ -40,7 +41,6 @@ from .segment_cache import ReaderTables, read_tables
 from .stats import IndexStats
 from .storage import current_generation, open_index, read_meta
 
-NO_SNIPPET = Snippet(html="", offset=0)
 RESULT_CACHE = 512  # recent results kept per open index, for repeated requests
 
 
@@ -211,9 +211,11 @@ class WhooshSearcher:
         for docnum, score in order:
             stored = searcher.stored_fields(docnum)
             data = json.loads(stored["data"])
-            snippet = NO_SNIPPET if terms is None else make_snippet(
-                stored.get("body", ""), terms,
-                tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"))
+            marks = hit_marks(
+                stored.get("title", ""), stored.get("body", ""), terms,
+                tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"),
+                meta=(*data["tags"], *data["speakers"], data.get("event") or ""))
+            snippet = marks.snippet
             hits.append(Hit(
                 path=stored["path"], title=stored.get("title", ""),
                 date=date.fromisoformat(data["date"]) if data.get("date") else None,
@@ -223,6 +225,7 @@ class WhooshSearcher:
                 score=score, snippet=snippet.html,
                 format=stored.get("format", ""), location=data.get("location"),
                 snippet_time=snippet.seconds, snippet_url=snippet.url,
+                title_html=marks.title_html, matched_via=tuple(marks.matched_via),
             ))
         return hits
 
