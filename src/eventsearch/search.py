@@ -21,6 +21,8 @@ from .errors import QueryError
 from .model import Note, SearchQuery, SearchResult
 from .query import parse_query
 from .query.budget import DEFAULT, Limits
+from .related import Related
+from .related import related as find_related
 from .text.snippets import QueryTerms
 
 MAX_PAGE = 1000
@@ -71,6 +73,11 @@ class SearchIndex:
         result = self.backend.search(parse_query(request.q, limits=self.limits), request)
         result.took_ms = (time.perf_counter() - started) * 1000  # the caller's own copy
         return result
+
+    def related(self, note: Note, limit: int = 5) -> Related:
+        """Other talks of the note's speakers, of its event, and the notes most similar
+        in text (see :mod:`eventsearch.related`: plain searches, so every backend)."""
+        return find_related(self, note, limit)
 
     def highlight_terms(self, q: str) -> QueryTerms:
         """What a note page should mark for query q: the same forms the snippets mark."""

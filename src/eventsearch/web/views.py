@@ -98,7 +98,8 @@ def note_page(note_id: str) -> Any:
     json_url = url_for("api.note", note_id=note.path)
     response = Response(render_template(
         "note.html", note=note, body=body, back=back, q=q, page_title=note.title or note.path,
-        json_url=json_url, autofocus=False), mimetype="text/html")
+        json_url=json_url, autofocus=False, related=index().related(note)),
+        mimetype="text/html")
     response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
     return response
 
