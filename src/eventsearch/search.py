@@ -27,7 +27,7 @@ from .text.snippets import QueryTerms
 
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "oldest")  # date: newest first
 
 
 class SearchIndex:
@@ -69,7 +69,7 @@ class SearchIndex:
         if request.per_page < 1 or request.per_page > MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if request.sort not in SORTS:
-            raise QueryError("sort must be 'relevance' or 'date'")
+            raise QueryError("sort must be 'relevance', 'date' (newest first) or 'oldest'")
         result = self.backend.search(parse_query(request.q, limits=self.limits), request)
         result.took_ms = (time.perf_counter() - started) * 1000  # the caller's own copy
         return result

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from ..model import SearchQuery
+from ..model import Hit, SearchQuery, SearchResult
 from . import pages
 from .params import MAX_Q, BadParameter, parse_params
 from .render import note_html
@@ -25,6 +26,7 @@ from .timeline import MONTHS
 from .urls import with_args
 
 bp = Blueprint("search", __name__)
+UPCOMING = 5  # upcoming events on the home page, apart from the latest notes
 
 
 @bp.app_template_filter("http_url")
@@ -70,13 +72,31 @@ def search_page() -> Any:
         return render_template("error.html", status=400, message=str(exc),
                                q=request.args.get("q", "")[:MAX_Q]), 400
     result = index().search(params.query)
+    upcoming: list[Any] = []
+    if not params.query.q and not params.filtered and params.query.sort != "oldest":
+        result, upcoming = _home(result, params.query)
     context = pages.search_context(result, params, request.args)
+    context["upcoming"] = upcoming
     if result.total == 0 and not context["browsing"]:
         context["top_tags"] = _top_tags()
     body = render_template("search.html", **context)
     response = Response(body, mimetype="text/html")
     response.headers["Link"] = f'<{context["json_url"]}>; rel="alternate"; type="application/json"'
     return response
+
+
+def _home(everything: SearchResult, query: SearchQuery) -> tuple[SearchResult, list[Hit]]:
+    """The home page: notes up to today, newest first (facets and timeline still over
+    every note), and apart from them the next upcoming events, soonest first."""
+    today = date.today()
+    past = index().search(replace(query, until=today, facets=False))
+    everything.hits, everything.total = past.hits, past.total
+    if query.page > 1:
+        return everything, []
+    soon = index().search(SearchQuery(since=today + timedelta(days=1), sort="oldest",
+                                      per_page=UPCOMING, facets=False,
+                                      include_drafts=query.include_drafts))
+    return everything, soon.hits
 
 
 def _top_tags(n: int = 12) -> list[dict[str, str]]:
