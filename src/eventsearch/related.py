@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +24,15 @@ from .text.analyze import STOP_DE, STOP_EN
 if TYPE_CHECKING:
     from .search import SearchIndex
 
+# per open index: (its version, query -> notes matched); an index that is gone drops out
+_COUNTS: weakref.WeakKeyDictionary[Any, tuple[Hashable, dict[str, int]]] = (
+    weakref.WeakKeyDictionary())
+
 WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no numbers, no dotted names
 CANDIDATES = 24  # the note's most frequent words whose document frequency is asked
 TERMS = 10  # the distinctive words OR-ed into the more-like-this query
 TITLE_WEIGHT = 3  # a title word counts as much as three body words
+COUNTS_KEPT = 50_000  # remembered document frequencies per index (then forgotten)
 EVENT_SCAN = 60  # hits of the event-name phrase checked for the very same event
 # words frequent in notes about talks that say nothing about a note's subject
 _FILLER_WORDS = (
@@ -115,8 +122,17 @@ def distinctive_words(index: SearchIndex, note: Note, count: int = TERMS) -> lis
 
 
 def _count(index: SearchIndex, q: str) -> int:
-    """How many notes a query matches (no hits, facets or snippets made)."""
-    return index.search(SearchQuery(q=q, per_page=1, facets=False, snippets=False)).total
+    """How many notes a query matches (no hits, facets or snippets made); remembered per
+    index version, since note pages ask for the same common words again and again."""
+    version = index.version()
+    cached = _COUNTS.get(index)
+    if cached is None or cached[0] != version or len(cached[1]) > COUNTS_KEPT:
+        cached = _COUNTS[index] = (version, {})
+    counts = cached[1]
+    if q not in counts:
+        counts[q] = index.search(SearchQuery(q=q, per_page=1, facets=False,
+                                             snippets=False)).total
+    return counts[q]
 
 
 def _search(index: SearchIndex, q: str, note: Note, limit: int) -> list[Hit]:
