@@ -29,7 +29,7 @@ _COUNTS: weakref.WeakKeyDictionary[Any, tuple[Hashable, dict[str, int]]] = (
     weakref.WeakKeyDictionary())
 
 WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no numbers, no dotted names
-CANDIDATES = 24  # the note's most frequent words whose document frequency is asked
+CANDIDATES = 16  # the note's most frequent words whose document frequency is asked
 TERMS = 10  # the distinctive words OR-ed into the more-like-this query
 TITLE_WEIGHT = 3  # a title word counts as much as three body words
 COUNTS_KEPT = 50_000  # remembered document frequencies per index (then forgotten)
@@ -40,7 +40,9 @@ _FILLER_WORDS = (
     "such than very well would how why where here talk talks speaker speakers slides "
     "video session sessions event events meetup conference auch sehr einen vortrag "
     "vorträge vortraege gibt haben können koennen werden wurde wurden vom unser unsere "
-    "dafür dafuer sowie viele gab einem großen grossen"
+    "dafür dafuer sowie viele gab einem großen grossen dir dein deine deinen deiner meist "
+    "sondern bisher bisherigen etwa immer schon mehr viel wieder alle allen jetzt heute "
+    "please look week really thing things lot yeah okay going know think"
 )
 FILLER = frozenset(_FILLER_WORDS.split())
 
