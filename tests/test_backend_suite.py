@@ -211,6 +211,42 @@ def test_sorting_and_paging(index):
         index.search(SearchQuery(q="x", page=0))
 
 
+def test_oldest_first(index):
+    oldest = search(index, "python", sort="oldest").hits
+    dates = [h.date for h in oldest if h.date]
+    assert len(dates) > 3 and dates == sorted(dates)
+    assert all(h.date is None for h in oldest[len(dates):])  # undated last
+    newest = {h.path for h in search(index, "python", sort="date").hits}
+    assert {h.path for h in oldest} == newest
+    browse = paths(search(index, "", sort="oldest", per_page=3))
+    assert browse[0] == "html/artikel/2016/05/12/datenbank-abend/index.html"
+
+
+RELATED = "hugo/content/news/2023_11_08_Datenschutz_im_Cluster.md"
+SOMECON = "pyvideo/somecon-2019/videos/building-reproducible-ml-pipelines-priya-raman.json"
+
+
+def test_related_notes(index, backend):
+    """The same answer on every backend: related notes are plain searches above the seam."""
+    note = backend.get_note(RELATED)
+    found = index.related(note)
+    assert found.terms[:3] == ["cluster", "anwendertreffen", "dsgvo"]
+    assert found.similar[0].path == (
+        "transcripts/Datenschutz-by-Design_-Was-die-DSGVO-von-Entwicklern-will.srt")
+    assert {h.lang for h in found.similar} == {"de", "en"}  # both languages
+    assert all(set(h.speakers) & set(note.speakers) for h in found.speakers)
+    dates = [h.date for h in found.speakers]
+    assert dates == sorted(dates, reverse=True)
+    every = [h.path for h in (*found.speakers, *found.event, *found.similar)]
+    assert RELATED not in every and len(found.similar) == 5
+    talk = index.related(backend.get_note(SOMECON))
+    assert {h.path for h in talk.event} == {
+        "pyvideo/somecon-2019/videos/async-database-drivers-in-python.json",
+        "pyvideo/somecon-2019/videos/geodaten-mit-geopandas-und-openstreetmap.json",
+        "pyvideo/somecon-2019/videos/sichere-deployments-fuer-python-webanwendungen.json"}
+    assert found.to_dict()["similar"][0]["id"] == found.similar[0].path
+
+
 def test_snippets_and_note_highlights(index):
     hit = search(index, "Vortraege").hits[0]
     assert "<mark>" in hit.snippet and "Vortr" in hit.snippet.split("<mark>")[1]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import unicodedata
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -301,3 +303,61 @@ def test_startup_stand_ins_survive_any_error_and_restore_sys_modules(tmp_path, m
     _startup._import_with_stand_in("eventsearch_broken_dep", "eventsearch_stand_in", x=1)
     assert "eventsearch_stand_in" not in sys.modules
     assert "eventsearch_broken_dep" not in sys.modules
+
+
+# -- wording: plurals, help, related notes, what serve and index say ---------------------------
+
+def test_counts_are_said_in_the_singular_for_one(corpus_index):
+    one = invoke("search", "Entwicklerkonferenz", "--index", str(corpus_index))
+    assert "1 note matched (page 1 of 1" in one.stdout
+    many = invoke("search", "kubernetes", "--index", str(corpus_index))
+    assert re.search(r"^\d+ notes matched", many.stdout, re.M)
+    stats = invoke("stats", "--index", str(corpus_index))
+    assert "skipped 2 files:" in stats.stdout
+
+
+@pytest.mark.parametrize("command", ["index", "reindex", "search", "show", "stats", "serve"])
+def test_every_option_has_help_and_repeatable_ones_say_so(command):
+    for param in cli.commands[command].params:
+        if isinstance(param, click.Option) and param.name != "help":
+            assert param.help, f"{command} {param.opts}"
+            if param.multiple:
+                assert "repeatable" in param.help, f"{command} {param.opts}"
+    assert "--page INTEGER RANGE" in invoke("search", "--help").stdout
+
+
+def test_search_sorts_oldest_first(corpus_index):
+    data = json.loads(invoke("search", "", "--sort", "oldest", "--json", "--limit", "100",
+                             "--index", str(corpus_index)).stdout)
+    dates = [h["date"] for h in data["hits"] if h["date"]]
+    assert dates == sorted(dates) and data["hits"][0]["date"] == "2016-05-12"
+
+
+def test_show_related(corpus_index):
+    note = "pyvideo/somecon-2019/videos/building-reproducible-ml-pipelines-priya-raman.json"
+    text = invoke("show", note, "--related", "--index", str(corpus_index)).stdout
+    assert "Also at this event" in text and "Similar notes" in text
+    assert "pyvideo/somecon-2019/videos/async-database-drivers-in-python.json" in text
+    data = json.loads(invoke("show", note, "--related", "--json", "--index",
+                             str(corpus_index)).stdout)
+    assert set(data["related"]) == {"id", "speakers", "event", "similar", "terms"}
+    assert note not in {h["id"] for h in data["related"]["similar"]}
+    plain = json.loads(invoke("show", note, "--json", "--index", str(corpus_index)).stdout)
+    assert "related" not in plain
+
+
+def test_no_indexing_line_when_stderr_is_not_a_terminal(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "eventsearch", "index", str(SAMPLE_CORPUS),
+                          "--index", str(tmp_path / "ix"), "--workers", "1"],
+                         capture_output=True, text=True, check=True)
+    assert "Indexing" not in out.stderr and "Indexed 42 notes" in out.stdout
+    assert out.stderr.splitlines()[0].startswith(("skipped", "warning"))
+
+
+def test_serve_names_the_skipped_files_on_start_up(corpus_index):
+    from .conftest import start_server, stop_server
+
+    proc, _ = start_server(corpus_index)
+    _, stderr = stop_server(proc)
+    assert "skipped broken/empty.md: empty file" in stderr
+    assert "skipped broken/binary.txt" in stderr

@@ -321,6 +321,19 @@ def test_setext_heading_and_body_cleanup(tmp_path: Path) -> None:
     assert "emphasis and snake_case_name and __init__" in n.text and "x = 1" in n.text
 
 
+def test_emphasis_over_a_line_break_leaves_no_marks(tmp_path: Path) -> None:
+    """Wrapped prose: `__strong__` and `**strong**` opened on one line, closed on the next
+    (inside-rust's keyword-generics post), are read as text without their marks."""
+    text = ("# Generics\n\nfor a single method, and __that problem\nacross the stdlib__. "
+            "We **expect\nthat** once we ship.\n\nA __stray mark\n\nin another__ "
+            "paragraph; `__init__` and snake_case_name stay.\n")
+    n = note(tmp_path, "g.md", text)
+    assert "and that problem\nacross the stdlib. We expect\nthat once" in n.text
+    assert "**" not in n.text and "__that" not in n.text and "stdlib__" not in n.text
+    assert "__init__" in n.text and "snake_case_name" in n.text
+    assert "__stray mark" in n.text  # never paired across a blank line
+
+
 # --- reStructuredText ---------------------------------------------------------------------
 
 RST = """:template: {{year}}/generic.html

@@ -367,7 +367,7 @@ def test_date_range_sort_and_pagination(client):
     assert 'value="2019"' in page and 'value="2020-06"' in page
     chips = hrefs(page, "chip")
     assert any("from" not in params(u) and params(u)["to"] == ["2020-06"] for u in chips)
-    assert "<strong aria-current=\"true\">date</strong>" in page
+    assert "<strong aria-current=\"true\">newest</strong>" in page
     second = client.get("/api/search?per_page=5&page=2").get_json()
     first = client.get("/api/search?per_page=5&page=1").get_json()
     assert not {h["id"] for h in first["hits"]} & {h["id"] for h in second["hits"]}
@@ -720,3 +720,116 @@ def test_help_page_examples_come_from_the_index(client):
     assert f'speaker:&#34;{top["speaker"][0]["value"]}&#34;' in page
     assert f'tag:{top["tag"][0]["value"].lower()}' in page.lower()
     assert 'href="/help"' in text(client.get("/search?q=kubernetes"))
+
+
+# -- related notes, sorting both ways, the home page -------------------------------------------
+
+DATENSCHUTZ = "hugo/content/news/2023_11_08_Datenschutz_im_Cluster.md"
+SOMECON = "pyvideo/somecon-2019/videos/building-reproducible-ml-pipelines-priya-raman.json"
+
+
+def test_related_notes_api(client):
+    data = client.get(f"/api/notes/{SOMECON}/related").get_json()
+    assert set(data) == {"id", "speakers", "event", "similar", "terms"} and data["id"] == SOMECON
+    everything = [h["id"] for kind in ("speakers", "event", "similar") for h in data[kind]]
+    assert everything and SOMECON not in everything
+    # the same event: the other SomeCon 2019 talks, German ones too
+    assert {h["event"] for h in data["event"]} == {"SomeCon 2019"}
+    assert {h["lang"] for h in data["event"]} == {"en", "de"}
+    assert all("Priya Raman" in h["speakers"] for h in data["speakers"])
+    assert "reproducible" in data["terms"] and len(data["similar"]) == 5
+    assert "snippet" not in data["similar"][0]
+    assert client.get("/api/notes/nope.md/related").status_code == 404
+
+
+def test_related_notes_on_the_note_page(client):
+    page = text(client.get(f"/notes/{DATENSCHUTZ}"))
+    aside = page[page.index('<aside class="related"'):page.index("</aside>")]
+    assert "More by Ulrike Bäumer, Jana Petrović" in aside and "Similar notes" in aside
+    links = hrefs(aside)
+    assert f"/notes/{DATENSCHUTZ}" not in links
+    # the German transcript on data protection is the most similar note
+    similar = aside[aside.index("Similar notes"):]
+    assert hrefs(similar)[0] == ("/notes/transcripts/"
+                                 "Datenschutz-by-Design_-Was-die-DSGVO-von-Entwicklern-will.srt")
+    api = client.get(f"/api/notes/{DATENSCHUTZ}/related").get_json()
+    assert [f"/notes/{h['id']}" for h in api["similar"]] == hrefs(similar)
+
+
+def test_sort_oldest_first(client):
+    newest = client.get("/api/search?q=kubernetes&sort=date&per_page=50").get_json()
+    oldest = client.get("/api/search?q=kubernetes&sort=oldest&per_page=50").get_json()
+    assert oldest["total"] == newest["total"] > 2
+    dates = [h["date"] for h in oldest["hits"] if h["date"]]
+    assert dates == sorted(dates) and dates[0] < dates[-1]
+    undated = [n for n, h in enumerate(oldest["hits"]) if not h["date"]]
+    assert all(n >= len(dates) for n in undated)  # notes without a date come last
+    page = text(client.get("/search?q=kubernetes&sort=oldest"))
+    assert '<strong aria-current="true">oldest</strong>' in page
+    newest_link = next(u for u in hrefs(page) if params(u).get("sort") == ["date"])
+    assert params(newest_link) == {"q": ["kubernetes"], "sort": ["date"]}
+    assert client.get("/api/search?sort=sideways").status_code == 400
+
+
+def test_home_page_keeps_upcoming_events_apart_and_says_where_pages_stop(tmp_path_factory):
+    from datetime import date, timedelta
+
+    from eventsearch.backends.whoosh.build import build_index
+
+    corpus = tmp_path_factory.mktemp("future-corpus")
+    today = date.today()
+    for n in range(3):
+        day = today + timedelta(days=30 * (n + 1))
+        (corpus / f"future-{n}.md").write_text(
+            f"---\ntitle: Future meetup {n}\ndate: {day.isoformat()}\n---\nComing up.\n")
+    for n in range(12):
+        (corpus / f"past-{n}.md").write_text(
+            f"---\ntitle: Past meetup {n}\ndate: 2020-01-{n + 1:02d}\n---\nWas fun.\n")
+    index_dir = tmp_path_factory.mktemp("future-index")
+    build_index([corpus], index_dir, workers=1)
+    home = create_app(load_settings(index_dir=index_dir),
+                      test_config={"TESTING": True}).test_client()
+    page = text(home.get("/"))
+    upcoming = page[page.index(">Upcoming</h2>"):page.index("Latest notes")]
+    latest = page[page.index("Latest notes"):]
+    assert [t for t in re.findall(r"Future meetup \d", upcoming)] == [
+        "Future meetup 0", "Future meetup 1", "Future meetup 2"]  # soonest first
+    assert "Future meetup" not in latest and "Past meetup 11" in latest
+    assert "Pages stop" not in page
+    second = text(home.get("/?page=2"))
+    assert ">Upcoming</h2>" not in second and "Earlier notes" in second
+
+
+def test_pager_says_when_pages_stop():
+    from eventsearch.model import SearchResult
+    from eventsearch.web.pages import pager
+
+    app = create_app(load_settings(index_dir=Path("/nonexistent")),
+                     test_config={"TESTING": True})
+    with app.test_request_context("/?page=1000"):
+        from werkzeug.datastructures import MultiDict
+
+        result = SearchResult(query="", total=25_000, page=1000, per_page=10, hits=[],
+                              facets={})
+        shown = pager(result, MultiDict({"page": "1000"}))
+    assert shown is not None and shown["capped"] and shown["last"] == 1000
+    assert shown["next"] is None
+
+
+def test_urls_in_note_text_are_safe_links():
+    from eventsearch.text.snippets import QueryTerms
+
+    body = note_html('Slides: https://example.org/a?b=1&c=2. Also (https://en.wikipedia.org/'
+                     'wiki/Foo_(bar)), javascript:alert(1) and "https://x.y/"onmouseover=1"',
+                     QueryTerms())
+    assert ('<a href="https://example.org/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">'
+            'https://example.org/a?b=1&amp;c=2</a>.') in body
+    assert 'href="https://en.wikipedia.org/wiki/Foo_(bar)"' in body
+    assert 'href="https://x.y/"' in body and "onmouseover=1" in body
+    assert 'href="javascript' not in body and "&quot;onmouseover" in body
+
+
+def test_date_range_placeholders_do_not_look_like_values(client):
+    page = text(client.get("/search?q=kubernetes"))
+    assert re.findall(r'<input id="(?:from|to)"[^>]*placeholder="([^"]*)"', page) == [
+        "YYYY-MM-DD", "YYYY-MM-DD"]

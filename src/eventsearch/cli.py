@@ -18,7 +18,15 @@ import click
 
 from . import __version__
 from .config import Settings, load_settings
-from .console import ProgressBar, RunLog, echo_grouped, report_summary, terminal_snippet
+from .console import (
+    ProgressBar,
+    RunLog,
+    echo_grouped,
+    echo_related,
+    echo_result,
+    plural,
+    report_summary,
+)
 from .errors import EventSearchError, IndexLocked, QueryError
 
 EX_TEMPFAIL = 75
@@ -65,7 +73,8 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 
 index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
                             help="Index folder (default: ./index or $EVENTSEARCH_INDEX).")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON object instead of text.")
 
 
 @cli.command()
@@ -177,17 +186,24 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 @cli.command()
 @click.argument("query", default="")
-@click.option("--tag", "tags", multiple=True, help="Only notes with this tag (repeatable: OR).")
-@click.option("--speaker", "speakers", multiple=True, help="Only talks by this speaker.")
-@click.option("--lang", "langs", multiple=True, help="Only notes in this language (en, de).")
-@click.option("--year", "years", multiple=True, help="Only notes from this year.")
-@click.option("--from", "since", callback=_parse_day, help="Notes on or after DATE (2019-05).")
-@click.option("--to", "until", callback=_parse_day, help="Notes on or before DATE.")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
-              show_default=True)
+@click.option("--tag", "tags", multiple=True,
+              help="Only notes with this tag (repeatable: any of them).")
+@click.option("--speaker", "speakers", multiple=True,
+              help="Only talks by this speaker (repeatable: any of them).")
+@click.option("--lang", "langs", multiple=True,
+              help="Only notes in this language: en, de (repeatable: any of them).")
+@click.option("--year", "years", multiple=True,
+              help="Only notes from this year (repeatable: any of them).")
+@click.option("--from", "since", callback=_parse_day, metavar="DATE",
+              help="Only notes on or after DATE (2019, 2019-05 or 2019-05-03).")
+@click.option("--to", "until", callback=_parse_day, metavar="DATE",
+              help="Only notes on or before DATE (2019, 2019-05 or 2019-05-03).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]), default="relevance",
+              show_default=True, help="Best match first, newest first, or oldest first.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="Results per page.")
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+              help="Results per page (1-100).")
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Which page of results to print (1-1000).")
 @click.option("--no-drafts", is_flag=True, help="Leave drafts out.")
 @click.option("--verbatim", is_flag=True,
               help="Search the words as typed: no typo corrections.")
@@ -206,7 +222,6 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
     """
     obj.read_only = True
     from .model import SearchQuery
-    from .present import corrected_query
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
@@ -217,60 +232,39 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    for message in result.messages:
-        click.echo(f"note: {message}", err=True)
-    if result.corrections:
-        fixed = corrected_query(query, [(c["from"], c["to"]) for c in result.corrections])
-        click.echo(f"Showing results for: {fixed} (search instead for {query} with --verbatim)")
-    if result.suggestion:
-        click.echo(f"Did you mean: {result.suggestion}")
-    start = (result.page - 1) * result.per_page
-    for n, hit in enumerate(result.hits, start + 1):
-        head = click.style(hit.title or hit.path, bold=True)
-        details = [hit.date.isoformat() if hit.date else "no date", hit.lang]
-        if hit.draft:
-            details.append("draft")
-        click.echo(f"{n}. {head}  ({', '.join(details)})")
-        if hit.speakers:
-            click.echo(f"   speakers: {', '.join(hit.speakers)}")
-        if hit.tags:
-            click.echo(f"   tags: {', '.join(hit.tags)}")
-        click.echo(f"   {hit.path}")
-        if hit.snippet:
-            click.echo(f"   {terminal_snippet(hit.snippet)}")
-        if hit.snippet_url:
-            click.echo(f"   ▶ {hit.snippet_url}")
-        click.echo()
-    click.echo(f"{result.total} notes matched (page {result.page} of {result.pages}, "
-               f"{result.took_ms:.0f} ms).")
-    for name, values in result.facets.items():
-        if values:
-            shown = ", ".join(f"{v.value} ({v.count})" for v in values[:8])
-            click.echo(f"  {name}: {shown}")
+    echo_result(result)
 
 
 @cli.command()
 @click.argument("note_id")
+@click.option("--related", is_flag=True,
+              help="Also list other talks of its speakers, of its event, and the most "
+                   "similar notes (with --json: a \"related\" object).")
 @json_option
 @index_option
 @click.pass_obj
-def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> None:
+def show(obj: Context, note_id: str, related: bool, as_json: bool,
+         index_dir: Path | None) -> None:
     """Show one note's metadata and plain text.  NOTE_ID is its path in the index, as
     `eventsearch search` prints it (a file name's odd bytes as \\xHH), or the file's
     own relative path.  After `--` an id may start with a dash.
 
-    Example: eventsearch show seeds/pelican-de.md --json
+    Example: eventsearch show jekyll/_posts/2017-08-17-aws-summit-berlin.md --json
     """
     obj.read_only = True
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
-    note = run(lambda: _find_note(SearchIndex.from_settings(settings), note_id))
+    search_index = run(lambda: SearchIndex.from_settings(settings))
+    note = run(lambda: _find_note(search_index, note_id))
     if note is None:
         raise click.ClickException(f"No note with id {note_id!r} in the index. "
                                    "Ids are paths as shown by `eventsearch search`.")
     data = note.to_dict()
+    found = run(lambda: search_index.related(note)) if related else None
     if as_json:
+        if found is not None:
+            data["related"] = found.to_dict()
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     for key, value in data.items():
@@ -279,6 +273,8 @@ def show(obj: Context, note_id: str, as_json: bool, index_dir: Path | None) -> N
             click.echo(f"{key + ':':15}{shown}")
     click.echo()
     click.echo(note.text)
+    if found is not None:
+        echo_related(found)
 
 
 def _find_note(index: Any, note_id: str) -> Any:
@@ -315,7 +311,7 @@ def stats(obj: Context, as_json: bool, index_dir: Path | None) -> None:
     click.echo("  formats: " + ", ".join(f"{k} {v}" for k, v in data["by_format"].items()))
     click.echo(f"  drafts: {data['drafts']}")
     if data["skipped"]:
-        click.echo(f"  skipped {len(data['skipped'])} files:")
+        click.echo(f"  skipped {plural(len(data['skipped']), 'file')}:")
         for item in data["skipped"]:
             click.echo(f"    {item['path']}: {item['reason']}")
 
@@ -324,7 +320,8 @@ def stats(obj: Context, as_json: bool, index_dir: Path | None) -> None:
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 exposes it to the network).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="TCP port to listen on.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Requests answered at once by each worker. Searching is CPU-bound under "
                    "one GIL: more threads only share the CPU among more requests (slower "
@@ -352,6 +349,8 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
         report = run(lambda: backend.build(settings.corpus, workers=settings.workers,
                                            exclude_drafts=settings.exclude_drafts))
         click.echo(report_summary(report, "Indexed"), err=True)
+    skipped = run(lambda: _skipped(backend))
+    echo_grouped("skipped", skipped)  # say which files are not searchable, and why
 
     from functools import partial
 
@@ -364,6 +363,12 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
     click.echo(f"Serving {settings.site_title} on http://{host}:{port}/{processes} "
                "(Ctrl+C to stop)", err=True)
     sys.exit(run(lambda: serve_app(partial(create_app, settings), sock, threads, workers)))
+
+
+def _skipped(backend: Any) -> list[tuple[str, str]]:
+    """The files the index could not read, with the reason, from its stats."""
+    backend.open()
+    return [(item["path"], item["reason"]) for item in backend.stats().get("skipped", [])]
 
 
 def main() -> None:

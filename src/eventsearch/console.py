@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from .present import corrected_query
+
 
 class ProgressBar:
     """A progress bar on stderr, drawn only when stderr is a terminal."""
@@ -19,6 +21,8 @@ class ProgressBar:
         self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return  # click would still print its label: a stray "Indexing" line in logs
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
             self.bar.__enter__()
@@ -29,16 +33,22 @@ class ProgressBar:
             self.bar.__exit__(None, None, None)
 
 
+def plural(n: int, word: str) -> str:
+    """1 -> "1 note", 2 -> "2 notes" (the CLI's words are all regular)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def report_summary(report: Any, verb: str) -> str:
     langs = ", ".join(f"{lang} {n}" for lang, n in report.by_lang.most_common())
-    parts = [f"{verb} {report.notes} notes ({langs or 'none'}) in {report.took_s:.1f} s"]
+    parts = [f"{verb} {plural(report.notes, 'note')} ({langs or 'none'}) "
+             f"in {report.took_s:.1f} s"]
     if not report.full:
         parts.append(f"added {report.added}, updated {report.updated}, "
                      f"removed {report.removed}, moved {report.moved}")
     if report.skipped:
-        parts.append(f"skipped {len(report.skipped)} files")
+        parts.append(f"skipped {plural(len(report.skipped), 'file')}")
     if report.excluded_drafts:
-        parts.append(f"left out {report.excluded_drafts} drafts")
+        parts.append(f"left out {plural(report.excluded_drafts, 'draft')}")
     return "; ".join(parts) + "."
 
 
@@ -51,7 +61,8 @@ def echo_grouped(verb: str, items: list[tuple[str, str]], per_reason: int = 5) -
         for path in paths[:per_reason]:
             click.echo(f"{verb} {path}: {reason}", err=True)
         if len(paths) > per_reason:
-            click.echo(f"{verb} {len(paths) - per_reason} more files: {reason}", err=True)
+            click.echo(f"{verb} {plural(len(paths) - per_reason, 'more file')}: {reason}",
+                       err=True)
 
 
 class RunLog:
@@ -85,3 +96,56 @@ def terminal_snippet(snippet_html: str) -> str:
     marked = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m[1], bold=True, underline=True),
                     snippet_html)
     return html.unescape(marked)
+
+
+def echo_related(found: Any) -> None:
+    """`show --related`: the related notes under the note's text, one line each."""
+    for key, heading in (("speakers", "Other talks of its speakers"),
+                         ("event", "Also at this event"), ("similar", "Similar notes")):
+        hits = getattr(found, key)
+        if not hits:
+            continue
+        click.echo()
+        click.echo(click.style(heading, bold=True))
+        for hit in hits:
+            day = hit.date.isoformat() if hit.date else "no date"
+            click.echo(f"  {hit.title or hit.path}  ({day}, {hit.lang})")
+            click.echo(f"    {hit.path}")
+    if not found:
+        click.echo()
+        click.echo("No related notes.")
+
+
+def echo_result(result: Any) -> None:
+    """`search` without --json: numbered hits, the count, the top facet values."""
+    for message in result.messages:
+        click.echo(f"note: {message}", err=True)
+    if result.corrections:
+        fixed = corrected_query(result.query, [(c["from"], c["to"]) for c in result.corrections])
+        click.echo(f"Showing results for: {fixed} (search instead for {result.query} with "
+                   "--verbatim)")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    start = (result.page - 1) * result.per_page
+    for n, hit in enumerate(result.hits, start + 1):
+        head = click.style(hit.title or hit.path, bold=True)
+        details = [hit.date.isoformat() if hit.date else "no date", hit.lang]
+        if hit.draft:
+            details.append("draft")
+        click.echo(f"{n}. {head}  ({', '.join(details)})")
+        if hit.speakers:
+            click.echo(f"   speakers: {', '.join(hit.speakers)}")
+        if hit.tags:
+            click.echo(f"   tags: {', '.join(hit.tags)}")
+        click.echo(f"   {hit.path}")
+        if hit.snippet:
+            click.echo(f"   {terminal_snippet(hit.snippet)}")
+        if hit.snippet_url:
+            click.echo(f"   ▶ {hit.snippet_url}")
+        click.echo()
+    click.echo(f"{plural(result.total, 'note')} matched (page {result.page} of {result.pages}, "
+               f"{result.took_ms:.0f} ms).")
+    for name, values in result.facets.items():
+        if values:
+            shown = ", ".join(f"{v.value} ({v.count})" for v in values[:8])
+            click.echo(f"  {name}: {shown}")

@@ -150,7 +150,7 @@ class SearchQuery:
     months: tuple[str, ...] = ()  # "2019-05"
     since: date | None = None
     until: date | None = None
-    sort: str = "relevance"  # "relevance" | "date"
+    sort: str = "relevance"  # "relevance" | "date" (newest first) | "oldest"
     page: int = 1
     per_page: int = 10
     include_drafts: bool = True

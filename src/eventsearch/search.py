@@ -21,11 +21,13 @@ from .errors import QueryError
 from .model import Note, SearchQuery, SearchResult
 from .query import parse_query
 from .query.budget import DEFAULT, Limits
+from .related import Related
+from .related import related as find_related
 from .text.snippets import QueryTerms
 
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "oldest")  # date: newest first
 
 
 class SearchIndex:
@@ -67,11 +69,16 @@ class SearchIndex:
         if request.per_page < 1 or request.per_page > MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if request.sort not in SORTS:
-            raise QueryError("sort must be 'relevance' or 'date'")
+            raise QueryError("sort must be 'relevance', 'date' (newest first) or 'oldest'")
         parsed = parse_query(request.q, limits=self.limits, typing=request.typing)
         result = self.backend.search(parsed, request)
         result.took_ms = (time.perf_counter() - started) * 1000  # the caller's own copy
         return result
+
+    def related(self, note: Note, limit: int = 5) -> Related:
+        """Other talks of the note's speakers, of its event, and the notes most similar
+        in text (see :mod:`eventsearch.related`: plain searches, so every backend)."""
+        return find_related(self, note, limit)
 
     def highlight_terms(self, q: str) -> QueryTerms:
         """What a note page should mark for query q: the same forms the snippets mark."""

@@ -147,7 +147,10 @@ def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None,
     full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
     scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
     keys: tuple[np.ndarray, ...]
-    if request.sort == "date" or evaluated is None:
+    if request.sort == "oldest":  # oldest first, then best, then path order; undated last
+        dates = index.dates[ids]
+        keys = (ids, -scores, np.where(dates > 0, dates, np.inf))
+    elif request.sort == "date" or evaluated is None:
         keys = (ids, -scores, -index.dates[ids])  # newest first, then best, then path order
     else:
         keys = (ids, -scores)

@@ -41,7 +41,10 @@ _INLINE_TAG = re.compile(r"</?(?:a|b|i|em|strong|span|code|sup|sub|small|abbr|ma
                          r"\b[^<>]*>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _CODE_SPAN = re.compile(r"(`+)([^`].*?)\1", re.S)
-_UNDERSCORE = re.compile(r"(?<![\w\\])_{1,2}(?=\S)(.+?)(?<=\S)_{1,2}(?!\w)")
+# _em_ / __strong__, also when it runs over a line break (wrapped prose), never past a
+# blank line: a paragraph's stray marks would otherwise stay in the text
+_UNDERSCORE = re.compile(r"(?<![\w\\])_{1,2}(?=\S)((?:(?!\n[ \t]*\n).)+?)(?<=\S)_{1,2}(?!\w)",
+                         re.S)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SPACES = re.compile(r"[ \t]{2,}|\t")
 _EDGES = re.compile(r" ?\n ?")

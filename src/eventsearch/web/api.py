@@ -42,6 +42,15 @@ def note(note_id: str) -> Response:
     return jsonify(found.to_dict())
 
 
+@bp.get("/notes/<path:note_id>/related")
+def related(note_id: str) -> Response:
+    """Other talks of the note's speakers, of its event, and the most similar notes."""
+    found = index().get_note(note_id)
+    if found is None:
+        abort(404, description=f"There is no note with the id {note_id[:300]!r}.")
+    return jsonify(index().related(found).to_dict())
+
+
 @bp.get("/suggest")
 def suggest() -> Response:
     """Titles, tags and speakers for a prefix: {"query", "suggestions": [{label, kind, url}]}.

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..model import FACETS, FacetValue, SearchResult
 from ..present import corrected_query
+from ..search import MAX_PAGE
 from . import timeline
 from .params import LIST_PARAMS, SearchParams
 from .state import lang_name
@@ -91,7 +92,9 @@ def timeline_context(result: SearchResult, args: Args) -> dict[str, Any] | None:
 
 
 def pager(result: SearchResult, args: Args) -> dict[str, Any] | None:
-    current, last = result.page, min(result.pages, 1000)
+    """Links to pages around the current one; ``capped`` when pages stop at MAX_PAGE
+    before the results do (the page says so)."""
+    current, last = result.page, min(result.pages, MAX_PAGE)
     if last <= 1 and current == 1:
         return None
     shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
@@ -105,6 +108,7 @@ def pager(result: SearchResult, args: Args) -> dict[str, Any] | None:
         "links": links,
         "prev": with_args(args, page=current - 1) if 1 < current <= last + 1 else None,
         "next": with_args(args, page=current + 1) if current < last else None,
+        "last": last, "capped": result.pages > MAX_PAGE,
     }
 
 
@@ -131,7 +135,7 @@ def search_context(result: SearchResult, params: SearchParams, args: Args) -> di
         "facets_shown": FACETS_SHOWN, "chips": chip_list,
         "timeline": timeline_context(result, args), "pager": pager(result, args),
         "sort_urls": {s: with_args(args, sort=None if s == "relevance" else s)
-                      for s in ("relevance", "date")},
+                      for s in ("relevance", "date", "oldest")},
         "suggestion_url": with_args(args, q=result.suggestion, verbatim=None)
         if result.suggestion else None,
         "via_words": VIA_WORDS,

@@ -14,7 +14,7 @@ from ..search import MAX_PAGE, MAX_PER_PAGE
 MAX_Q = 2000
 MAX_VALUES = 20  # selected values per facet
 LIST_PARAMS = FACET_NAMES
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "oldest")
 
 
 class BadParameter(ValueError):
@@ -82,7 +82,8 @@ def parse_params(args: MultiDict, per_page_default: int) -> SearchParams:
         raise BadParameter(f"the 'from' date ({raw_from}) is after the 'to' date ({raw_to})")
     sort = args.get("sort", "").strip() or "relevance"
     if sort not in SORTS:
-        raise BadParameter(f"sort must be 'relevance' or 'date', not {sort[:40]!r}")
+        raise BadParameter("sort must be 'relevance', 'date' (newest first) or 'oldest', "
+                           f"not {sort[:40]!r}")
     default = min(max(per_page_default, 1), MAX_PER_PAGE)
     chosen: dict[str, Any] = {f.plural: lists[f.name] for f in FACETS}  # tags=(...), ...
     query = SearchQuery(

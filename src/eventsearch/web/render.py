@@ -1,8 +1,10 @@
 """A note's plain text as safe HTML: escaped paragraphs, query matches marked.
 
 Nothing from a note is ever markup: every character is escaped, and the only tags
-are our own <p>, <h2>, <br> and <mark>.  Which words to mark is decided by the
-same QueryTerms the result snippets use (folded umlauts, English and German stems).
+are our own <p>, <h2>, <br>, <mark> and <a> around the note's own http(s) URLs
+(escaped, rel="nofollow noopener": a note is not ours to vouch for).  Which words to
+mark is decided by the same QueryTerms the result snippets use (folded umlauts,
+English and German stems).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from ..text.snippets import QueryTerms
 _TOKEN = re.compile(TOKEN_PATTERN)
 _BLANK_LINE = re.compile(r"\n\s*\n")
 MAX_CHARS = 300_000  # a note page never renders more than this
+# an http(s) URL up to white space or a quote; trailing punctuation is the sentence's
+_URL = re.compile(r"""https?://[^\s<>"'`]+""", re.IGNORECASE)
+_URL_TAIL = ".,;:!?)]}»“”’"  # noqa: RUF001
 _NOT_A_HEADING = re.compile(r"[.,;!?…\"“”»)]$|https?://|@|^[-*•]|^\d+$")
 
 
@@ -60,18 +65,35 @@ def note_html(text: str, terms: QueryTerms, title: str = "",
 
 
 def _anchored(paragraph: str, terms: QueryTerms, anchors: list[tuple[int, str]]) -> str:
-    """The paragraph marked, with an empty anchor element at each caption's position."""
+    """The paragraph marked and linked (`_linked`), with an empty anchor element at each
+    caption's position."""
     out, pos = [], 0
     for at, name in sorted(anchors):
-        out += [_mark(paragraph[pos:at], terms), f'<span class="cue" id="{name}"></span>']
+        out += [_linked(paragraph[pos:at], terms), f'<span class="cue" id="{name}"></span>']
         pos = at
-    out.append(_mark(paragraph[pos:], terms))
+    out.append(_linked(paragraph[pos:], terms))
     return "".join(out)
 
 
 def _is_heading(paragraph: str) -> bool:
     return ("\n" not in paragraph and 2 < len(paragraph) <= 80
             and not _NOT_A_HEADING.search(paragraph))
+
+
+def _linked(paragraph: str, terms: QueryTerms) -> str:
+    """The paragraph escaped and marked, its http(s) URLs made links (never marked)."""
+    out, pos = [], 0
+    for m in _URL.finditer(paragraph):
+        url = m.group().rstrip(_URL_TAIL)
+        if url.endswith("(") or len(url) <= len("https://"):
+            continue
+        if url.count("(") > url.count(")") and m.group()[len(url):].startswith(")"):
+            url += ")"  # Wikipedia-style parentheses belong to the URL
+        out += [_mark(paragraph[pos:m.start()], terms),
+                f'<a href="{escape(url)}" rel="nofollow noopener noreferrer">{escape(url)}</a>']
+        pos = m.start() + len(url)
+    out.append(_mark(paragraph[pos:], terms))
+    return "".join(out)
 
 
 def _mark(paragraph: str, terms: QueryTerms) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from ..model import SearchQuery
+from ..model import Hit, SearchQuery, SearchResult
 from . import pages
 from .examples import examples
 from .params import MAX_Q, BadParameter, parse_params
@@ -27,6 +28,7 @@ from .timeline import MONTHS
 from .urls import with_args
 
 bp = Blueprint("search", __name__)
+UPCOMING = 5  # upcoming events on the home page, apart from the latest notes
 
 
 @bp.app_template_filter("http_url")
@@ -76,7 +78,11 @@ def search_page() -> Any:
     args.poplist("fragment")
     args.poplist("typing")
     result = index().search(params.query)
+    upcoming: list[Any] = []
+    if not params.query.q and not params.filtered and params.query.sort != "oldest":
+        result, upcoming = _home(result, params.query)
     context = pages.search_context(result, params, args)
+    context["upcoming"] = upcoming
     if context["browsing"] or result.total == 0:
         context["examples"] = examples(index()).home
     if result.total == 0 and not context["browsing"]:
@@ -91,6 +97,20 @@ def search_page() -> Any:
         response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Link"] = f'<{context["json_url"]}>; rel="alternate"; type="application/json"'
     return response
+
+
+def _home(everything: SearchResult, query: SearchQuery) -> tuple[SearchResult, list[Hit]]:
+    """The home page: notes up to today, newest first (facets and timeline still over
+    every note), and apart from them the next upcoming events, soonest first."""
+    today = date.today()
+    past = index().search(replace(query, until=today, facets=False))
+    everything.hits, everything.total = past.hits, past.total
+    if query.page > 1:
+        return everything, []
+    soon = index().search(SearchQuery(since=today + timedelta(days=1), sort="oldest",
+                                      per_page=UPCOMING, facets=False,
+                                      include_drafts=query.include_drafts))
+    return everything, soon.hits
 
 
 def _top_tags(n: int = 12) -> list[dict[str, str]]:
@@ -119,7 +139,8 @@ def note_page(note_id: str) -> Any:
     json_url = url_for("api.note", note_id=note.path)
     response = Response(render_template(
         "note.html", note=note, body=body, back=back, q=q, page_title=note.title or note.path,
-        json_url=json_url, autofocus=False), mimetype="text/html")
+        json_url=json_url, autofocus=False, related=index().related(note)),
+        mimetype="text/html")
     response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
     return response
 
