@@ -91,7 +91,8 @@ def _build(index: SearchIndex) -> Examples:
             Example(f"tag:{_quote(tag)}", _l("notes with this tag")) if tag else None,
             Example(f"speaker:{_quote(speaker)}", _l("talks by this speaker"))
             if speaker else None,
-            *(Example(f"lang:{code}", _l("notes in this language (%(code)s)", code=code)) for code in langs[:2]),
+            *(Example(f"lang:{code}", _l("notes in this language (%(code)s)", code=code))
+              for code in langs[:2]),
             Example(f"date:{top_year}", _l("notes of one year (also 2019-05 or 2019-05-16)"))
             if top_year else None,
             Example(f"date:{span[0]}..{span[-1]}", _l("a range of dates, both ends included"))

@@ -110,6 +110,27 @@ _NOTICES: list[tuple[re.Pattern[str], Callable[..., str]]] = [
                              "are partial (some words or spelling variants were not "
                              "searched). A shorter or simpler query gives complete results.",
                              n=n)),
+    # params.BadParameter, shown on the 400 page
+    (re.compile(r"(?P<name>\w+) must be a whole number, not (?P<raw>.*)$"),
+     lambda name, raw: gettext("%(name)s must be a whole number, not %(raw)s", name=name,
+                               raw=raw)),
+    (re.compile(r"(?P<name>\w+) must be between (?P<low>\d+) and (?P<high>\d+), not (?P<v>.*)$"),
+     lambda name, low, high, v: gettext("%(name)s must be between %(low)s and %(high)s, not "
+                                        "%(v)s", name=name, low=low, high=high, v=v)),
+    (re.compile(r"(?P<name>\w+) must be true or false, not (?P<raw>.*)$"),
+     lambda name, raw: gettext("%(name)s must be true or false, not %(raw)s", name=name,
+                               raw=raw)),
+    (re.compile(r"the query is longer than (?P<n>\d+) characters"),
+     lambda n: gettext("the query is longer than %(n)s characters", n=n)),
+    (re.compile(r"at most (?P<n>\d+) values of (?P<name>\w+) at once"),
+     lambda n, name: gettext("at most %(n)s values of %(name)s at once", n=n, name=name)),
+    (re.compile(r"a (?P<name>\w+) is longer than 200 characters"),
+     lambda name: gettext("a %(name)s is longer than 200 characters", name=name)),
+    (re.compile(r"bad date: (?P<why>.*)$"), lambda why: gettext("bad date: %(why)s", why=why)),
+    (re.compile(r"the 'from' date \((?P<a>.*)\) is after the 'to' date \((?P<b>.*)\)"),
+     lambda a, b: gettext("the 'from' date (%(a)s) is after the 'to' date (%(b)s)", a=a, b=b)),
+    (re.compile(r"sort must be 'relevance' or 'date', not (?P<raw>.*)$"),
+     lambda raw: gettext("sort must be 'relevance' or 'date', not %(raw)s", raw=raw)),
 ]
 
 

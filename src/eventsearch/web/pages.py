@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 
 from ..model import FACETS, FacetValue, SearchResult
 from . import timeline
-from .params import LIST_PARAMS, SearchParams
 from .i18n import FACET_TITLES, month_abbr
+from .params import LIST_PARAMS, SearchParams
 from .state import lang_name
 from .urls import FILTERS, toggle, with_args
 
@@ -80,7 +80,8 @@ def timeline_context(result: SearchResult, args: Args) -> dict[str, Any] | None:
         values = [(month_abbr(int(key[5:])), timeline.month_name(key), count,
                    toggle(args, "month", key), key in chosen)
                   for key, count in timeline.fill_months(year, months)]
-        return {"bars": timeline.bars(values), "caption": gettext("Notes per month in %(year)s", year=year),
+        return {"bars": timeline.bars(values),
+                "caption": gettext("Notes per month in %(year)s", year=year),
                 "up": with_args(args, year=None, month=None)}
     years = {v.key or v.value: v.count for v in result.facets.get("year", [])}
     filled = timeline.fill_years(years)
