@@ -185,7 +185,7 @@ def test_every_string_in_the_code_is_in_the_catalog():
         for _, _, message, _, _ in extract_from_dir(
                 folder, method_map=[(pattern, method)], keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
-    assert sorted(found - known) == [], "run the update in src/eventsearch/web/i18n.py"
+    assert sorted(found - known) == [], "update the catalog with pybabel: see the README"
 
 
 def test_the_catalog_files_exist_where_the_app_looks():

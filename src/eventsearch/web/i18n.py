@@ -4,7 +4,8 @@ The language is ``?ui=de`` / ``?ui=en`` when given (the switch in the header; th
 ``lang`` already filters notes by their language), then the ``ui`` cookie that such a link
 sets, then the browser's ``Accept-Language``.  Dates and numbers follow it ("7. Okt. 2011",
 "12.970").  The catalog is ``translations/de/LC_MESSAGES/messages.po`` beside this module,
-with its compiled ``.mo`` committed next to it (tests/test_i18n.py checks they agree), so a
+with its compiled ``.mo`` committed next to it (tests/test_i18n.py checks they agree; the
+README, "German and English UI", has the pybabel commands that update both), so a
 wheel needs no build step.  The JSON API and the CLI stay English.
 """
 
