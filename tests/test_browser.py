@@ -242,3 +242,29 @@ def test_hostile_query_is_shown_as_text(page, server):
     page.locator(".hit h2 a").first.click()
     expect(page.locator("article.note h1")).to_be_visible()
     assert not dialogs
+
+
+def test_a_german_browser_gets_the_german_ui_and_the_switch_goes_to_english(browser, server):
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
+    page = context.new_page()
+    try:
+        page.goto(server + "/search?q=kubernetes")
+        expect(page.locator("html")).to_have_attribute("lang", "de")
+        expect(page.locator(".summary h1")).to_contain_text("Notizen für")
+        expect(page.locator("#q")).to_have_attribute("placeholder", re.compile("^Vorträge"))
+        expect(page.locator(".sort")).to_contain_text("Sortieren nach")
+        shot(page, "i18n-de-results")
+
+        page.locator(".ui-switch a", has_text="EN").click()
+        page.wait_for_url(re.compile(r"ui=en"))
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator(".summary h1")).to_contain_text("notes for")
+        # kept on the next page (a cookie), although the browser still asks for German
+        page.locator(".hit h2 a").first.click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("article.note")).to_contain_text("Back to the results")
+        page.locator(".ui-switch a", has_text="DE").click()
+        expect(page.locator("article.note")).to_contain_text("Zurück zu den Ergebnissen")
+        shot(page, "i18n-de-note")
+    finally:
+        context.close()

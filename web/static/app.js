@@ -9,7 +9,9 @@
   var list = document.getElementById("suggestions");
   if (!box || !list || !window.fetch) return;
   var timer = null, active = -1, items = [], controller = null;
-  var KINDS = { tag: "tag", speaker: "speaker", title: "note" };
+  // the page says what a suggestion is, in its own language (data-kind-* on the box)
+  var KINDS = { tag: box.dataset.kindTag || "tag", speaker: box.dataset.kindSpeaker || "speaker",
+                title: box.dataset.kindTitle || "note" };
 
   document.addEventListener("keydown", function (e) {
     var t = e.target, tag = (t.tagName || "").toLowerCase();

@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None,
                                               and not app.testing))
     app.extensions[EXTENSION] = web
 
-    from . import api, errors, views
+    from . import api, errors, i18n, views
+
+    i18n.init(app)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

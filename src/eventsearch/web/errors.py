@@ -6,19 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from ..errors import IndexUnavailable, QueryError
 
 MESSAGES = {
-    400: "That request did not make sense.",
-    404: "Nothing here. Try the search box.",
-    405: "This address is read-only: it only answers GET requests.",
-    413: "The request is too large.",
-    414: "The address is too long.",
-    431: "The request headers are too large.",
-    500: "Something went wrong on our side. It has been logged.",
-    503: "The search index is not available right now.",
+    400: lazy_gettext("That request did not make sense."),
+    404: lazy_gettext("Nothing here. Try the search box."),
+    405: lazy_gettext("This address is read-only: it only answers GET requests."),
+    413: lazy_gettext("The request is too large."),
+    414: lazy_gettext("The address is too long."),
+    431: lazy_gettext("The request headers are too large."),
+    500: lazy_gettext("Something went wrong on our side. It has been logged."),
+    503: lazy_gettext("The search index is not available right now."),
 }
 
 
@@ -28,17 +29,17 @@ def wants_json() -> bool:
 
 def respond(status: int, message: str) -> Any:
     if wants_json():
-        return jsonify({"ok": False, "error": message, "status": status}), status
+        return jsonify({"ok": False, "error": str(message), "status": status}), status
     q = request.args.get("q", "")[:2000] if status != 500 else ""
     return render_template("error.html", status=status, message=message, q=q,
-                           page_title=f"{status} error"), status
+                           page_title=gettext("%(status)s error", status=status)), status
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
-        message = MESSAGES.get(status, exc.name)
+        message = str(MESSAGES.get(status, exc.name))
         # our own aborts carry a message written for the user; Werkzeug's defaults do not
         if exc.description and exc.description != type(exc).description:
             message = exc.description
@@ -63,4 +64,4 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def crash(exc: Exception) -> Any:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return respond(500, MESSAGES[500])
+        return respond(500, str(MESSAGES[500]))

@@ -13,6 +13,9 @@ import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from ..model import FacetValue, SearchQuery
 from ..search import SearchIndex
 
@@ -26,7 +29,7 @@ _WORD = re.compile(r"[^\W\d_]{5,}")
 @dataclass(frozen=True)
 class Example:
     query: str
-    what: str  # what the example shows, for the help page
+    what: str | LazyString  # what the example shows, in the UI's language (help page)
 
 
 @dataclass(frozen=True)
@@ -80,30 +83,31 @@ def _build(index: SearchIndex) -> Examples:
     span = sorted(y for y, _ in years[:3])
     syntax = {
         "words": pick(
-            Example(w1, "notes with this word, in any form (stems, German and English)")
+            Example(w1, _l("notes with this word, in any form (stems, German and English)"))
             if w1 else None,
-            Example(f"{w1} {w2}", "notes with both words; the ones with both near each "
-                    "other first") if w1 and w2 else None),
+            Example(f"{w1} {w2}", _l("notes with both words; the ones with both near each "
+                       "other first")) if w1 and w2 else None),
         "filters": pick(
-            Example(f"tag:{_quote(tag)}", "notes with this tag") if tag else None,
-            Example(f"speaker:{_quote(speaker)}", "talks by this speaker")
+            Example(f"tag:{_quote(tag)}", _l("notes with this tag")) if tag else None,
+            Example(f"speaker:{_quote(speaker)}", _l("talks by this speaker"))
             if speaker else None,
-            *(Example(f"lang:{code}", f"notes in this language ({code})") for code in langs[:2]),
-            Example(f"date:{top_year}", "notes of one year (also 2019-05 or 2019-05-16)")
+            *(Example(f"lang:{code}", _l("notes in this language (%(code)s)", code=code))
+              for code in langs[:2]),
+            Example(f"date:{top_year}", _l("notes of one year (also 2019-05 or 2019-05-16)"))
             if top_year else None,
-            Example(f"date:{span[0]}..{span[-1]}", "a range of dates, both ends included")
+            Example(f"date:{span[0]}..{span[-1]}", _l("a range of dates, both ends included"))
             if len(span) > 1 else None,
-            Example(f"{w1} date:>{span[0]}", "after a date (also <, >=, <=)")
+            Example(f"{w1} date:>{span[0]}", _l("after a date (also <, >=, <=)"))
             if w1 and span else None),
         "operators": pick(
-            Example(f'"{speaker}"', "a phrase: these words side by side") if speaker else None,
-            Example(f"{w1} OR {w2}", "either word") if w1 and w2 else None,
-            Example(f"{w1} -{w2}", f"{w1} but not {w2} (also: {w1} NOT {w2})")
+            Example(f'"{speaker}"', _l("a phrase: these words side by side")) if speaker else None,
+            Example(f"{w1} OR {w2}", _l("either word")) if w1 and w2 else None,
+            Example(f"{w1} -{w2}", _l("%(a)s but not %(b)s (also: %(a)s NOT %(b)s)", a=w1, b=w2))
             if w1 and w2 else None,
-            Example(f"{w1[:4]}*", "words that begin so (at least two letters before *)")
+            Example(f"{w1[:4]}*", _l("words that begin so (at least two letters before *)"))
             if w1 else None,
-            Example(f"{_typo(w1)}~", "this word or one a letter away") if w1 else None,
-            Example(f"title:{w1}", "the word in the title only (also body: and meta:)")
+            Example(f"{_typo(w1)}~", _l("this word or one a letter away")) if w1 else None,
+            Example(f"title:{w1}", _l("the word in the title only (also body: and meta:)"))
             if w1 else None),
     }
     home = [e.query for e in pick(

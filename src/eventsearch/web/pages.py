@@ -9,17 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..model import FACETS, FacetValue, SearchResult
 from ..present import corrected_query
 from ..search import MAX_PAGE
 from . import timeline
+from .i18n import FACET_TITLES, month_abbr
 from .params import LIST_PARAMS, SearchParams
 from .state import lang_name
 from .urls import FILTERS, toggle, with_args
 
-FACET_TITLES = {f.name: f.label for f in FACETS}
 SIDEBAR = tuple(f.name for f in FACETS if f.within is None)  # months: the timeline
 FACETS_SHOWN = 8  # the rest behind "more"
 
@@ -60,12 +61,13 @@ def chips(result: SearchResult, args: Args) -> list[dict[str, str]]:
     for name in LIST_PARAMS:
         for raw in dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()):
             label = shown.get((name, raw.casefold())) or display(name, raw)
-            out.append({"label": f"{FACET_TITLES[name]}: {label}", "value": label,
+            out.append({"label": f"{FACET_TITLES.get(name, name)}: {label}", "value": label,
                         "url": toggle(args, name, raw)})
     for name in ("from", "to"):
         if args.get(name, "").strip():
             value = args[name].strip()
-            out.append({"label": f"{name.capitalize()}: {value}", "value": value,
+            what = gettext("From") if name == "from" else gettext("To")
+            out.append({"label": f"{what}: {value}", "value": value,
                         "url": with_args(args, **{name: None})})
     return out
 
@@ -77,10 +79,11 @@ def timeline_context(result: SearchResult, args: Args) -> dict[str, Any] | None:
         year = selected_years[0]
         months = {v.key or v.value: v.count for v in result.facets["month"]}
         chosen = {m.strip() for m in args.getlist("month")}
-        values = [(timeline.MONTHS[int(key[5:]) - 1], timeline.month_name(key), count,
+        values = [(month_abbr(int(key[5:])), timeline.month_name(key), count,
                    toggle(args, "month", key), key in chosen)
                   for key, count in timeline.fill_months(year, months)]
-        return {"bars": timeline.bars(values), "caption": f"Notes per month in {year}",
+        return {"bars": timeline.bars(values),
+                "caption": gettext("Notes per month in %(year)s", year=year),
                 "up": with_args(args, year=None, month=None)}
     years = {v.key or v.value: v.count for v in result.facets.get("year", [])}
     filled = timeline.fill_years(years)
@@ -88,7 +91,7 @@ def timeline_context(result: SearchResult, args: Args) -> dict[str, Any] | None:
         return None
     values = [(y, y, c, with_args(args, year=y, month=None), y in selected_years)
               for y, c in filled]
-    return {"bars": timeline.bars(values), "caption": "Notes per year", "up": None}
+    return {"bars": timeline.bars(values), "caption": gettext("Notes per year"), "up": None}
 
 
 def pager(result: SearchResult, args: Args) -> dict[str, Any] | None:

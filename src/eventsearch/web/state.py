@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import gettext
 
 from ..config import Settings
 from ..errors import IndexUnavailable
@@ -70,6 +71,9 @@ def suggester() -> Suggester | None:
 
 
 def lang_name(code: str) -> str:
+    """A language by its own name ("Deutsch"); "unknown" in the UI's language."""
+    if code == "und" and has_request_context():
+        return gettext("unknown")
     return LANG_NAMES.get(code, code)
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import ngettext
+
+from .i18n import month_abbr, number
+
 WIDTH, HEIGHT = 600, 80  # viewBox units
 GAP = 0.12  # share of a slot left empty between bars
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -40,10 +44,10 @@ def bars(values: list[tuple[str, str, int, str, bool]]) -> list[Bar]:
     out = []
     for i, (label, long_label, count, href, selected) in enumerate(values):
         h = max(2.0, (HEIGHT - 2) * count / top) if count else 0.0
-        noun = "note" if count == 1 else "notes"
         out.append(Bar(x=i * slot + slot * GAP / 2, y=HEIGHT - h, width=slot * (1 - GAP),
                        height=h, left=i * slot, slot=slot, label=label,
-                       title=f"{long_label}: {count} {noun}",
+                       title=ngettext("%(label)s: %(n)s note", "%(label)s: %(n)s notes", count,
+                                     label=long_label, n=number(count)),
                        count=count, href=href if count else None, selected=selected,
                        show_label=(len(values) - 1 - i) % every == 0 or selected))
     return out
@@ -62,8 +66,8 @@ def fill_months(year: str, months: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def month_name(key: str) -> str:
-    """ "2019-05" -> "May 2019" """
+    """ "2019-05" -> "May 2019" ("Mai 2019" in German)"""
     year, _, month = key.partition("-")
     if month.isdigit() and 1 <= int(month) <= 12:
-        return f"{MONTHS[int(month) - 1]} {year}"
+        return f"{month_abbr(int(month))} {year}"
     return key

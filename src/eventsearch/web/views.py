@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..model import Hit, SearchQuery, SearchResult
@@ -24,7 +25,6 @@ from .examples import examples
 from .params import MAX_Q, BadParameter, parse_params
 from .render import note_html
 from .state import index, lang_name, settings
-from .timeline import MONTHS
 from .urls import with_args
 
 bp = Blueprint("search", __name__)
@@ -49,14 +49,6 @@ def clock(seconds: float | None) -> str:
     s = int(seconds or 0)
     h, m = divmod(s // 60, 60)
     return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
-
-
-@bp.app_template_filter("nicedate")
-def nicedate(day: date | None) -> str:
-    """2019-05-03 -> "3 May 2019" (English, whatever the server's locale)."""
-    if day is None:
-        return ""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @bp.app_context_processor
@@ -124,15 +116,15 @@ def _top_tags(n: int = 12) -> list[dict[str, str]]:
 def help_page() -> Any:
     """The query syntax, with examples taken from the index being served."""
     return render_template("help.html", syntax=examples(index()).syntax,
-                           page_title="How to search", autofocus=False)
+                           page_title=gettext("How to search"), autofocus=False)
 
 
 @bp.get("/notes/<path:note_id>")
 def note_page(note_id: str) -> Any:
     note = index().get_note(note_id)  # an exact term lookup: never a file path
     if note is None:
-        abort(404, description="There is no note with this id. It may have been renamed "
-                               "or deleted since the link was made.")
+        abort(404, description=gettext("There is no note with this id. It may have been "
+                                       "renamed or deleted since the link was made."))
     q = request.args.get("q", "").strip()[:MAX_Q]
     body = note_html(note.text, index().highlight_terms(q), note.title, note.cues)
     back = with_args(request.args, page=request.args.get("page")) if request.args else None
