@@ -179,6 +179,8 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.argument("query", default="")
 @click.option("--tag", "tags", multiple=True, help="Only notes with this tag (repeatable: OR).")
 @click.option("--speaker", "speakers", multiple=True, help="Only talks by this speaker.")
+@click.option("--event", "events", multiple=True,
+              help='Only notes of this event or series ("PyCon US 2019"; repeatable: OR).')
 @click.option("--lang", "langs", multiple=True, help="Only notes in this language (en, de).")
 @click.option("--year", "years", multiple=True, help="Only notes from this year.")
 @click.option("--from", "since", callback=_parse_day, help="Notes on or after DATE (2019-05).")
@@ -193,11 +195,12 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @index_option
 @click.pass_obj
 def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str, ...],
-           langs: tuple[str, ...], years: tuple[str, ...], since: date | None,
+           events: tuple[str, ...], langs: tuple[str, ...], years: tuple[str, ...], since: date | None,
            until: date | None, sort: str, limit: int, page: int, no_drafts: bool,
            as_json: bool, index_dir: Path | None) -> None:
     """Search the index.  QUERY uses the query language described in the README:
     "exact phrase", AND/OR/NOT, -word, speaker:"Julien Simon", tag:aws, lang:de,
+    event:"PyCon US 2019",
     date:2019-05, date:2018..2020, wild*cards.
 
     Example: eventsearch search 'kubernetes deployment' --lang de --json
@@ -207,7 +210,8 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
-    request = SearchQuery(q=query, tags=tags, speakers=speakers, langs=langs, years=years,
+    request = SearchQuery(q=query, tags=tags, speakers=speakers, events=events,
+                          langs=langs, years=years,
                           since=since, until=until, sort=sort, page=page, per_page=limit,
                           include_drafts=not no_drafts)
     result = run(lambda: SearchIndex.from_settings(settings).search(request))

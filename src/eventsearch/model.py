@@ -83,6 +83,9 @@ class Hit:
     location: str | None = None
     snippet_time: float | None = None  # seconds into the video for transcript snippets
     snippet_url: str | None = None  # link to that moment, when the note has a video URL
+    # other notes of the same talk folded into this hit (rank/collapse.py): each one's
+    # {"path", "format", "url", "title"}
+    also: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,7 @@ class Hit:
             "snippet": self.snippet,
             "snippet_time": self.snippet_time,
             "snippet_url": self.snippet_url,
+            "also": [dict(a) for a in self.also],
         }
 
 
@@ -123,6 +127,7 @@ class Facet:
 FACETS = (
     Facet("tag", "tags", "Tags", in_query=True, cased=True),
     Facet("speaker", "speakers", "Speakers", in_query=True, cased=True),
+    Facet("event", "events", "Events", in_query=True, cased=True),  # conference or series
     Facet("lang", "langs", "Language", in_query=True),
     Facet("year", "years", "Year", by_date=True),
     Facet("month", "months", "Month", by_date=True, within="year"),  # "2019-05"
@@ -139,6 +144,7 @@ class SearchQuery:
     q: str = ""
     tags: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     months: tuple[str, ...] = ()  # "2019-05"
@@ -163,6 +169,9 @@ class SearchResult:
     took_ms: float = 0.0
     suggestion: str | None = None  # "did you mean" corrected query
     messages: list[str] = field(default_factory=list)  # how the query was understood
+    # notes folded into a better-ranked note of the same talk (rank/collapse.py), among
+    # the first collapse.WINDOW ranked: exact when total <= WINDOW; total counts notes
+    collapsed: int = 0
 
     @property
     def pages(self) -> int:
@@ -178,6 +187,7 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
             "messages": list(self.messages),
+            "collapsed": self.collapsed,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},

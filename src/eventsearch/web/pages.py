@@ -23,6 +23,10 @@ FACETS_SHOWN = 8  # the rest behind "more"
 EXAMPLES = ["kubernetes deployment", "Vorträge Datenbank", 'speaker:"Priya Raman"',
             "tag:rust date:2018..2021", "Datenschutz lang:de", "machine learning"]
 
+# what a note of each format is, for the links of one talk's notes ("Same talk: ...")
+FORMAT_NAMES = {"pyvideo": "talk record", "srt": "subtitles", "vtt": "subtitles",
+                "transcript": "transcript"}
+
 Args = MultiDict
 
 
@@ -43,8 +47,9 @@ def facet_lists(result: SearchResult, args: Args) -> dict[str, dict[str, list[di
         items = [{"label": display(name, v), "key": v.key or v.value, "count": v.count,
                   "selected": v.selected, "url": toggle(args, name, v.key or v.value)}
                  for v in values]
-        if name == "year":
+        if name == "year":  # newest first, the selected ones pinned above the rest
             items.sort(key=lambda i: i["key"], reverse=True)
+            items.sort(key=lambda i: not i["selected"])
         # the first few, plus any selected value that would otherwise hide under "more"
         shown = items[:FACETS_SHOWN] + [i for i in items[FACETS_SHOWN:] if i["selected"]]
         more = [i for i in items[FACETS_SHOWN:] if not i["selected"]]
@@ -131,7 +136,7 @@ def search_context(result: SearchResult, params: SearchParams, args: Args) -> di
         "suggestion_url": with_args(args, q=result.suggestion) if result.suggestion else None,
         "note_args": {k: [v for v in args.getlist(k) if v.strip()]
                       for k in ("q", *FILTERS, "sort", "page") if args.get(k, "").strip()},
-        "examples": EXAMPLES,
+        "examples": EXAMPLES, "format_names": FORMAT_NAMES,
         "clear_url": with_args(args, **dict.fromkeys(FILTERS)),
         "json_url": with_args(args, url_for("api.search"), page=args.get("page")),
         "hidden": [(name, v.strip()) for name in (*LIST_PARAMS, "from", "to", "sort", "per_page")

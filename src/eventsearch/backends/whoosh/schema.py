@@ -2,7 +2,8 @@
 
 Field roles: ``title``/``body``/``meta`` hold unstemmed text (exact matches and
 highlighting); ``*_en``/``*_de`` hold the stemmed text of the note's own
-language; ``tag``/``speaker``/``lang``/``year``/``month`` are facet keys;
+language; ``tag``/``speaker``/``event``/``lang``/``year``/``month`` are facet keys
+(text/facetkeys.py);
 ``data`` keeps the display metadata as JSON.
 """
 
@@ -21,12 +22,14 @@ from whoosh.system import pack_uint
 
 from ...model import FACET_NAMES, Note
 from ...paths import display_path
-from ...text.analyze import ANALYSIS_VERSION, SUPPORTED, normalize_key
+from ...text.analyze import ANALYSIS_VERSION, SUPPORTED
+from ...text.facetkeys import facet_keys
 from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
 
 # 2: analyzer and format classes moved (eventsearch.backends.whoosh.*); Whoosh pickles
 # the schema with their module paths, so an index from before cannot be opened.
-SCHEMA_VERSION = 2
+# 3: the ``event`` facet field; tag keys merge hyphens and spaces; no placeholder speakers.
+SCHEMA_VERSION = 3
 # Both must match what an index was built with; otherwise it is rebuilt.
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 
@@ -112,6 +115,7 @@ def build_schema() -> Schema:
         "meta": _text(plain, phrase=True),
         "tag": KEYWORD(commas=True, scorable=False),
         "speaker": KEYWORD(commas=True, scorable=False),
+        "event": ID,
         "lang": ID(stored=True),
         "year": ID,
         "month": ID,
@@ -154,14 +158,17 @@ def note_to_document(note: Note) -> dict[str, Any]:
         "title": note.title,
         "body": note.text,
         "meta": "\n".join(p for p in meta_parts if p),
-        "tag": ",".join(normalize_key(t).replace(",", " ") for t in note.tags),
-        "speaker": ",".join(normalize_key(s).replace(",", " ") for s in note.speakers),
+        "tag": ",".join(facet_keys("tag", note.tags)),
+        "speaker": ",".join(facet_keys("speaker", note.speakers)),
         "lang": note.lang,
         "format": note.format,
         "draft": note.draft,
         "state": file_state(note.mtime, note.size, note.sha1),
         "data": json.dumps(note_data(note), ensure_ascii=False),
     }
+    event = facet_keys("event", [note.event or ""])
+    if event:  # one key (an ID field: the whole value is the term)
+        doc["event"] = event[0]
     if note.lang in SUPPORTED:
         doc[f"title_{note.lang}"] = note.title
         doc[f"body_{note.lang}"] = note.text
