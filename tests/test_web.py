@@ -306,7 +306,8 @@ def test_long_facets_show_eight_then_more_and_keep_selected_values_visible(clien
     page = text(client.get("/search", query_string={"tag": rare}))
     section = re.search(r'aria-labelledby="facet-tag">(.*?)</section>', page, re.S)[1]
     shown = section.split("<details>")[0]
-    assert 'aria-current="true"' in shown and shown.count("<li>") == 9
+    assert shown.count("<li>") == 8  # the selected value pinned first, not appended
+    assert 'aria-current="true"' in shown.split("</li>")[0]
 
 
 def test_toggling_is_case_insensitive_and_years_reset_months(client):
@@ -509,7 +510,7 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "messages", "hits", "facets"]
+                          "messages", "collapsed", "hits", "facets"]
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}
@@ -676,3 +677,18 @@ def test_note_page_marks_the_words_a_wildcard_matched(client):
                            query_string={"q": "kube*"}))
     body = page.split('class="text"')[1].lower()
     assert "<mark>kubernetes</mark>" in body and "<mark>kubeconfig</mark>" in body
+
+
+def test_event_facet_and_filter_box_on_the_page(client):
+    api = client.get("/api/search", query_string={"event": "somecon 2019"}).get_json()
+    assert api["total"] == 4 and api["facets"]["event"][0] == {
+        "value": "SomeCon 2019", "key": "somecon 2019", "count": 4, "selected": True}
+    page = text(client.get("/search", query_string={"event": "SomeCon 2019"}))
+    section = re.search(r'aria-labelledby="facet-event">(.*?)</section>', page, re.S)[1]
+    assert 'aria-current="true"' in section.split("</li>")[0] and "SomeCon 2019" in section
+    tags = re.search(r'aria-labelledby="facet-tag">(.*?)</section>',
+                     text(client.get("/search")), re.S)[1]
+    assert 'class="facet-filter"' in tags and "<details>" in tags  # long list: box + "more"
+    assert 'class="facet-filter"' not in section  # a short list needs no box
+    with client.get("/static/facets.js") as script:
+        assert script.status_code == 200

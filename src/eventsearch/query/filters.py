@@ -125,8 +125,8 @@ def extract_filters(text: str, limits: Limits = DEFAULT) -> tuple[ParsedQuery, s
             if filters > limits.max_filters:
                 if filters == limits.max_filters + 1:
                     messages.append(f"Only the first {limits.max_filters} field filters "
-                                    "(tag:, speaker:, event:, lang:, date:) were applied; the others "
-                                    "were ignored.")
+                                    "(tag:, speaker:, event:, lang:, date:) were applied; "
+                                    "the others were ignored.")
                 return " "
         return _take_field(m, parsed)
 

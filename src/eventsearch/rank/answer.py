@@ -25,8 +25,8 @@ from ..text.facetkeys import facet_key
 from ..text.snippets import QueryTerms
 from ..text.spelling import Vocabulary
 from ..text.synonyms import Synonyms
-from .facets import FacetTable, disjunctive_counts
 from .collapse import WINDOW, collapse, with_partners
+from .facets import FacetTable, disjunctive_counts
 from .index import RankingIndex
 from .planner import Node, QueryPlanner, concepts_of
 from .scorer import Scored, Scorer

@@ -100,7 +100,8 @@ class Analyser:
             [k for k in fields["speaker"].split(",") if k]
         return (doc, note.path, note.title, note.text,
                 json.dumps(note_data(note), ensure_ascii=False), note.lang, note.format,
-                note.draft, note.date, keys[0], keys[1], fields.get("event", ""), note.mtime, note.size, note.sha1,
+                note.draft, note.date, keys[0], keys[1], fields.get("event", ""), note.mtime,
+                note.size, note.sha1,
                 lengths, vectors["title"], vectors["meta"], vectors["body"])
 
 
