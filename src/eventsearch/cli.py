@@ -196,8 +196,8 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.pass_obj
 def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str, ...],
            events: tuple[str, ...], langs: tuple[str, ...], years: tuple[str, ...],
-           since: date | None, until: date | None, sort: str, limit: int, page: int, no_drafts: bool,
-           as_json: bool, index_dir: Path | None) -> None:
+           since: date | None, until: date | None, sort: str, limit: int, page: int,
+           no_drafts: bool, as_json: bool, index_dir: Path | None) -> None:
     """Search the index.  QUERY uses the query language described in the README:
     "exact phrase", AND/OR/NOT, -word, speaker:"Julien Simon", tag:aws, lang:de,
     event:"PyCon US 2019",
