@@ -134,3 +134,20 @@ def test_selected_values_are_pinned_first():
     assert [v.selected for v in values] == [True, True, False, False]
     years = facet_values("year", {"2019": 3, "2021": 1, "2020": 2}, {"2019"}, str)
     assert [v.key for v in years] == ["2019", "2021", "2020"]
+
+
+def test_two_records_of_one_title_stay_two_hits():
+    from datetime import date
+
+    from eventsearch.model import Hit
+    from eventsearch.rank.collapse import collapse
+
+    def hit(path: str, fmt: str) -> Hit:
+        return Hit(path=path, title="Lightning Talks", date=date(2021, 1, 1), lang="en",
+                   tags=(), speakers=(), author=None, event="PyBay 2021", url=None,
+                   draft=False, score=1.0, snippet="", format=fmt)
+
+    notes = [hit("a.json", "pyvideo"), hit("b.json", "pyvideo"), hit("a.srt", "srt")]
+    page = collapse([(0, 3.0), (1, 2.0), (2, 1.0)], 0, 10, lambda docs: notes)
+    assert [d for d, _ in page.page] == [0, 1] and page.folded == 1
+    assert [h.path for h in page.partners["a.json"]] == ["a.srt"]

@@ -2,12 +2,13 @@
 same talk are shown as one hit, the best-ranked of them, with the others' links in
 ``Hit.also``.
 
-Two notes are the same talk when both are talk formats (a pyvideo record, captions or
-a transcript), name the same event (by its facet key) and have the same title up to
-case, accents, spaces and punctuation: a caption file's title comes from its file name
-("Dagster_-Orchestrate-your-Data.srt") and its event from its folder
-("events/pybay-2021/"), which is how the pyvideo subtitle project names them after
-pyvideo's talks.  Engine-neutral: it reads only the hits a backend gives.
+Two notes are the same talk when one is a pyvideo talk record and the other captions
+or a transcript (two records, or two caption files, are never folded: they may be two
+talks of one title, like the lightning talks of each day), name the same event (by its
+facet key) and have the same title up to case, accents, spaces and punctuation: a
+caption file's title comes from its file name ("Dagster_-Orchestrate-your-Data.srt")
+and its event from its folder ("events/pybay-2021/"), which is how the pyvideo subtitle
+project names them after pyvideo's talks.  Engine-neutral: it reads only the hits a backend gives.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from ..model import Hit
 from ..text.analyze import fold
 from ..text.facetkeys import facet_key
 
-TALK_FORMATS = frozenset({"pyvideo", "srt", "vtt", "transcript"})
+RECORD = "pyvideo"
+TALK_FORMATS = frozenset({RECORD, "srt", "vtt", "transcript"})
 WINDOW = 200  # ranked notes read to collapse pages exactly; deeper pages: within the page
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -55,16 +57,22 @@ def collapse(window: Order, skip: int, per_page: int,
     hits = brief(window)
     if len(hits) != len(window):  # a note vanished meanwhile: no folding, plain paging
         return Collapsed(window[skip:skip + per_page], {}, 0)
-    first: dict[tuple[str, str], int] = {}
+    # per talk key and kind (record or not): the first hit of that kind still without
+    # a partner of the other kind
+    open_heads: dict[tuple[str, str, bool], int] = {}
     heads: list[int] = []
     partners: dict[int, list[Hit]] = {}
     for i, hit in enumerate(hits):
         key = talk_key(hit)
-        if key is not None and key in first:
-            partners.setdefault(first[key], []).append(hit)
+        if key is None:
+            heads.append(i)
             continue
-        if key is not None:
-            first[key] = i
+        record = hit.format == RECORD
+        head = open_heads.pop((*key, not record), None)
+        if head is not None:
+            partners[head] = [hit]
+            continue
+        open_heads.setdefault((*key, record), i)
         heads.append(i)
     page = heads[skip:skip + per_page]
     return Collapsed([window[i] for i in page],
