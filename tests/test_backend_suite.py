@@ -369,3 +369,36 @@ def test_quantised_lengths_reproduce_whooshs_length_encoding():
     assert list(length_bytes(lengths)) == [length_to_byte(int(v)) for v in lengths]
     expected = [byte_to_length(length_to_byte(int(v))) if v else 0 for v in lengths]
     assert list(quantised_lengths(lengths.astype(np.float32))) == expected
+
+
+def direct_event_counts(root: Path) -> dict[str, int]:
+    """How many notes under ``root`` name each event, counted from the files themselves."""
+    from collections import Counter
+
+    from eventsearch.errors import ParseError
+    from eventsearch.readers import read_note
+    from eventsearch.readers.scan import corpus_files
+    from eventsearch.text.facetkeys import facet_key
+
+    counts: Counter[str] = Counter()
+    for path in corpus_files([root]).values():
+        try:
+            note = read_note(path, root)
+        except ParseError:
+            continue
+        if note.event and facet_key("event", note.event):
+            counts[facet_key("event", note.event)] += 1
+    return dict(counts)
+
+
+def test_event_facet_counts_equal_a_direct_count(index):
+    expected = direct_event_counts(SAMPLE_CORPUS)
+    events = search(index, "").facets["event"]
+    assert {v.key: v.count for v in events} == expected and expected
+    somecon = next(v for v in events if v.key == "somecon 2019")
+    assert somecon.value == "SomeCon 2019"
+    chosen = search(index, "", events=("SomeCon 2019",))
+    assert chosen.total == somecon.count
+    assert paths(chosen) == paths(search(index, 'event:"somecon 2019"'))
+    assert {v.key: v.count for v in chosen.facets["event"]} == expected  # disjunctive
+    assert [v.key for v in chosen.facets["event"]][:1] == ["somecon 2019"]  # pinned

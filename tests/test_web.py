@@ -308,7 +308,8 @@ def test_long_facets_show_eight_then_more_and_keep_selected_values_visible(clien
     page = text(client.get("/search", query_string={"tag": rare}))
     section = re.search(r'aria-labelledby="facet-tag">(.*?)</section>', page, re.S)[1]
     shown = section.split("<details>")[0]
-    assert 'aria-current="true"' in shown and shown.count("<li>") == 9
+    assert shown.count("<li>") == 8  # the selected value pinned first, not appended
+    assert 'aria-current="true"' in shown.split("</li>")[0]
 
 
 def test_toggling_is_case_insensitive_and_years_reset_months(client):
@@ -516,7 +517,7 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "corrections", "messages", "hits", "facets"]
+                          "corrections", "messages", "collapsed", "hits", "facets"]
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}
@@ -833,3 +834,18 @@ def test_date_range_placeholders_do_not_look_like_values(client):
     page = text(client.get("/search?q=kubernetes"))
     assert re.findall(r'<input id="(?:from|to)"[^>]*placeholder="([^"]*)"', page) == [
         "YYYY-MM-DD", "YYYY-MM-DD"]
+
+
+def test_event_facet_and_filter_box_on_the_page(client):
+    api = client.get("/api/search", query_string={"event": "somecon 2019"}).get_json()
+    assert api["total"] == 4 and api["facets"]["event"][0] == {
+        "value": "SomeCon 2019", "key": "somecon 2019", "count": 4, "selected": True}
+    page = text(client.get("/search", query_string={"event": "SomeCon 2019"}))
+    section = re.search(r'aria-labelledby="facet-event">(.*?)</section>', page, re.S)[1]
+    assert 'aria-current="true"' in section.split("</li>")[0] and "SomeCon 2019" in section
+    tags = re.search(r'aria-labelledby="facet-tag">(.*?)</section>',
+                     text(client.get("/search")), re.S)[1]
+    assert 'class="facet-filter"' in tags and "<details>" in tags  # long list: box + "more"
+    assert 'class="facet-filter"' not in section  # a short list needs no box
+    with client.get("/static/facets.js") as script:
+        assert script.status_code == 200

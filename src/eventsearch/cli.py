@@ -190,6 +190,8 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Only notes with this tag (repeatable: any of them).")
 @click.option("--speaker", "speakers", multiple=True,
               help="Only talks by this speaker (repeatable: any of them).")
+@click.option("--event", "events", multiple=True,
+              help='Only notes of this event or series ("PyCon US 2019"; repeatable: any of them).')
 @click.option("--lang", "langs", multiple=True,
               help="Only notes in this language: en, de (repeatable: any of them).")
 @click.option("--year", "years", multiple=True,
@@ -211,11 +213,12 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @index_option
 @click.pass_obj
 def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str, ...],
-           langs: tuple[str, ...], years: tuple[str, ...], since: date | None,
-           until: date | None, sort: str, limit: int, page: int, no_drafts: bool,
-           verbatim: bool, as_json: bool, index_dir: Path | None) -> None:
+           events: tuple[str, ...], langs: tuple[str, ...], years: tuple[str, ...],
+           since: date | None, until: date | None, sort: str, limit: int, page: int,
+           no_drafts: bool, verbatim: bool, as_json: bool, index_dir: Path | None) -> None:
     """Search the index.  QUERY uses the query language described in the README:
     "exact phrase", AND/OR/NOT, -word, speaker:"Julien Simon", tag:aws, lang:de,
+    event:"PyCon US 2019",
     date:2019-05, date:2018..2020, wild*cards.
 
     Example: eventsearch search 'kubernetes deployment' --lang de --json
@@ -225,7 +228,8 @@ def search(obj: Context, query: str, tags: tuple[str, ...], speakers: tuple[str,
     from .search import SearchIndex
 
     settings = obj.settings(index_dir=index_dir)
-    request = SearchQuery(q=query, tags=tags, speakers=speakers, langs=langs, years=years,
+    request = SearchQuery(q=query, tags=tags, speakers=speakers, events=events,
+                          langs=langs, years=years,
                           since=since, until=until, sort=sort, page=page, per_page=limit,
                           include_drafts=not no_drafts, verbatim=verbatim)
     result = run(lambda: SearchIndex.from_settings(settings).search(request))

@@ -87,6 +87,9 @@ class Hit:
     title_html: str = ""  # HTML: the escaped title with <mark> around matches
     # query words matched only through an expansion: [{"word", "kind", "of"}]
     matched_via: tuple[dict[str, str], ...] = ()
+    # other notes of the same talk folded into this hit (rank/collapse.py): each one's
+    # {"path", "format", "url", "title"}
+    also: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +112,7 @@ class Hit:
             "snippet_url": self.snippet_url,
             "title_html": self.title_html or escape(self.title),
             "matched_via": [dict(v) for v in self.matched_via],
+            "also": [dict(a) for a in self.also],
         }
 
 
@@ -129,6 +133,7 @@ class Facet:
 FACETS = (
     Facet("tag", "tags", "Tags", in_query=True, cased=True),
     Facet("speaker", "speakers", "Speakers", in_query=True, cased=True),
+    Facet("event", "events", "Events", in_query=True, cased=True),  # conference or series
     Facet("lang", "langs", "Language", in_query=True),
     Facet("year", "years", "Year", by_date=True),
     Facet("month", "months", "Month", by_date=True, within="year"),  # "2019-05"
@@ -145,6 +150,7 @@ class SearchQuery:
     q: str = ""
     tags: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     months: tuple[str, ...] = ()  # "2019-05"
@@ -173,6 +179,9 @@ class SearchResult:
     # typo corrections applied to the query: [{"from": "kuberntes", "to": "kubernetes"}]
     corrections: list[dict[str, str]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # how the query was understood
+    # notes folded into a better-ranked note of the same talk (rank/collapse.py), among
+    # the first collapse.WINDOW ranked: exact when total <= WINDOW; total counts notes
+    collapsed: int = 0
 
     @property
     def pages(self) -> int:
@@ -189,6 +198,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "corrections": [dict(c) for c in self.corrections],
             "messages": list(self.messages),
+            "collapsed": self.collapsed,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},

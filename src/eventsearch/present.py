@@ -97,25 +97,25 @@ def corrected_query(text: str, fixes: Iterable[tuple[str, str]]) -> str:
 
 def facet_values(name: str, counts: Mapping[str, int], selected: set[str],
                  display: Callable[[str], str]) -> list[FacetValue]:
-    """One facet's values for the result: the most frequent first (selected ones always
-    included), years and months newest first.  ``counts``: key -> matching notes;
-    ``display``: a key's form as people wrote it ("aws summit" -> "AWS Summit")."""
-    if FACET_BY_NAME[name].by_date:
-        keys = sorted(counts, reverse=True)
-    else:
-        def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
-            return [k for k, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))]
+    """One facet's values for the result: the selected ones first (pinned, so a choice
+    never moves or hides), then the most frequent, years and months newest first.
+    ``counts``: key -> matching notes; ``display``: a key's form as people wrote it
+    ("aws summit" -> "AWS Summit")."""
+    def best_first(items: Iterable[tuple[str, int]]) -> list[str]:
+        return [k for k, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))]
 
+    if FACET_BY_NAME[name].by_date:
+        pinned = sorted(selected, reverse=True)
+        keys = [k for k in sorted(counts, reverse=True) if k not in selected]
+    else:
+        pinned = best_first((k, counts.get(k, 0)) for k in selected)
         items: Iterable[tuple[str, int]] = counts.items()
         if len(counts) > FACET_LIMIT:  # sort only what can make the top (speakers: 10k+)
             floor = heapq.nlargest(FACET_LIMIT, counts.values())[-1]
             items = [(k, c) for k, c in items if c >= floor]
-        keys = best_first(items)[:FACET_LIMIT]
-        shown = set(keys)
-        keys += best_first((k, counts[k]) for k in selected if k in counts and k not in shown)
-    keys += [k for k in sorted(selected) if k not in counts]
+        keys = [k for k in best_first(items)[:FACET_LIMIT] if k not in selected]
     return [FacetValue(value=display(k), key=k, count=counts.get(k, 0),
-                       selected=k in selected) for k in keys]
+                       selected=k in selected) for k in pinned + keys]
 
 
 # how a hit says it matched through a planner variant ("exact" and wildcard words: not said)

@@ -1,6 +1,7 @@
 """The engine-neutral half of understanding a query: filters, dates and limits.
 
-``tag:aws``, ``speaker:"Julien Simon"``, ``lang:de`` and ``date:2019-05`` become
+``tag:aws``, ``speaker:"Julien Simon"``, ``event:"PyCon US 2019"``, ``lang:de`` and
+``date:2019-05`` become
 facet filters (`extract_filters`); ``title:``/``body:``/``meta:`` restrictions and
 the rest of the text are left for the query-language parser (`query.parse.parse_query`
 fills in `ParsedQuery.plan`).
@@ -16,7 +17,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..text.analyze import normalize_key
+from ..text.facetkeys import facet_key
 from .budget import DEFAULT, Limits
 from .plan import Node
 
@@ -25,13 +26,17 @@ MAX_TERMS = DEFAULT.max_words  # the max_words setting's default
 # The field a bare word is parsed into, and the fields a word can be restricted to.
 DEFAULT_FIELD = "text"
 RESTRICTABLE = ("title", "body", "meta")
-TEXT_ALIASES = {"title": "title", "body": "body", "text": "body", "event": "meta",
+TEXT_ALIASES = {"title": "title", "body": "body", "text": "body",
                 "author": "meta", "location": "meta", "meta": "meta"}
 
 
 FILTER_NAMES = {"tag": "tags", "tags": "tags", "category": "tags", "speaker": "speakers",
-                "speakers": "speakers", "lang": "langs", "language": "langs",
+                "speakers": "speakers", "event": "events", "events": "events",
+                "lang": "langs", "language": "langs",
                 "date": "date", "year": "date"}
+
+
+_FACET_OF = {"tags": "tag", "speakers": "speaker", "events": "event", "langs": "lang"}
 
 
 _FIELD = re.compile(r'(?<![\w"])(-?)([A-Za-z_]\w*):("[^"]*"|[^\s"]+)')
@@ -46,6 +51,7 @@ class ParsedQuery:
     plan: Node | None  # the query language's plan (query.plan); None: no free text
     tags: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
     exclude: dict[str, list[str]] = field(default_factory=dict)  # facet -> keys to drop
     since: date | None = None
@@ -119,8 +125,8 @@ def extract_filters(text: str, limits: Limits = DEFAULT) -> tuple[ParsedQuery, s
             if filters > limits.max_filters:
                 if filters == limits.max_filters + 1:
                     messages.append(f"Only the first {limits.max_filters} field filters "
-                                    "(tag:, speaker:, lang:, date:) were applied; the others "
-                                    "were ignored.")
+                                    "(tag:, speaker:, event:, lang:, date:) were applied; "
+                                    "the others were ignored.")
                 return " "
         return _take_field(m, parsed)
 
@@ -139,7 +145,7 @@ def _take_field(m: re.Match[str], parsed: ParsedQuery) -> str:
         return f"{m[1]}{TEXT_ALIASES[name]}:{m[3]}"
     if target is None:
         parsed.messages.append(f"There is no field {name!r}; {name} {value} was searched as "
-                               "words. Fields: tag, speaker, lang, date, title, body.")
+                               "words. Fields: tag, speaker, event, lang, date, title, body.")
         return f" {name} {value} "
     if not value:
         return " "
@@ -154,7 +160,10 @@ def _take_field(m: re.Match[str], parsed: ParsedQuery) -> str:
         if until and (parsed.until is None or until < parsed.until):
             parsed.until = until
         return " "
-    key = normalize_key(value)
+    key = facet_key(_FACET_OF[target], value)
+    if not key:  # a placeholder speaker ("TBA"): not a speaker, so no filter
+        parsed.messages.append(f"{value!r} is not a speaker's name; the filter was ignored.")
+        return " "
     if negate:
         parsed.exclude.setdefault(target, []).append(key)
     else:

@@ -21,9 +21,11 @@ from ..present import corrections, facet_values, query_terms, suggestion
 from ..query import ParsedQuery
 from ..query.budget import Budget
 from ..text.compounds import Compounds
+from ..text.facetkeys import facet_key
 from ..text.snippets import QueryTerms
 from ..text.spelling import Vocabulary
 from ..text.synonyms import Synonyms
+from .collapse import WINDOW, collapse, with_partners
 from .facets import FacetTable, disjunctive_counts
 from .index import RankingIndex
 from .planner import Node, QueryPlanner, concepts_of
@@ -102,7 +104,7 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         values = set(getattr(request, f.plural))
         if f.in_query:
             values.update(getattr(parsed, f.plural))
-        selected[f.name] = {v.casefold().strip() for v in values - {""}}
+        selected[f.name] = {k for v in values if (k := facet_key(f.name, v))}
     passing = {name: table.docs_with(name, keys) for name, keys in selected.items() if keys}
     matched = apply_global_filters(index, table, matched, request, parsed)
     hits_set = matched.intersection(*passing.values()) if passing else matched
@@ -122,12 +124,17 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
               for name in shown}
 
     concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
-    order = rank_order(scorer, plan, evaluated, hits_set, request)
+    skip, per_page = (request.page - 1) * request.per_page, request.per_page
+    start = 0 if skip + 2 * per_page <= WINDOW else skip  # deep pages: within the page
+    window = rank_order(scorer, plan, evaluated, hits_set, request, start,
+                        skip + 2 * per_page)  # one page more: partners may come later
+    page = collapse(window, skip - start, per_page, lambda docs: hits(docs, None))
     terms = query_terms(concepts) if request.snippets else None
     result = SearchResult(
         query=request.q, total=len(hits_set), page=request.page,
-        per_page=request.per_page, hits=hits(order, terms), facets=facets,
-        messages=parsed.messages + budget.final_messages(),
+        per_page=request.per_page, hits=with_partners(hits(page.page, terms), page.partners),
+        facets=facets, messages=parsed.messages + budget.final_messages(),
+        collapsed=page.folded,
     )
     result.corrections = corrections(request.q, concepts)
     # "did you mean" only for what was not corrected already
@@ -136,14 +143,14 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     return result, budget.partial
 
 
-def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None,
-               hits_set: set[int], request: SearchQuery) -> list[tuple[int, float]]:
-    """The documents of the requested page, best first, with their scores."""
+def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None, hits_set: set[int],
+               request: SearchQuery, start: int, stop: int) -> list[tuple[int, float]]:
+    """The documents ranked ``start`` to ``stop`` (0-based), best first, with their
+    scores."""
     if not hits_set:
         return []
     index = scorer.index
     ids = np.fromiter(hits_set, dtype=np.int64, count=len(hits_set))
-    limit = request.page * request.per_page
     full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
     scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
     keys: tuple[np.ndarray, ...]
@@ -154,8 +161,7 @@ def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None,
         keys = (ids, -scores, -index.dates[ids])  # newest first, then best, then path order
     else:
         keys = (ids, -scores)
-    ranked = ids[np.lexsort(keys)][:limit]
-    page = ranked[(request.page - 1) * request.per_page:]
+    page = ids[np.lexsort(keys)][start:stop]
     return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
 
 
@@ -170,5 +176,6 @@ def apply_global_filters(index: RankingIndex, table: FacetTable, matched: set[in
         matched -= set(np.flatnonzero(index.drafts).tolist())
     field_of = {f.plural: f.name for f in FACETS if f.in_query}
     for target, keys in parsed.exclude.items():
-        matched -= table.docs_with(field_of[target], keys)
+        matched -= table.docs_with(field_of[target],
+                                   [facet_key(field_of[target], k) for k in keys])
     return matched

@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from ..model import FACET_NAMES, FACETS
-from ..text.analyze import normalize_key
+from ..text.facetkeys import facet_key
 
-_STORED_LIST = {f.name: f.plural for f in FACETS if f.cased}  # stored lists: display forms
+# Where a note's stored data keeps a facet's display forms: a list ("tags") or one value.
+_STORED = {f.name: f.plural for f in FACETS if f.cased} | {"event": "event"}
+DISPLAY_SAMPLE = 25  # notes read to find a key's most common spelling
 
 # One facet's keys in sorted (lexicon) order and each document's keys as indexes into
 # them: row d is idx[ptr[d]:ptr[d + 1]] (ptr: int64[n + 1], idx: int32).
@@ -137,20 +139,25 @@ class FacetTable:
 
     def display(self, name: str, key: str,
                 stored_data: Callable[[int], Mapping[str, Any]]) -> str:
-        """The form people wrote ("AWS Summit") for a case-folded key ("aws summit").
+        """The form people wrote ("AWS Summit") for a case-folded key ("aws summit"): the
+        most common spelling among the first ``DISPLAY_SAMPLE`` notes with the key (ties:
+        the one met first), so "Docker" shows over "docker" when more notes write it so.
 
         ``stored_data``: a document number -> its note's stored data (the dict of
         ``schema``'s ``data`` field: "speakers", "tags", "event", ...), read through
         the calling thread's connection to this index state."""
-        stored = _STORED_LIST.get(name)
+        stored = _STORED.get(name)
         if stored is None:
             return key
         cached = self._display.get((name, key))
         if cached is None:
-            cached = key
-            for docnum in self.docs_of(name, key)[:1]:
-                values = stored_data(docnum)[stored]
-                cached = next((v for v in values if normalize_key(v) == key), key)
+            spellings: Counter[str] = Counter()
+            for docnum in self.docs_of(name, key)[:DISPLAY_SAMPLE]:
+                values = stored_data(docnum).get(stored) or ()
+                if isinstance(values, str):
+                    values = (values,)
+                spellings.update(v.strip() for v in values if facet_key(name, v) == key)
+            cached = spellings.most_common(1)[0][0] if spellings else key
             self._display[(name, key)] = cached
         return cached
 

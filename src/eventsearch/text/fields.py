@@ -15,7 +15,8 @@ from typing import Any
 
 from ..model import Note
 from ..paths import display_path
-from .analyze import SUPPORTED, normalize_key
+from .analyze import SUPPORTED
+from .facetkeys import facet_keys
 
 _MONTHS_EN = ("January February March April May June July August September October "
               "November December")
@@ -51,12 +52,15 @@ def note_fields(note: Note) -> dict[str, Any]:
         "title": note.title,
         "body": note.text,
         "meta": "\n".join(p for p in meta_parts if p),
-        "tag": ",".join(normalize_key(t).replace(",", " ") for t in note.tags),
-        "speaker": ",".join(normalize_key(s).replace(",", " ") for s in note.speakers),
+        "tag": ",".join(facet_keys("tag", note.tags)),
+        "speaker": ",".join(facet_keys("speaker", note.speakers)),
         "lang": note.lang,
         "format": note.format,
         "draft": note.draft,
     }
+    event = facet_keys("event", [note.event or ""])
+    if event:  # one key (the whole value is the term)
+        fields["event"] = event[0]
     if note.lang in SUPPORTED:
         fields[f"title_{note.lang}"] = note.title
         fields[f"body_{note.lang}"] = note.text

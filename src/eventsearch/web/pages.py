@@ -24,6 +24,10 @@ from .urls import FILTERS, toggle, with_args
 SIDEBAR = tuple(f.name for f in FACETS if f.within is None)  # months: the timeline
 FACETS_SHOWN = 8  # the rest behind "more"
 
+# what a note of each format is, for the links of one talk's notes ("Same talk: ...")
+FORMAT_NAMES = {"pyvideo": "talk record", "srt": "subtitles", "vtt": "subtitles",
+                "transcript": "transcript"}
+
 Args = MultiDict
 
 
@@ -44,8 +48,9 @@ def facet_lists(result: SearchResult, args: Args) -> dict[str, dict[str, list[di
         items = [{"label": display(name, v), "key": v.key or v.value, "count": v.count,
                   "selected": v.selected, "url": toggle(args, name, v.key or v.value)}
                  for v in values]
-        if name == "year":
+        if name == "year":  # newest first, the selected ones pinned above the rest
             items.sort(key=lambda i: i["key"], reverse=True)
+            items.sort(key=lambda i: not i["selected"])
         # the first few, plus any selected value that would otherwise hide under "more"
         shown = items[:FACETS_SHOWN] + [i for i in items[FACETS_SHOWN:] if i["selected"]]
         more = [i for i in items[FACETS_SHOWN:] if not i["selected"]]
@@ -148,7 +153,7 @@ def search_context(result: SearchResult, params: SearchParams, args: Args) -> di
         "note_args": {k: [v for v in args.getlist(k) if v.strip()]
                       for k in ("q", *FILTERS, "sort", "page") if args.get(k, "").strip()},
         "examples": (),  # the home and empty pages fill in examples.examples()
-        "filter_count": len(chip_list),
+        "filter_count": len(chip_list), "format_names": FORMAT_NAMES,
         "clear_url": with_args(args, **dict.fromkeys(FILTERS)),
         "json_url": with_args(args, url_for("api.search"), page=args.get("page")),
         "hidden": [(name, v.strip()) for name in (*LIST_PARAMS, "from", "to", "sort", "per_page")

@@ -24,7 +24,7 @@ from typing import Any
 from ...errors import IndexMissing, SchemaMismatch
 from ...text.analyze import ANALYSIS_VERSION, SUPPORTED
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the event facet column; tag and speaker keys of text/facetkeys.py
 INDEX_FORMAT = f"pg{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 TEXT_FIELDS = ("title", "body", "meta")  # unstemmed: exact words and phrases
 FIELDS = (*TEXT_FIELDS, *(f"{r}_{lang}" for r in ("title", "body") for lang in SUPPORTED))
@@ -48,6 +48,7 @@ CREATE TABLE {name} (
     day date,
     tags text[] NOT NULL,
     speakers text[] NOT NULL,
+    event text NOT NULL,
     mtime double precision NOT NULL,
     size bigint NOT NULL,
     sha1 text NOT NULL,

@@ -38,7 +38,7 @@ class Tables:
         self.generation = generation
         n = self.n = max(next_doc, 1)
         self.doc_count = written  # as Whoosh counts: every note written, replaced ones too
-        rows = conn.execute("SELECT doc, draft, day, lengths, tags, speakers, lang "
+        rows = conn.execute("SELECT doc, draft, day, lengths, tags, speakers, lang, event "
                             "FROM es_notes ORDER BY doc").fetchall()
         docs = np.array([r[0] for r in rows], dtype=np.int64)
         self.alive = np.zeros(n, dtype=bool)
@@ -55,9 +55,10 @@ class Tables:
         self.norm = length_norms({name: quantised_lengths(lengths[FIELD_ID[name]])
                                   for name in FIELDS})
         keys: dict[str, list[list[str]]] = {name: [] for name in FACET_NAMES}
-        for _doc, _draft, day, _lengths, tags, speakers, lang in rows:
+        for _doc, _draft, day, _lengths, tags, speakers, lang, event in rows:
             keys["tag"].append(tags)
             keys["speaker"].append(speakers)
+            keys["event"].append([event] if event else [])
             keys["lang"].append([lang])
             keys["year"].append([str(day.year)] if day else [])
             keys["month"].append([f"{day.year}-{day.month:02d}"] if day else [])

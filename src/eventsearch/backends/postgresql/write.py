@@ -39,7 +39,7 @@ from .schema import (
 )
 
 NOTE_COLUMNS = ("doc", "path", "title", "body", "data", "lang", "format", "draft", "day",
-                "tags", "speakers", "mtime", "size", "sha1", "lengths",
+                "tags", "speakers", "event", "mtime", "size", "sha1", "lengths",
                 "vec_title", "vec_meta", "vec_body")
 MAX_TF = 65535
 Postings = dict[tuple[int, str], tuple[array, array]]
@@ -100,7 +100,8 @@ class Analyser:
             [k for k in fields["speaker"].split(",") if k]
         return (doc, note.path, note.title, note.text,
                 json.dumps(note_data(note), ensure_ascii=False), note.lang, note.format,
-                note.draft, note.date, keys[0], keys[1], note.mtime, note.size, note.sha1,
+                note.draft, note.date, keys[0], keys[1], fields.get("event", ""), note.mtime,
+                note.size, note.sha1,
                 lengths, vectors["title"], vectors["meta"], vectors["body"])
 
 

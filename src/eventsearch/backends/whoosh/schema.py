@@ -3,7 +3,8 @@
 The fields and their roles are text/fields.py (the same for every backend); here
 ``*_en``/``*_de`` are stemmed by their language's analyzer, ``data`` keeps the display
 metadata as JSON, ``state`` the file's mtime, size and SHA-1 for the incremental
-reindex, ``date`` the date as a sortable column.
+reindex, ``date`` the date as a sortable column.  Facet keys (tag, speaker,
+event, lang, year, month) are those of text/facetkeys.py.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
 
 # 2: analyzer and format classes moved (eventsearch.backends.whoosh.*); Whoosh pickles
 # the schema with their module paths, so an index from before cannot be opened.
-SCHEMA_VERSION = 2
+# 3: the ``event`` facet field; tag keys merge hyphens and spaces; no placeholder speakers.
+SCHEMA_VERSION = 3
 # Both must match what an index was built with; otherwise it is rebuilt.
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 
@@ -104,6 +106,7 @@ def build_schema() -> Schema:
         "meta": _text(plain, phrase=True),
         "tag": KEYWORD(commas=True, scorable=False),
         "speaker": KEYWORD(commas=True, scorable=False),
+        "event": ID,
         "lang": ID(stored=True),
         "year": ID,
         "month": ID,
