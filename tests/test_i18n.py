@@ -30,7 +30,12 @@ ENGLISH = ("Search", "Filters", "notes", "Sort by", "relevance", "Previous", "Ne
            "Latest notes", "Popular tags", "Try", "this page as JSON", "Back to the results",
            "Written by", "File", "Show without marks", "No notes match", "selected, click",
            "Remove filter", "Clear all filters", "Notes per year", "Words", "More",
-           "Keyboard", "Not found", "Start a new search", "must be a whole number")
+           "Keyboard", "Not found", "Start a new search", "must be a whole number",
+           "Related notes", "More by", "Also at", "Similar notes", "Upcoming", "Earlier notes",
+           "newest", "oldest", "Pages stop", "Showing results for", "search instead",
+           "matched", "synonym of", "correction of", "Did you mean", "Same talk",
+           "talk record", "subtitles", "Filter events", "Filter tags", "Filter speakers",
+           "read this moment", "watch this moment")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,9 @@ def visible_text(html: str) -> str:
     html = re.sub(r'<p class="snippet">.*?</p>|<div class="text">.*?</div>|<h2><a [^>]*>.*?</a>'
                   r'|<h1>[^<]*</h1>|<span class="event">.*?</span>|<ul class="tags".*?</ul>'
                   r'|<a class="example"[^>]*>.*?</a>|<a class="tag"[^>]*>.*?</a>'
-                  r'|<span class="label">.*?</span>|<code>.*?</code>', " ", html, flags=re.S)
+                  r'|<span class="label">.*?</span>|<code>.*?</code>'
+                  r'|<li><a href="[^"]*/notes/[^"]*"[^>]*>.*?</a>',  # related notes' titles
+                  " ", html, flags=re.S)
     attrs = re.findall(r'(?:title|aria-label|placeholder|alt|data-kind-\w+)="([^"]*)"', html)
     return " ".join([re.sub(r"<[^>]+>", " ", html), *attrs])
 
@@ -120,7 +127,8 @@ def test_the_switch_keeps_the_filters_and_the_page(app):
 
 
 @pytest.mark.parametrize("path", [
-    "/", "/search?q=kubernetes", "/search?q=kubernetes&lang=de&per_page=2&page=2",
+    "/", "/search?q=kubernetes", "/search?q=kuberntes", "/search?q=kubernetes&sort=oldest",
+    "/search?event=SomeCon+2019", "/search?q=kubernetes&lang=de&per_page=2&page=2",
     "/search?q=zzqxjw", "/search?year=2019", "/help", "/notes/no-such-note.md",
     "/search?page=abc", "/search?q=kubernetes&from=2019&to=2024&tag=Kubernetes",
 ])
@@ -135,6 +143,96 @@ def test_a_german_note_page_has_no_english_ui_text_left(app):
     text = visible_text(page(app, f"/notes/{path}?q=kubernetes", DE))
     left = [w for w in ENGLISH if re.search(rf"(?<![\w/]){re.escape(w)}(?!\w)", text)]
     assert left == [] and "Zurück zu den Ergebnissen" in text and "Datei" in text
+    assert "Verwandte Notizen" in text and "Ähnliche Notizen" in text
+
+
+def test_the_german_search_says_what_it_corrected_and_sorts_in_german(app):
+    text = " ".join(visible_text(page(app, "/search?q=kuberntes", DE)).split())
+    assert "Ergebnisse für kubernetes — stattdessen nach kuberntes suchen" in text
+    assert "gefunden über kubernetes , eine Korrektur von kuberntes" in text
+    assert "neueste zuerst" in text and "älteste zuerst" in text
+    english = " ".join(visible_text(page(app, "/search?q=kuberntes", EN)).split())
+    assert "matched kubernetes , a correction of kuberntes" in english
+
+
+def test_german_related_notes_name_the_speakers_and_the_event(app):
+    html = page(app, "/notes/pyvideo/somecon-2019/videos/"
+                     "building-reproducible-ml-pipelines-priya-raman.json", DE)
+    aside = " ".join(visible_text(html[html.index('<aside class="related"'):]).split())
+    assert "Mehr von Priya Raman" in aside and "Auch bei SomeCon 2019" in aside
+
+
+@pytest.fixture(scope="module")
+def busy_app(tmp_path_factory):
+    """The sample corpus, two events to come and a dozen one-note events: the home page
+    shows "Upcoming" and the event facet its filter box."""
+    import shutil
+    from datetime import timedelta
+
+    from eventsearch.backends.whoosh.build import build_index
+
+    from .conftest import SAMPLE_CORPUS
+
+    corpus = tmp_path_factory.mktemp("busy-corpus")
+    shutil.copytree(SAMPLE_CORPUS, corpus / "sample")
+    for n in range(2):
+        day = date.today() + timedelta(days=40 * (n + 1))
+        (corpus / f"future-{n}.md").write_text(
+            f"---\ntitle: Future meetup {n}\ndate: {day.isoformat()}\n---\nComing up.\n")
+    for n in range(12):
+        (corpus / f"meetup-{n}.md").write_text(
+            f"---\ntitle: Meetup {n}\ndate: 2021-03-{n + 1:02d}\nevent: Meetup Nummer {n}\n"
+            "---\nEin Abend mit Vorträgen.\n")
+    index_dir = tmp_path_factory.mktemp("busy-index")
+    build_index([corpus], index_dir, workers=1)
+    return create_app(load_settings(index_dir=index_dir), test_config={"TESTING": True})
+
+
+def test_the_german_home_page_shows_upcoming_events_and_an_event_filter_box(busy_app):
+    html = page(busy_app, "/", DE)
+    text = visible_text(html)
+    left = [w for w in ENGLISH if re.search(rf"(?<![\w/]){re.escape(w)}(?!\w)", text)]
+    assert left == [] and "Demnächst" in text and "Neueste Notizen" in text
+    assert 'placeholder="Veranstaltungen filtern"' in html
+    assert "Ältere Notizen" in visible_text(page(busy_app, "/?page=2", DE))
+    chosen = " ".join(visible_text(page(busy_app, "/search?event=Meetup+Nummer+3", DE)).split())
+    left = [w for w in ENGLISH if re.search(rf"(?<![\w/]){re.escape(w)}(?!\w)", chosen)]
+    assert left == [] and "Veranstaltung: Meetup Nummer 3" in chosen
+    assert 'placeholder="Filter events"' in page(busy_app, "/", EN)
+
+
+def test_a_german_capped_pager_and_one_talk_in_two_notes(app):
+    """Pages past 1000 and a talk record with its subtitles need a big corpus: the real
+    results template renders a result shaped like theirs."""
+    from flask import render_template
+    from werkzeug.datastructures import MultiDict
+
+    from eventsearch.model import Hit, SearchResult
+    from eventsearch.web import pages
+    from eventsearch.web.params import parse_params
+
+    hit = Hit(path="talks/t.json", title="T", date=None, lang="en", tags=(), speakers=(),
+              author=None, event=None, url=None, draft=False, score=1.0, snippet="",
+              format="pyvideo", snippet_time=754.0,
+              matched_via=({"word": "talk", "kind": "synonym", "of": "Vortrag"},),
+              also=({"path": "talks/t.srt", "format": "srt", "url": None, "title": "T"},))
+    result = SearchResult(query="Vortrag", total=25_000, page=1000, per_page=10, hits=[hit],
+                          facets={})
+    args = MultiDict({"q": "Vortrag", "page": "1000"})
+    for headers, expected in (
+            (DE, ("Die Seiten enden bei 1.000 von 2.500", "Derselbe Vortrag: Vortragseintrag",
+                  "Untertitel", "gefunden über talk , ein Synonym von Vortrag", "ab 12:34")),
+            (EN, ("Pages stop at 1,000 of 2,500", "Same talk: talk record · subtitles",
+                  "matched talk , a synonym of Vortrag", "at 12:34"))):
+        with app.test_request_context("/search?q=Vortrag&page=1000", headers=headers):
+            context = pages.search_context(result, parse_params(args, 10), args)
+            html = render_template("_results.html", **context, upcoming=[])
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        assert all(e in text for e in expected), (headers, text)
+        if headers is DE:
+            left = [w for w in ENGLISH if re.search(rf"(?<![\w/]){re.escape(w)}(?!\w)",
+                                                    visible_text(html))]
+            assert left == []
 
 
 def test_the_api_stays_english(app):

@@ -85,6 +85,14 @@ FACET_TITLES = {
     "month": lazy_gettext("Month"), "event": lazy_gettext("Event"),
 }
 
+# the same inside a sentence ("Filter speakers", "12 more speakers"): a language may
+# write them otherwise than as a heading (German keeps its capitals)
+FACET_NOUNS = {
+    "tag": lazy_gettext("tags"), "speaker": lazy_gettext("speakers"),
+    "lang": lazy_gettext("languages"), "year": lazy_gettext("years"),
+    "month": lazy_gettext("months"), "event": lazy_gettext("events"),
+}
+
 # the search engine's notices (English in the JSON) as the page shows them
 _NOTICES: list[tuple[re.Pattern[str], Callable[..., str]]] = [
     (re.compile(r"The query was longer than (?P<n>\d+) characters; only its beginning was "
@@ -159,5 +167,5 @@ def init(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(nicedate=nicedate, number=number)
     app.jinja_env.globals.update(ui_lang=ui_lang, ui_switch=switch_links, notice=notice,
-                                 facet_titles=FACET_TITLES)
+                                 facet_titles=FACET_TITLES, facet_nouns=FACET_NOUNS)
     app.after_request(_remember)

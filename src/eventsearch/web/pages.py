@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from ..model import FACETS, FacetValue, SearchResult
@@ -25,8 +26,8 @@ SIDEBAR = tuple(f.name for f in FACETS if f.within is None)  # months: the timel
 FACETS_SHOWN = 8  # the rest behind "more"
 
 # what a note of each format is, for the links of one talk's notes ("Same talk: ...")
-FORMAT_NAMES = {"pyvideo": "talk record", "srt": "subtitles", "vtt": "subtitles",
-                "transcript": "transcript"}
+FORMAT_NAMES = {"pyvideo": lazy_gettext("talk record"), "srt": lazy_gettext("subtitles"),
+                "vtt": lazy_gettext("subtitles"), "transcript": lazy_gettext("transcript")}
 
 Args = MultiDict
 
@@ -129,9 +130,22 @@ def title(params: SearchParams, chip_list: list[dict[str, str]]) -> str | None:
     return None
 
 
-# "matched talk, a synonym of Vortrag": how a hit's matched_via kinds read
-VIA_WORDS = {"synonym": "a synonym of", "part": "a part of", "compound": "a compound with",
-             "correction": "a correction of"}
+# "matched talk, a synonym of Vortrag": how a hit's matched_via kinds read (whole sentences,
+# so a translation can put the words in its own order)
+VIA_WORDS = {
+    "synonym": lazy_gettext("matched <em>%(word)s</em>, a synonym of <em>%(of)s</em>"),
+    "part": lazy_gettext("matched <em>%(word)s</em>, a part of <em>%(of)s</em>"),
+    "compound": lazy_gettext("matched <em>%(word)s</em>, a compound with <em>%(of)s</em>"),
+    "correction": lazy_gettext("matched <em>%(word)s</em>, a correction of <em>%(of)s</em>"),
+}
+
+
+def via_text(via: dict[str, str]) -> Markup:
+    """One matched_via entry as the page says it; the words escaped, the sentence not."""
+    sentence = VIA_WORDS.get(via.get("kind", ""))
+    if sentence is None:
+        sentence = lazy_gettext("matched <em>%(word)s</em> for <em>%(of)s</em>")
+    return Markup(str(sentence)) % {"word": via.get("word", ""), "of": via.get("of", "")}
 
 
 def search_context(result: SearchResult, params: SearchParams, args: Args) -> dict[str, Any]:
@@ -146,7 +160,7 @@ def search_context(result: SearchResult, params: SearchParams, args: Args) -> di
                       for s in ("relevance", "date", "oldest")},
         "suggestion_url": with_args(args, q=result.suggestion, verbatim=None)
         if result.suggestion else None,
-        "via_words": VIA_WORDS,
+        "via_text": via_text,
         "corrected_q": corrected_query(params.query.q, [(c["from"], c["to"])
                                                         for c in result.corrections]),
         "verbatim_url": with_args(args, verbatim="1") if result.corrections else None,
