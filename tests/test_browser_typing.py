@@ -235,6 +235,12 @@ def test_corrections_line_and_search_instead_link(page, server, width):  # noqa:
     titles = page.locator(".hit h2 a").all_inner_texts()
     assert titles and "kubernetes" in titles[0].lower()
     expect(page.locator(".didyoumean")).to_have_count(0)  # nothing to suggest: it was applied
+    # a marked word at the start of a title runs on in the same line (no flex column)
+    same_line = page.locator(".hit h2 a").first.evaluate("""a => {
+        const m = a.querySelector("mark"), r = document.createRange();
+        r.selectNodeContents(m.nextSibling);
+        return Math.abs(r.getClientRects()[0].top - m.getClientRects()[0].top) < 4; }""")
+    assert same_line
     shot(page, "corrected", width)
 
     with page.expect_navigation():
