@@ -219,3 +219,53 @@ def test_home_examples_come_from_the_index_and_find_notes(page, server, width): 
     for q in (e for e in examples if not e.startswith("http")):
         assert page.request.get(f"{server}/api/search", params={"q": q}).json()["total"] > 0, q
     shot(page, "home", width)
+
+
+def test_corrections_line_and_search_instead_link(page, server, width):  # noqa: F811
+    """A typo is corrected and said so; "search instead" searches the words as typed."""
+    page.goto(server)
+    page.locator("#q").fill("kuberntes")
+    with page.expect_navigation():
+        page.locator("form.searchbox button").click()
+    corrected = page.locator("p.corrected")
+    expect(corrected).to_have_text(
+        "Showing results for kubernetes \u2014 search instead for kuberntes")
+    expect(corrected.locator("em")).to_have_text("kubernetes")
+    expect(page.locator(".summary q")).to_have_text("kuberntes")
+    titles = page.locator(".hit h2 a").all_inner_texts()
+    assert titles and "kubernetes" in titles[0].lower()
+    expect(page.locator(".didyoumean")).to_have_count(0)  # nothing to suggest: it was applied
+    # a marked word at the start of a title runs on in the same line (no flex column)
+    same_line = page.locator(".hit h2 a").first.evaluate("""a => {
+        const m = a.querySelector("mark"), r = document.createRange();
+        r.selectNodeContents(m.nextSibling);
+        return Math.abs(r.getClientRects()[0].top - m.getClientRects()[0].top) < 4; }""")
+    assert same_line
+    shot(page, "corrected", width)
+
+    with page.expect_navigation():
+        corrected.locator("a", has_text="kuberntes").click()
+    assert args(page) == {"q": ["kuberntes"], "verbatim": ["1"]}
+    expect(page.locator("#q")).to_have_value("kuberntes")
+    expect(page.locator("p.corrected")).to_have_count(0)  # the words as typed, uncorrected
+    expect(page.locator(".summary q")).to_have_text("kuberntes")
+    assert page.locator(".hit").count() == 0  # no note has the typo
+    suggestion = page.locator(".didyoumean a")  # now it may be suggested
+    expect(suggestion).to_have_text("kubernetes")
+    shot(page, "verbatim", width)
+    with page.expect_navigation():
+        suggestion.click()
+    assert args(page) == {"q": ["kubernetes"]}
+    assert page.locator(".hit").count() > 0
+
+
+def test_corrections_line_while_typing(page, server, width):  # noqa: F811
+    """Results as you type say the correction too, and its link keeps the words typed."""
+    page.goto(f"{server}/search?q=python")
+    page.locator("#q").fill("kuberntes")
+    corrected = page.locator("p.corrected")
+    expect(corrected).to_contain_text("Showing results for kubernetes")
+    link = corrected.locator("a")
+    expect(link).to_have_text("kuberntes")
+    href = link.get_attribute("href") or ""
+    assert parse_qs(urlsplit(href).query) == {"q": ["kuberntes"], "verbatim": ["1"]}
