@@ -120,7 +120,7 @@ def readme_examples() -> list[str]:
 
 def test_readme_examples_match_whoosh():
     examples = readme_examples()
-    assert len(examples) > 30 and 'speaker:"Julien Simon"' in examples
+    assert len(examples) > 30 and 'speaker:"Jana Petrović"' in examples
     for q in examples:
         assert_same(q)
         assert_same_through_parse_query(q)
