@@ -266,3 +266,24 @@ def test_searches_carry_a_statement_timeout(sample_db):
         assert conn.execute("SHOW statement_timeout").fetchone()[0] == "5s"
         assert conn.execute("SHOW transaction_read_only").fetchone()[0] == "on"
         assert conn.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
+
+
+def test_a_parallel_build_equals_a_serial_one(pg_cluster, tmp_path):
+    """Past PARALLEL_FROM files each core's process COPYs its share and PostgreSQL joins
+    the postings in share order: the same index as one process makes."""
+    corpus = tmp_path / "notes"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    for i in range(260):
+        (corpus / f"bulk-{i:03d}.md").write_text(
+            note(f"Bulk {i}", f"Capybara meetup number {i} about {'rust' if i % 3 else 'go'}."),
+            encoding="utf-8")
+    done: list[int] = []
+    parallel = pg(pg_cluster.create_database())
+    report = parallel.build([corpus], workers=2, progress=lambda n, total: done.append(n))
+    serial = pg(pg_cluster.create_database())
+    assert report.notes == serial.build([corpus], workers=1).notes > 260
+    assert sum(done) == report.notes + len(report.skipped)  # every file's progress came back
+    for q in ("capybara rust", "kubernetes", "Vorträge", '"meetup number 7"'):
+        a, b = search(parallel, q, per_page=20), search(serial, q, per_page=20)
+        assert a.total == b.total > 0 and [h.path for h in a.hits] == [h.path for h in b.hits]
+        assert [h.score for h in a.hits] == [h.score for h in b.hits], q

@@ -16,8 +16,10 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
-from ..errors import ParseError
+from ..errors import EventSearchError, ParseError
 from ..model import Note
 from ..paths import fs_path, safe_text
 from ..text.language import detect_language
@@ -123,3 +125,71 @@ def split_work(files: Mapping[str, FileInfo], workers: int) -> list[list[str]]:
         parts[-1].append(key)
         done += weight
     return parts
+
+
+PROGRESS_EVERY = 16  # files between progress messages from a worker
+
+
+def run_in_workers(work: Callable[..., Any], shares: Sequence[tuple[Any, ...]], total: int,
+                   progress: Progress | None,
+                   init: Callable[[int], None] = init_worker) -> list[Any]:
+    """``work(*share, progress=...)`` in one forked process per share; their results in
+    share order.  Progress (of ``total`` files) comes back from the workers in batches;
+    a worker that fails or dies stops the whole run with an EventSearchError, and the
+    others are killed.  ``init``: each worker's first call (a backend may close more
+    of its descriptors than `init_worker` knows of)."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_share, daemon=True,
+                         args=(os.getpid(), init, work, share, n, queue))
+             for n, share in enumerate(shares)]
+    results: dict[int, Any] = {}
+    try:
+        for proc in procs:
+            proc.start()
+        while len(results) < len(procs):
+            try:
+                kind, number, payload = queue.get(timeout=1.0)
+            except Empty:
+                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise EventSearchError(
+                        f"An indexing worker process died (exit code {dead[0]}); "
+                        "nothing was changed. Out of memory? Try --workers 1.") from None
+                continue
+            if kind == "progress" and progress:
+                progress(payload, total)
+            elif kind == "done":
+                results[number] = payload
+            elif kind == "error":
+                raise EventSearchError(f"Indexing failed in a worker process: {payload}")
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        queue.close()
+    return [results[n] for n in range(len(procs))]
+
+
+def _share(parent: int, init: Callable[[int], None], work: Callable[..., Any],
+           share: tuple[Any, ...], number: int, queue: Any) -> None:
+    """One worker process: its share of the work, reported on the queue."""
+    init(parent)
+    done = 0
+
+    def report(n: int, _total: int) -> None:
+        nonlocal done
+        done += n
+        if done >= PROGRESS_EVERY:
+            queue.put(("progress", number, done))
+            done = 0
+
+    try:
+        result = work(*share, progress=report)
+        queue.put(("progress", number, done))
+        queue.put(("done", number, result))
+    except BaseException as exc:  # reported to the parent, which stops the run
+        queue.put(("error", number, f"{type(exc).__name__}: {exc}"))

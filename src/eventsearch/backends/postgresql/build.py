@@ -12,19 +12,16 @@ build leaves only ``*_next`` tables, which the next build drops.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
-from ...errors import EventSearchError
 from ...model import IndexReport
-from ...readers.load import init_worker, split_work
+from ...readers.load import run_in_workers, split_work
 from ...readers.scan import FileInfo, scan_corpus, set_aside
 from ...runs import aside_changes, run_meta, say_warnings
 from ..base import Progress
@@ -32,7 +29,6 @@ from .connect import Database
 from .schema import INDEX_FORMAT, SCHEMA_VERSION, notes_table, read_meta, terms_table, write_meta
 from .write import Analyser, Postings, _copy_notes, _copy_terms, _read, writer
 
-PROGRESS_EVERY = 16
 BATCH = 500  # notes per COPY from a worker
 
 
@@ -152,66 +148,19 @@ def _write_share(conn: Any, files: Mapping[str, FileInfo], keys: Sequence[str], 
     return share
 
 
-def _worker(parent: int, url: str, files: Mapping[str, FileInfo], keys: list[str], base: int,
-            number: int, exclude_drafts: bool, old_skips: dict[str, Any], queue: Any) -> None:
-    """One worker process: its share over a connection of its own."""
-    init_worker(parent)
-    done = 0
-
-    def report_progress(n: int, _total: int) -> None:
-        nonlocal done
-        done += n
-        if done >= PROGRESS_EVERY:
-            queue.put(("progress", number, done))
-            done = 0
-
-    try:
-        db = Database(url)
-        with db.connect(write=True, autocommit=True) as conn:
-            share = _write_share(conn, files, keys, base, number, exclude_drafts, old_skips,
-                                 report_progress)
-        queue.put(("progress", number, done))
-        queue.put(("done", number, share))
-    except BaseException as exc:  # reported to the parent, which stops the build
-        queue.put(("error", number, f"{type(exc).__name__}: {exc}"))
+def _share_in_worker(url: str, files: Mapping[str, FileInfo], keys: list[str], base: int,
+                     number: int, exclude_drafts: bool, old_skips: dict[str, Any],
+                     progress: Progress) -> Share:
+    """In a worker process: its share over a connection of its own."""
+    with Database(url).connect(write=True, autocommit=True) as conn:
+        return _write_share(conn, files, keys, base, number, exclude_drafts, old_skips,
+                            progress)
 
 
 def _in_workers(db: Database, files: Mapping[str, FileInfo], parts: list[list[str]],
                 exclude_drafts: bool, old_skips: dict[str, Any],
                 progress: Progress | None) -> list[Share]:
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
     bases = [sum(len(p) for p in parts[:n]) for n in range(len(parts))]
-    procs = [ctx.Process(target=_worker, daemon=True,
-                         args=(os.getpid(), db.url, files, part, bases[n], n, exclude_drafts,
-                               old_skips, queue))
-             for n, part in enumerate(parts)]
-    results: dict[int, Share] = {}
-    try:
-        for proc in procs:
-            proc.start()
-        while len(results) < len(procs):
-            try:
-                kind, number, payload = queue.get(timeout=1.0)
-            except Empty:
-                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
-                if dead:
-                    raise EventSearchError(
-                        f"An indexing worker process died (exit code {dead[0]}); "
-                        "nothing was changed. Out of memory? Try --workers 1.") from None
-                continue
-            if kind == "progress" and progress:
-                progress(payload, len(files))
-            elif kind == "done":
-                results[number] = payload
-            elif kind == "error":
-                raise EventSearchError(f"Indexing failed in a worker process: {payload}")
-        for proc in procs:
-            proc.join()
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        queue.close()
-    return [results[n] for n in range(len(procs))]
+    shares = [(db.url, files, part, bases[n], n, exclude_drafts, old_skips)
+              for n, part in enumerate(parts)]
+    return run_in_workers(_share_in_worker, shares, len(files), progress)

@@ -10,7 +10,6 @@ build writes a new generation and swaps it in (see storage.py), under the writer
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import time
@@ -20,15 +19,13 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from ...errors import EventSearchError
 from ...model import IndexReport
-from ...readers.load import Progress, load_note, split_work
+from ...readers.load import Progress, load_note, run_in_workers, split_work
 from ...readers.scan import FileInfo, scan_corpus, set_aside
 from ...runs import aside_changes, new_failure, run_meta, say_warnings, skip_record
 from .integrity import create_index
@@ -45,8 +42,6 @@ from .storage import (
     write_meta,
 )
 from .whole_docs import add_note
-
-PROGRESS_EVERY = 16  # files between progress messages from a worker
 
 
 def build_index(roots: Sequence[Path], index_dir: Path, *, workers: int = 0,
@@ -191,30 +186,16 @@ def _finish_segment(writer: Any, written: _Written) -> Any:
     return segment
 
 
-def _segment_worker(parent: int, gen: str, files: Mapping[str, FileInfo], keys: list[str],
-                    exclude_drafts: bool, number: int, queue: Any) -> None:
-    """One worker process: read its share of the files and write them as one segment."""
-    _init_worker(parent)
-    done = 0
-
-    def report_progress(n: int, _total: int) -> None:
-        nonlocal done
-        done += n
-        if done >= PROGRESS_EVERY:
-            queue.put(("progress", number, done))
-            done = 0
-
-    try:
-        ix = whoosh_index.open_dir(gen)
-        writer = _SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
-        written = _write_notes(writer, files, keys, exclude_drafts, report_progress)
-        written.segment = _finish_segment(writer, written)
-        if written.segment is not None and written.added:
-            _warm_segment(ix, written.segment)
-        queue.put(("progress", number, done))
-        queue.put(("done", number, written))
-    except BaseException as exc:  # reported to the parent, which stops the build
-        queue.put(("error", number, f"{type(exc).__name__}: {exc}"))
+def _segment_share(gen: str, files: Mapping[str, FileInfo], keys: list[str],
+                   exclude_drafts: bool, progress: Progress) -> _Written:
+    """In a worker process: read its share of the files and write them as one segment."""
+    ix = whoosh_index.open_dir(gen)
+    writer = _SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
+    written = _write_notes(writer, files, keys, exclude_drafts, progress)
+    written.segment = _finish_segment(writer, written)
+    if written.segment is not None and written.added:
+        _warm_segment(ix, written.segment)
+    return written
 
 
 def _write_in_workers(gen: Path, files: Mapping[str, FileInfo], parts: list[list[str]],
@@ -225,40 +206,8 @@ def _write_in_workers(gen: Path, files: Mapping[str, FileInfo], parts: list[list
     detection together, so a single writer fed by reader processes leaves a core
     idle; here both cores do everything.
     """
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=_segment_worker, daemon=True,
-                         args=(os.getpid(), str(gen), files, part, exclude_drafts, n, queue))
-             for n, part in enumerate(parts)]
-    results: dict[int, _Written] = {}
-    try:
-        for proc in procs:
-            proc.start()
-        while len(results) < len(procs):
-            try:
-                kind, number, payload = queue.get(timeout=1.0)
-            except Empty:
-                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
-                if dead:
-                    raise EventSearchError(
-                        f"An indexing worker process died (exit code {dead[0]}); "
-                        "nothing was changed. Out of memory? Try --workers 1.") from None
-                continue
-            if kind == "progress" and progress:
-                progress(payload, len(files))
-            elif kind == "done":
-                results[number] = payload
-            elif kind == "error":
-                raise EventSearchError(f"Indexing failed in a worker process: {payload}")
-        for proc in procs:
-            proc.join()
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        queue.close()
-    return [results[n] for n in range(len(procs))]
+    shares = [(str(gen), files, part, exclude_drafts) for part in parts]
+    return run_in_workers(_segment_share, shares, len(files), progress, init=_init_worker)
 
 
 def _warm(gen: Path, report: IndexReport) -> None:
