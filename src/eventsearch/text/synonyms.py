@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from .analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 
@@ -98,3 +99,13 @@ def builtin_groups() -> tuple[tuple[str, ...], ...]:
 def load_synonyms(extra: Iterable[Iterable[str]] = (), builtin: bool = True) -> Synonyms:
     """The built-in table plus the user's groups (from the ``synonyms`` setting)."""
     return Synonyms([*(builtin_groups() if builtin else ()), *extra])
+
+
+def synonyms_option(option: Any) -> Synonyms | None:
+    """What a backend's ``synonyms`` argument means: False for none, a ready `Synonyms`
+    as it is, else extra groups (the ``synonyms`` setting) added to the built-in table."""
+    if option is False:
+        return None
+    if isinstance(option, Synonyms):
+        return option
+    return load_synonyms(option or ())

@@ -27,7 +27,7 @@ from ...rank import answer as ranking
 from ...text.fields import document_to_note
 from ...text.marks import hit_marks
 from ...text.snippets import QueryTerms
-from ...text.synonyms import Synonyms, load_synonyms
+from ...text.synonyms import synonyms_option
 from ..base import Progress, SuggestEntry
 from .connect import STATEMENT_TIMEOUT_MS, Database, describe
 from .schema import check_readable, read_meta
@@ -42,12 +42,7 @@ class PostgresBackend:
                  limits: Limits = DEFAULT) -> None:
         self.db = Database(database_url, read_database_url)
         self.where = describe(self.db.read_url)
-        if synonyms is False:
-            self.synonyms: Synonyms | None = None
-        elif isinstance(synonyms, Synonyms):
-            self.synonyms = synonyms
-        else:
-            self.synonyms = load_synonyms(synonyms or ())
+        self.synonyms = synonyms_option(synonyms)
         self.typo_tolerance = typo_tolerance
         self.limits = limits
         self._tables: Tables | None = None

@@ -34,7 +34,7 @@ from ...text.fields import document_to_note
 from ...text.marks import hit_marks
 from ...text.snippets import QueryTerms
 from ...text.spelling import Vocabulary
-from ...text.synonyms import Synonyms, load_synonyms
+from ...text.synonyms import synonyms_option
 from .integrity import DamageCheck
 from .ranking import WhooshRanking
 from .segment_cache import ReaderTables, read_tables
@@ -81,12 +81,7 @@ class WhooshSearcher:
         self._cached: dict[tuple[str, int], ReaderTables] = {}
         self._results: OrderedDict[tuple[tuple[str, int], SearchQuery], SearchResult] = \
             OrderedDict()
-        if synonyms is False:
-            self.synonyms: Synonyms | None = None
-        elif isinstance(synonyms, Synonyms):
-            self.synonyms = synonyms
-        else:
-            self.synonyms = load_synonyms(synonyms or ())
+        self.synonyms = synonyms_option(synonyms)
         self.typo_tolerance = typo_tolerance
         self.limits = limits
         self._damage = DamageCheck()
