@@ -30,6 +30,7 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 # Variant weights: how much a match through each kind of variant is worth.
 W_STEM = 0.85
 W_SYNONYM = 0.8
+W_TRANSLATION = 0.6
 W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
@@ -51,7 +52,7 @@ class Alt:
 
     words: tuple[str, ...]  # lower-case, unfolded
     weight: float
-    kind: str  # exact | synonym | split | compound | fuzzy | pattern
+    kind: str  # exact | synonym | translation | split | compound | fuzzy | pattern
     stem: bool = True  # also look in the stemmed fields
 
 
@@ -293,19 +294,26 @@ class QueryPlanner:
             return None
         concept = Concept(text=text, alts=[Alt((word,), 1.0, "exact")], where=where)
         folded = plain_form(word)
-        if self.synonyms is not None:
-            concept.alts += [Alt(e, W_SYNONYM, "synonym")
-                             for e in self.synonyms.alternatives((word,))]
+        curated = self.synonyms.alternatives((word,)) if self.synonyms is not None else []
+        concept.alts += [Alt(e, W_SYNONYM, "synonym") for e in curated]
+        translated = [] if curated else self._translations(word)
+        concept.alts += [Alt((t,), W_TRANSLATION, "translation") for t in translated]
         if self.compounds is not None and folded.isalpha():
             parts = self.compounds.split(folded)
             if parts:
                 concept.alts.append(Alt(parts, W_SPLIT, "split"))
+                if not curated and not translated:  # Ticketverkauf -> ticket sale
+                    words = tuple((self._translations(p, 1) or [p])[0] for p in parts)
+                    if words != parts:
+                        concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.expansions(folded)]
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0
-            if force:
+            if translated and not force:  # a word of the other language, not a typo
+                fixes = []
+            elif force:
                 keep = self._may_expand(text, force=True)
                 fixes = list(self.vocab.corrections(folded, typos)[:min(5, keep)]) \
                     if keep else []
@@ -339,6 +347,13 @@ class QueryPlanner:
                 concept.corrected = not self.verbatim
         return concept
 
+
+    def _translations(self, word: str, limit: int = 3) -> list[str]:
+        """The bilingual lexicon's translations of a word that occur in the index."""
+        lexicon = self.synonyms.lexicon if self.synonyms is not None else None
+        if lexicon is None or self.vocab is None or not word.isalpha():
+            return []
+        return lexicon.translations(word, self.vocab.df, limit)
 
     def _may_expand(self, text: str, force: bool = False) -> int:
         """How many spelling variants of a word may be looked up (0: none) within the
