@@ -20,6 +20,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -134,8 +135,16 @@ class Lexicon:
 
     def __init__(self, table: Path) -> None:
         self.table = table
-        self._db = sqlite3.connect(f"file:{table}?mode=ro", uri=True,
-                                   check_same_thread=False)
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's read-only connection (a server's threads and forked workers each
+        open their own: an SQLite connection must not cross a fork)."""
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.pid != os.getpid():
+            db = self._local.db = sqlite3.connect(f"file:{self.table}?mode=ro", uri=True)
+            self._local.pid = os.getpid()
+        return db
 
     @classmethod
     def open(cls, source: Path = DEFAULT_DIR,
@@ -160,7 +169,7 @@ class Lexicon:
         out: dict[str, bool] = {}
         for base in [key] + [key[:-len(e)] for e in ENDINGS
                              if key.endswith(e) and len(key) - len(e) >= 4]:
-            for translation, tech in self._db.execute(
+            for translation, tech in self._db().execute(
                     "SELECT word, tech FROM pairs WHERE key = ?", (base,)):
                 out[translation] = out.get(translation, False) or bool(tech)
             if out:
