@@ -33,6 +33,7 @@ DEU_ENG = [
 ENG_DEU = [
     ("maintenance", "maintenance /meintenens/\nWartung <fem>, Instandhaltung <fem> [techn.]\n"),
     ("aircraft", "aircraft\nFlugzeug <neut>, Luftfahrzeug <neut>\n"),
+    ("time zone", "time zone\nZeitzone <fem>\n"),
 ]
 
 
@@ -70,12 +71,13 @@ def test_translations_are_words_of_the_index_technical_senses_first(dictionaries
     lexicon = lx.Lexicon.open(dictionaries)
     assert lexicon is not None
     df = {"founder": 4, "floater": 0, "memory": 3, "attic": 5, "storage": 0, "loft": 1}
-    assert lexicon.translations("Gründer", lambda w: df.get(w, 0)) == ["founder"]
-    assert lexicon.translations("gruender", lambda w: df.get(w, 0)) == ["founder"]
+    assert lexicon.translations("Gründer", lambda w: df.get(w, 0)) == [("founder",)]
+    assert lexicon.translations("gruender", lambda w: df.get(w, 0)) == [("founder",)]
     # an inflected form finds its headword; a computing sense counts double
-    assert lexicon.translations("Gründern", lambda w: df.get(w, 0)) == ["founder"]
-    assert lexicon.translations("Speicher", lambda w: df.get(w, 0)) == ["memory", "attic", "loft"]
-    assert lexicon.translations("Speicher", lambda w: df.get(w, 0), limit=1) == ["memory"]
+    assert lexicon.translations("Gründern", lambda w: df.get(w, 0)) == [("founder",)]
+    assert lexicon.translations("Speicher", lambda w: df.get(w, 0)) == [
+        ("memory",), ("attic",), ("loft",)]
+    assert lexicon.translations("Speicher", lambda w: df.get(w, 0), limit=1) == [("memory",)]
     # no translation in the index: nothing
     assert lexicon.translations("Vortrag", lambda w: df.get(w, 0)) == []
 
@@ -84,9 +86,12 @@ def test_both_dictionaries_translate_both_ways(dictionaries):
     lexicon = lx.Lexicon.open(dictionaries)
     assert lexicon is not None
     every = lambda w: 1  # noqa: E731
-    assert set(lexicon.translations("Wartung", every)) == {"maintenance"}
-    assert set(lexicon.translations("maintenance", every)) == {"wartung", "instandhaltung"}
-    assert set(lexicon.translations("Flugzeug", every)) == {"aircraft"}
+    assert set(lexicon.translations("Wartung", every)) == {("maintenance",)}
+    assert set(lexicon.translations("maintenance", every)) == {("wartung",), ("instandhaltung",)}
+    assert set(lexicon.translations("Flugzeug", every)) == {("aircraft",)}
+    # two words for one: a German compound and the English words it stands for
+    assert lexicon.translations("Zeitzonen", every) == [("time", "zone")]
+    assert lexicon.translations("time zones", every) == [("zeitzone",)]
     assert set(lexicon.candidates("founder")) == {"gründer"}
 
 
@@ -109,7 +114,7 @@ def test_no_writable_cache_folder_still_translates(dictionaries, tmp_path, monke
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     lexicon = lx.Lexicon.open(dictionaries)
     assert lexicon is not None
-    assert lexicon.translations("Gründer", lambda w: 1) == ["founder", "floater"]
+    assert lexicon.translations("Gründer", lambda w: 1) == [("founder",), ("floater",)]
 
 
 def test_missing_dictionaries_mean_no_lexicon(tmp_path):
@@ -188,4 +193,4 @@ def test_freedict_senses_are_chosen_by_the_index(freedict):
     # in a tech index memory and storage are common, attic rare: the computing senses win
     df = {"memory": 900, "storage": 700, "store": 300, "attic": 2, "reservoir": 5}
     assert freedict.translations("Speicher", lambda w: df.get(w, 0), limit=2) == [
-        "memory", "storage"]
+        ("memory",), ("storage",)]

@@ -13,6 +13,7 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, cast
 
 from ..query import plan as qp
@@ -258,6 +259,7 @@ class QueryPlanner:
                     run.append(cast(qp.Word, subs[j]).text.lower())
                     j += 1
                 k = 0
+                plain: list[Node] = []  # a stretch of single-word concepts
                 while k < len(run):
                     n = self.synonyms.longest_match(run, k) if len(run) - k > 1 else 0
                     if n > 1:
@@ -268,12 +270,19 @@ class QueryPlanner:
                         concept.alts += [Alt(e, W_SYNONYM, "synonym")
                                          for e in self.synonyms.alternatives(words)]
                         out.append(concept)
+                        self._translate_pairs(plain)
+                        plain = []
                         k += n
                     else:
                         node = self.word(run[k], None)
                         if node is not None:
                             out.append(node)
+                            plain.append(node)
+                        else:  # a stop word parts the pairs
+                            self._translate_pairs(plain)
+                            plain = []
                         k += 1
+                self._translate_pairs(plain)
                 i = j
                 continue
             node = self._node(subs[i])
@@ -297,13 +306,14 @@ class QueryPlanner:
         curated = self.synonyms.alternatives((word,)) if self.synonyms is not None else []
         concept.alts += [Alt(e, W_SYNONYM, "synonym") for e in curated]
         translated = [] if curated else self._translations(word)
-        concept.alts += [Alt((t,), W_TRANSLATION, "translation") for t in translated]
+        concept.alts += [Alt(t, W_TRANSLATION, "translation") for t in translated]
         if self.compounds is not None and folded.isalpha():
             parts = self.compounds.split(folded)
             if parts:
                 concept.alts.append(Alt(parts, W_SPLIT, "split"))
                 if not curated and not translated:  # Ticketverkauf -> ticket sale
-                    words = tuple((self._translations(p, 1) or [p])[0] for p in parts)
+                    words = tuple(w for p in parts
+                                  for w in (self._translations(p, 1) or [(p,)])[0])
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
@@ -348,12 +358,23 @@ class QueryPlanner:
         return concept
 
 
-    def _translations(self, word: str, limit: int = 3) -> list[str]:
-        """The bilingual lexicon's translations of a word that occur in the index."""
+    def _translations(self, words: str, limit: int = 3) -> list[tuple[str, ...]]:
+        """The bilingual lexicon's translations of a word (or two) found in the index."""
         lexicon = self.synonyms.lexicon if self.synonyms is not None else None
-        if lexicon is None or self.vocab is None or not word.isalpha():
+        if lexicon is None or self.vocab is None or not words.replace(" ", "").isalpha():
             return []
-        return lexicon.translations(word, self.vocab.df, limit)
+        return lexicon.translations(words, self.vocab.df, limit)
+
+    def _translate_pairs(self, nodes: list[Node]) -> None:
+        """Two words the lexicon knows together ("time zones" -> Zeitzonen): each of the
+        two concepts also matches the translation, so a note with it has both."""
+        for a, b in pairwise(nodes):
+            if isinstance(a, Concept) and isinstance(b, Concept) \
+                    and a.single_word and b.single_word and not a.corrected:
+                for words in self._translations(f"{a.single_word} {b.single_word}", 2):
+                    alt = Alt(words, W_TRANSLATION, "translation")
+                    a.alts.append(alt)
+                    b.alts.append(alt)
 
     def _may_expand(self, text: str, force: bool = False) -> int:
         """How many spelling variants of a word may be looked up (0: none) within the

@@ -29,14 +29,13 @@ from .analyze import STOP_DE, STOP_EN, fold, stem_de, stem_en
 DEFAULT_DIR = Path("/usr/share/dictd")
 DICTIONARIES = {"de": "freedict-deu-eng", "en": "freedict-eng-deu"}  # source language
 TECH = {"comp.", "techn.", "electr.", "telco.", "Internet", "econ.", "sci."}
-FORMAT = 2  # of the cache table; a change rebuilds it
+FORMAT = 3  # of the cache table; a change rebuilds it
 MAX_TRANSLATIONS = 3
 
 _B64 = {c: i for i, c in enumerate(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
 _TAG = re.compile(r"\[([^\]]*)\]")
 _NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
-_WORD = re.compile(r"^[^\W\d_][\w-]*[^\W_]$")
 STOP = STOP_EN | STOP_DE
 
 
@@ -60,20 +59,27 @@ def read_dictd(path: Path) -> Iterator[tuple[str, str]]:
             yield parts[0], data[start:start + size].decode("utf-8", "replace")
 
 
+def _phrase(text: str) -> str | None:
+    """A headword or translation we use: one or two words of letters, no stop words."""
+    words = text.strip().lower().split()
+    if 1 <= len(words) <= 2 and all(w.isalpha() and w not in STOP for w in words):
+        return " ".join(words)
+    return None
+
+
 def entry_pairs(headword: str, entry: str) -> Iterator[tuple[str, str, bool]]:
-    """(headword, translation, technical sense) for the single words an entry translates
-    its single-word headword to; the translations are the entry's second line."""
-    head = headword.strip().lower()
-    if not _WORD.match(head) or head in STOP:
-        return
+    """(headword, translation, technical sense) of an entry: its second line lists the
+    translations.  One or two words each, never two on both sides ("time zone" ->
+    Zeitzone, Vorratsdatenspeicherung -> "data retention")."""
+    head = _phrase(headword)
     lines = entry.split("\n")
-    if len(lines) < 2:
+    if head is None or len(lines) < 2:
         return
     line = lines[1]
     tech = any(t.strip() in TECH for t in _TAG.findall(line))
     for part in re.split(r"[,;]", _NOISE.sub(" ", line)):
-        word = part.strip().lower()
-        if _WORD.match(word) and word not in STOP and word != head:
+        word = _phrase(part)
+        if word is not None and word != head and (" " not in head or " " not in word):
             yield head, word, tech
 
 
@@ -176,19 +182,20 @@ class Lexicon:
                 break
         return out
 
-    def translations(self, word: str, df: Callable[[str], int],
-                     limit: int = MAX_TRANSLATIONS) -> list[str]:
-        """The translations of ``word`` worth searching: words of the index (``df``: notes
-        with a folded word), technical senses first, then by how many notes use them;
-        never the word itself or a form of it."""
-        own = {_key(word), stem_en(_key(word)), fold(stem_de(word.lower()))}
+    def translations(self, words: str, df: Callable[[str], int],
+                     limit: int = MAX_TRANSLATIONS) -> list[tuple[str, ...]]:
+        """The translations of a word (or two: "time zones") worth searching, as words:
+        all of them words of the index (``df``: notes with a folded word), technical
+        senses first, then by how many notes use them; never the words themselves or a
+        form of them."""
+        own = {_key(words), stem_en(_key(words)), fold(stem_de(words.lower()))}
         scored = []
-        for translation, tech in self.candidates(word).items():
+        for translation, tech in self.candidates(words).items():
             key = _key(translation)
             if own & {key, stem_en(key), fold(stem_de(translation))}:
                 continue
-            n = df(key)
+            n = min(df(w) for w in key.split())
             if n > 0:
-                scored.append((n * (2 if tech else 1), translation))
+                scored.append((n * (2 if tech else 1), tuple(translation.split())))
         scored.sort(reverse=True)
         return [t for _, t in scored[:limit]]
