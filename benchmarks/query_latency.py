@@ -40,7 +40,7 @@ from typing import Any
 
 from _common import CACHE, CORPORA, machine, median, percentile, print_table
 
-import eventsearch.search as search_module
+import eventsearch.backends.whoosh.searcher as search_module
 from eventsearch.model import SearchQuery
 from eventsearch.search import SearchIndex
 
