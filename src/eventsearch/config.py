@@ -39,6 +39,9 @@ HELP = {
     "per_page": "Results per page in the web UI.",
     "synonyms": "Extra synonym groups, e.g. [[\"k8s\", \"kubernetes\"]] (added to the "
                 "built-in table).",
+    "lexicon": "Folder of the FreeDict German-English dictionaries (Debian's "
+               "dict-freedict-deu-eng and dict-freedict-eng-deu) that translate query words; "
+               "off: none (env EVENTSEARCH_LEXICON).",
     # The cost budget of one query ([search] table; env EVENTSEARCH_<NAME>).
     "max_words": "Words of a query that are searched (in phrases and OR chains too); the "
                  "rest is cut.",
@@ -70,6 +73,7 @@ class Settings:
     base_url: str | None = None
     per_page: int = 10
     synonyms: tuple[tuple[str, ...], ...] = field(default=())
+    lexicon: str = "/usr/share/dictd"
     max_words: int = LIMITS.max_words
     max_filters: int = LIMITS.max_filters
     max_expansions: int = LIMITS.max_expansions
@@ -106,6 +110,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         env = f"EVENTSEARCH_{name.upper()}"
         if os.environ.get(env, "").strip():
             values[name] = os.environ[env].strip()
+    if os.environ.get("EVENTSEARCH_LEXICON", "").strip():
+        values["lexicon"] = os.environ["EVENTSEARCH_LEXICON"].strip()
     if os.environ.get("EVENTSEARCH_INDEX"):
         values["index_dir"] = os.environ["EVENTSEARCH_INDEX"]
     if os.environ.get("EVENTSEARCH_CORPUS"):
@@ -155,6 +161,8 @@ def _coerce(values: dict[str, Any], path: Path | None) -> Settings:
                 value = str(value).strip().lower()
             elif key in ("database_url", "read_database_url"):
                 value = str(value).strip() or None
+            elif key == "lexicon":
+                value = str(value).strip()
             elif key == "exclude_drafts":
                 value = bool(value)
             elif key == "synonyms":

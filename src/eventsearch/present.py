@@ -119,8 +119,8 @@ def facet_values(name: str, counts: Mapping[str, int], selected: set[str],
 
 
 # how a hit says it matched through a planner variant ("exact" and wildcard words: not said)
-VIA_KIND = {"synonym": "synonym", "split": "part", "compound": "compound",
-            "fuzzy": "correction"}
+VIA_KIND = {"synonym": "synonym", "translation": "translation", "split": "part",
+            "compound": "compound", "fuzzy": "correction"}
 
 
 def query_terms(concepts: Iterable[Understood]) -> QueryTerms:

@@ -13,6 +13,7 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, cast
 
 from ..query import plan as qp
@@ -30,6 +31,7 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 # Variant weights: how much a match through each kind of variant is worth.
 W_STEM = 0.85
 W_SYNONYM = 0.8
+W_TRANSLATION = 0.6
 W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
@@ -51,7 +53,7 @@ class Alt:
 
     words: tuple[str, ...]  # lower-case, unfolded
     weight: float
-    kind: str  # exact | synonym | split | compound | fuzzy | pattern
+    kind: str  # exact | synonym | translation | split | compound | fuzzy | pattern
     stem: bool = True  # also look in the stemmed fields
 
 
@@ -257,6 +259,7 @@ class QueryPlanner:
                     run.append(cast(qp.Word, subs[j]).text.lower())
                     j += 1
                 k = 0
+                plain: list[Node] = []  # a stretch of single-word concepts
                 while k < len(run):
                     n = self.synonyms.longest_match(run, k) if len(run) - k > 1 else 0
                     if n > 1:
@@ -267,12 +270,19 @@ class QueryPlanner:
                         concept.alts += [Alt(e, W_SYNONYM, "synonym")
                                          for e in self.synonyms.alternatives(words)]
                         out.append(concept)
+                        self._translate_pairs(plain)
+                        plain = []
                         k += n
                     else:
                         node = self.word(run[k], None)
                         if node is not None:
                             out.append(node)
+                            plain.append(node)
+                        else:  # a stop word parts the pairs
+                            self._translate_pairs(plain)
+                            plain = []
                         k += 1
+                self._translate_pairs(plain)
                 i = j
                 continue
             node = self._node(subs[i])
@@ -293,19 +303,27 @@ class QueryPlanner:
             return None
         concept = Concept(text=text, alts=[Alt((word,), 1.0, "exact")], where=where)
         folded = plain_form(word)
-        if self.synonyms is not None:
-            concept.alts += [Alt(e, W_SYNONYM, "synonym")
-                             for e in self.synonyms.alternatives((word,))]
+        curated = self.synonyms.alternatives((word,)) if self.synonyms is not None else []
+        concept.alts += [Alt(e, W_SYNONYM, "synonym") for e in curated]
+        translated = [] if curated else self._translations(word)
+        concept.alts += [Alt(t, W_TRANSLATION, "translation") for t in translated]
         if self.compounds is not None and folded.isalpha():
             parts = self.compounds.split(folded)
             if parts:
                 concept.alts.append(Alt(parts, W_SPLIT, "split"))
+                if not curated and not translated:  # Ticketverkauf -> ticket sale
+                    words = tuple(w for p in parts
+                                  for w in (self._translations(p, 1) or [(p,)])[0])
+                    if words != parts:
+                        concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.expansions(folded)]
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0
-            if force:
+            if translated and not force:  # a word of the other language, not a typo
+                fixes = []
+            elif force:
                 keep = self._may_expand(text, force=True)
                 fixes = list(self.vocab.corrections(folded, typos)[:min(5, keep)]) \
                     if keep else []
@@ -339,6 +357,24 @@ class QueryPlanner:
                 concept.corrected = not self.verbatim
         return concept
 
+
+    def _translations(self, words: str, limit: int = 3) -> list[tuple[str, ...]]:
+        """The bilingual lexicon's translations of a word (or two) found in the index."""
+        lexicon = self.synonyms.lexicon if self.synonyms is not None else None
+        if lexicon is None or self.vocab is None or not words.replace(" ", "").isalpha():
+            return []
+        return lexicon.translations(words, self.vocab.df, limit)
+
+    def _translate_pairs(self, nodes: list[Node]) -> None:
+        """Two words the lexicon knows together ("time zones" -> Zeitzonen): each of the
+        two concepts also matches the translation, so a note with it has both."""
+        for a, b in pairwise(nodes):
+            if isinstance(a, Concept) and isinstance(b, Concept) \
+                    and a.single_word and b.single_word and not a.corrected:
+                for words in self._translations(f"{a.single_word} {b.single_word}", 2):
+                    alt = Alt(words, W_TRANSLATION, "translation")
+                    a.alts.append(alt)
+                    b.alts.append(alt)
 
     def _may_expand(self, text: str, force: bool = False) -> int:
         """How many spelling variants of a word may be looked up (0: none) within the

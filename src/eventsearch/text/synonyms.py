@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
+from .lexicon import DEFAULT_DIR, Lexicon
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 MAX_ENTRY_WORDS = 5
@@ -35,9 +37,12 @@ def _forms(words: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 class Synonyms:
-    """Looks up the groups a run of query words belongs to."""
+    """Looks up the groups a run of query words belongs to; ``lexicon`` translates the
+    words no group knows (the curated groups are the precise layer on top)."""
 
-    def __init__(self, groups: Iterable[Iterable[str]] = ()) -> None:
+    def __init__(self, groups: Iterable[Iterable[str]] = (),
+                 lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon
         self.groups: list[tuple[tuple[str, ...], ...]] = []
         self._index: dict[tuple[str, ...], set[int]] = {}
         for group in groups:
@@ -96,9 +101,20 @@ def builtin_groups() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(g) for g in read_groups(text))
 
 
-def load_synonyms(extra: Iterable[Iterable[str]] = (), builtin: bool = True) -> Synonyms:
-    """The built-in table plus the user's groups (from the ``synonyms`` setting)."""
-    return Synonyms([*(builtin_groups() if builtin else ()), *extra])
+def load_synonyms(extra: Iterable[Iterable[str]] = (), builtin: bool = True,
+                  lexicon: str | Path | None = DEFAULT_DIR) -> Synonyms:
+    """The built-in table plus the user's groups (the ``synonyms`` setting), and the
+    bilingual lexicon of the FreeDict dictionaries in the folder ``lexicon`` (the
+    ``lexicon`` setting; None or "off": none; not installed: none)."""
+    return Synonyms([*(builtin_groups() if builtin else ()), *extra], open_lexicon(lexicon))
+
+
+@lru_cache(maxsize=4)
+def open_lexicon(folder: str | Path | None) -> Lexicon | None:
+    """One lexicon per folder and process (its table is shared, read-only)."""
+    if folder is None or str(folder).strip().lower() in ("", "off", "none", "false"):
+        return None
+    return Lexicon.open(Path(folder))
 
 
 def synonyms_option(option: Any) -> Synonyms | None:

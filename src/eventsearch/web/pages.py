@@ -134,6 +134,7 @@ def title(params: SearchParams, chip_list: list[dict[str, str]]) -> str | None:
 # so a translation can put the words in its own order)
 VIA_WORDS = {
     "synonym": lazy_gettext("matched <em>%(word)s</em>, a synonym of <em>%(of)s</em>"),
+    "translation": lazy_gettext("matched <em>%(word)s</em>, a translation of <em>%(of)s</em>"),
     "part": lazy_gettext("matched <em>%(word)s</em>, a part of <em>%(of)s</em>"),
     "compound": lazy_gettext("matched <em>%(word)s</em>, a compound with <em>%(of)s</em>"),
     "correction": lazy_gettext("matched <em>%(word)s</em>, a correction of <em>%(of)s</em>"),

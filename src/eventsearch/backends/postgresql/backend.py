@@ -27,7 +27,7 @@ from ...rank import answer as ranking
 from ...text.fields import document_to_note
 from ...text.marks import hit_marks
 from ...text.snippets import QueryTerms
-from ...text.synonyms import synonyms_option
+from ...text.synonyms import load_synonyms, synonyms_option
 from ..base import Progress, SuggestEntry
 from .connect import STATEMENT_TIMEOUT_MS, Database, describe
 from .schema import check_readable, read_meta
@@ -50,7 +50,8 @@ class PostgresBackend:
 
     @classmethod
     def from_settings(cls, settings: Any, **options: Any) -> PostgresBackend:
-        options.setdefault("synonyms", tuple(settings.synonyms))
+        options.setdefault(
+            "synonyms", load_synonyms(settings.synonyms, lexicon=settings.lexicon))
         options.setdefault("limits", Limits.from_settings(settings))
         return cls(settings.database_url, settings.read_database_url, **options)
 

@@ -15,6 +15,7 @@ from typing import Any
 from ...errors import IndexDamaged, IndexUnavailable
 from ...model import IndexReport
 from ...query.budget import Limits
+from ...text.synonyms import load_synonyms
 from ..base import Progress, SuggestEntry
 from .searcher import WhooshSearcher, stored_data
 from .storage import current_generation, read_meta
@@ -27,7 +28,8 @@ class WhooshBackend(WhooshSearcher):
     def from_settings(cls, settings: Any, **options: Any) -> WhooshBackend:
         """The backend of the user's settings (index folder, synonym groups, query
         limits); ``options`` override the constructor's (synonyms, typo_tolerance)."""
-        options.setdefault("synonyms", tuple(settings.synonyms))
+        options.setdefault(
+            "synonyms", load_synonyms(settings.synonyms, lexicon=settings.lexicon))
         options.setdefault("limits", Limits.from_settings(settings))
         return cls(settings.index_dir, **options)
 

@@ -1,0 +1,201 @@
+"""A bilingual German <-> English lexicon for query words, read from the system's FreeDict.
+
+Debian's ``dict-freedict-deu-eng`` and ``dict-freedict-eng-deu`` (dictd format, GPL) are
+read where they are installed — never copied into this repository.  The first use
+turns them into a small SQLite table of single-word pairs in the user's cache
+folder (a few seconds, once per dictionary version); later processes open it in
+milliseconds and look a word up with one indexed query.
+
+A dictionary lists every sense (Vortrag -> recitation, lecture, carry-over, ...), so
+the search keeps only the translations that are words of the index, prefers the
+senses FreeDict marks as computing or technology, and ranks the rest by how many
+notes use them (:meth:`Lexicon.translations`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .analyze import STOP_DE, STOP_EN, fold, stem_de, stem_en
+
+DEFAULT_DIR = Path("/usr/share/dictd")
+DICTIONARIES = {"de": "freedict-deu-eng", "en": "freedict-eng-deu"}  # source language
+TECH = {"comp.", "techn.", "electr.", "telco.", "Internet", "econ.", "sci."}
+FORMAT = 3  # of the cache table; a change rebuilds it
+MAX_TRANSLATIONS = 3
+
+_B64 = {c: i for i, c in enumerate(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_TAG = re.compile(r"\[([^\]]*)\]")
+_NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
+STOP = STOP_EN | STOP_DE
+
+
+def _number(text: str) -> int:
+    n = 0
+    for c in text:
+        n = n * 64 + _B64[c]
+    return n
+
+
+def read_dictd(path: Path) -> Iterator[tuple[str, str]]:
+    """(headword, entry text) of a dictd dictionary (``path`` without the suffix)."""
+    with gzip.open(f"{path}.dict.dz") as dz:  # dictzip files are gzip files
+        data = dz.read()
+    with open(f"{path}.index", encoding="utf-8") as index:
+        for line in index:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3 or not parts[0] or parts[0].startswith("00database"):
+                continue
+            start, size = _number(parts[1]), _number(parts[2])
+            yield parts[0], data[start:start + size].decode("utf-8", "replace")
+
+
+def _phrase(text: str) -> str | None:
+    """A headword or translation we use: one or two words of letters, no stop words."""
+    words = text.strip().lower().split()
+    if 1 <= len(words) <= 2 and all(w.isalpha() and w not in STOP for w in words):
+        return " ".join(words)
+    return None
+
+
+def entry_pairs(headword: str, entry: str) -> Iterator[tuple[str, str, bool]]:
+    """(headword, translation, technical sense) of an entry: its second line lists the
+    translations.  One or two words each, never two on both sides ("time zone" ->
+    Zeitzone, Vorratsdatenspeicherung -> "data retention")."""
+    head = _phrase(headword)
+    lines = entry.split("\n")
+    if head is None or len(lines) < 2:
+        return
+    line = lines[1]
+    tech = any(t.strip() in TECH for t in _TAG.findall(line))
+    for part in re.split(r"[,;]", _NOISE.sub(" ", line)):
+        word = _phrase(part)
+        if word is not None and word != head and (" " not in head or " " not in word):
+            yield head, word, tech
+
+
+ENDINGS = ("en", "n", "e", "es", "s", "er", "ern")  # tried when a word is no headword
+
+
+def _key(word: str) -> str:
+    return fold(word.lower())
+
+
+def build_table(source: Path, target: Path,
+                progress: Callable[[str], None] | None = None) -> None:
+    """Write the pair table of the dictionaries in ``source`` to the SQLite file ``target``
+    (atomically: a half-written cache is never opened)."""
+    rows: set[tuple[str, str, str, int]] = set()  # (key, language of key, translation, tech)
+    for language, name in DICTIONARIES.items():
+        other = "en" if language == "de" else "de"
+        if progress:
+            progress(f"reading {source / name}")
+        for headword, entry in read_dictd(source / name):
+            for head, word, tech in entry_pairs(headword, entry):
+                rows.add((_key(head), language, word, int(tech)))
+                rows.add((_key(word), other, head, int(tech)))  # the reverse direction
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp)
+        db.execute("CREATE TABLE pairs (key TEXT, lang TEXT, word TEXT, tech INTEGER)")
+        db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", sorted(rows))
+        db.execute("CREATE INDEX pairs_key ON pairs (key)")
+        db.commit()
+        db.close()
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cache_path(source: Path) -> Path:
+    """Where the table of the dictionaries in ``source`` is cached: named by their size and
+    date, so an upgraded package makes a new one."""
+    stamp = hashlib.sha1(str(FORMAT).encode())
+    for name in DICTIONARIES.values():
+        for suffix in (".index", ".dict.dz"):
+            st = (source / f"{name}{suffix}").stat()
+            stamp.update(f"{name}{suffix}:{st.st_size}:{st.st_mtime_ns}".encode())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "eventsearch" / f"lexicon-{stamp.hexdigest()[:12]}.sqlite"
+
+
+def available(source: Path) -> bool:
+    return all((source / f"{n}{s}").is_file()
+               for n in DICTIONARIES.values() for s in (".index", ".dict.dz"))
+
+
+class Lexicon:
+    """Translations of single query words between German and English."""
+
+    def __init__(self, table: Path) -> None:
+        self.table = table
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's read-only connection (a server's threads and forked workers each
+        open their own: an SQLite connection must not cross a fork)."""
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.pid != os.getpid():
+            db = self._local.db = sqlite3.connect(f"file:{self.table}?mode=ro", uri=True)
+            self._local.pid = os.getpid()
+        return db
+
+    @classmethod
+    def open(cls, source: Path = DEFAULT_DIR,
+             progress: Callable[[str], None] | None = None) -> Lexicon | None:
+        """The lexicon of the dictionaries in ``source`` (building its cached table on first
+        use); None when they are not installed."""
+        if not available(source):
+            return None
+        table = cache_path(source)
+        if not table.is_file():
+            try:
+                build_table(source, table, progress)
+            except OSError:  # no writable cache folder: build one for this process
+                table = Path(tempfile.mkdtemp()) / "lexicon.sqlite"
+                build_table(source, table, progress)
+        return cls(table)
+
+    def candidates(self, word: str) -> dict[str, bool]:
+        """Every translation the dictionaries give a word (either language), with whether a
+        technical sense gives it."""
+        key = _key(word)
+        out: dict[str, bool] = {}
+        for base in [key] + [key[:-len(e)] for e in ENDINGS
+                             if key.endswith(e) and len(key) - len(e) >= 4]:
+            for translation, tech in self._db().execute(
+                    "SELECT word, tech FROM pairs WHERE key = ?", (base,)):
+                out[translation] = out.get(translation, False) or bool(tech)
+            if out:
+                break
+        return out
+
+    def translations(self, words: str, df: Callable[[str], int],
+                     limit: int = MAX_TRANSLATIONS) -> list[tuple[str, ...]]:
+        """The translations of a word (or two: "time zones") worth searching, as words:
+        all of them words of the index (``df``: notes with a folded word), technical
+        senses first, then by how many notes use them; never the words themselves or a
+        form of them."""
+        own = {_key(words), stem_en(_key(words)), fold(stem_de(words.lower()))}
+        scored = []
+        for translation, tech in self.candidates(words).items():
+            key = _key(translation)
+            if own & {key, stem_en(key), fold(stem_de(translation))}:
+                continue
+            n = min(df(w) for w in key.split())
+            if n > 0:
+                scored.append((n * (2 if tech else 1), tuple(translation.split())))
+        scored.sort(reverse=True)
+        return [t for _, t in scored[:limit]]

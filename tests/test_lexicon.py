@@ -1,0 +1,196 @@
+"""The bilingual lexicon: FreeDict's dictd files read, senses kept by the index, and a German
+query word finding an English note through its translation on every backend.
+
+Most tests read a small dictionary in dictd format written here (our own entries, so the
+assertions know what it holds); the last ones read the system's FreeDict packages."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from eventsearch.backends import open_backend
+from eventsearch.config import Settings
+from eventsearch.model import SearchQuery
+from eventsearch.search import SearchIndex
+from eventsearch.text import lexicon as lx
+
+from .conftest import skip_or_fail
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+DEU_ENG = [
+    ("Gründer", "Gründer /gryndr/ <masc, n, sg>\nfounder <n>\n   Synonym: {Begründer}\n"),
+    ("Gründer", "Gründer /gryndr/ <masc, n, sg>\nfloater <n>\n"),
+    ("Speicher", "Speicher /shpaicher/ <masc, n, sg>\nattic <n>, loft <n> [Br.]\n"),
+    ("Speicher", "Speicher /shpaicher/ <masc, n, sg>\n [comp.] memory <n>, storage <n>\n"),
+    ("Vortrag", "Vortrag <masc, n, sg>\nrecitation <n>\n"),
+    ("Vortrag", "Vortrag <masc, n, sg>\nlecture <n>\n"),
+]
+ENG_DEU = [
+    ("maintenance", "maintenance /meintenens/\nWartung <fem>, Instandhaltung <fem> [techn.]\n"),
+    ("aircraft", "aircraft\nFlugzeug <neut>, Luftfahrzeug <neut>\n"),
+    ("time zone", "time zone\nZeitzone <fem>\n"),
+]
+
+
+def _b64(n: int) -> str:
+    out = ""
+    while True:
+        out = B64[n % 64] + out
+        n //= 64
+        if not n:
+            return out
+
+
+def write_dictd(folder: Path, name: str, entries: list[tuple[str, str]]) -> None:
+    data, index = b"", []
+    for head, text in entries:
+        raw = text.encode()
+        index.append(f"{head}\t{_b64(len(data))}\t{_b64(len(raw))}")
+        data += raw
+    with gzip.open(folder / f"{name}.dict.dz", "wb") as f:
+        f.write(data)
+    (folder / f"{name}.index").write_text("\n".join(sorted(index)) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def dictionaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "dictd"
+    folder.mkdir()
+    write_dictd(folder, "freedict-deu-eng", DEU_ENG)
+    write_dictd(folder, "freedict-eng-deu", ENG_DEU)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return folder
+
+
+def test_translations_are_words_of_the_index_technical_senses_first(dictionaries):
+    lexicon = lx.Lexicon.open(dictionaries)
+    assert lexicon is not None
+    df = {"founder": 4, "floater": 0, "memory": 3, "attic": 5, "storage": 0, "loft": 1}
+    assert lexicon.translations("Gründer", lambda w: df.get(w, 0)) == [("founder",)]
+    assert lexicon.translations("gruender", lambda w: df.get(w, 0)) == [("founder",)]
+    # an inflected form finds its headword; a computing sense counts double
+    assert lexicon.translations("Gründern", lambda w: df.get(w, 0)) == [("founder",)]
+    assert lexicon.translations("Speicher", lambda w: df.get(w, 0)) == [
+        ("memory",), ("attic",), ("loft",)]
+    assert lexicon.translations("Speicher", lambda w: df.get(w, 0), limit=1) == [("memory",)]
+    # no translation in the index: nothing
+    assert lexicon.translations("Vortrag", lambda w: df.get(w, 0)) == []
+
+
+def test_both_dictionaries_translate_both_ways(dictionaries):
+    lexicon = lx.Lexicon.open(dictionaries)
+    assert lexicon is not None
+    every = lambda w: 1  # noqa: E731
+    assert set(lexicon.translations("Wartung", every)) == {("maintenance",)}
+    assert set(lexicon.translations("maintenance", every)) == {("wartung",), ("instandhaltung",)}
+    assert set(lexicon.translations("Flugzeug", every)) == {("aircraft",)}
+    # two words for one: a German compound and the English words it stands for
+    assert lexicon.translations("Zeitzonen", every) == [("time", "zone")]
+    assert lexicon.translations("time zones", every) == [("zeitzone",)]
+    assert set(lexicon.candidates("founder")) == {"gründer"}
+
+
+def test_the_table_is_cached_once_per_dictionary_version(dictionaries, tmp_path):
+    first = lx.Lexicon.open(dictionaries)
+    assert first is not None and first.table.parent == tmp_path / "cache" / "eventsearch"
+    built = first.table.stat().st_mtime_ns
+    again = lx.Lexicon.open(dictionaries)
+    assert again is not None and again.table == first.table
+    assert again.table.stat().st_mtime_ns == built  # read, not rebuilt
+    index = dictionaries / "freedict-deu-eng.index"
+    os.utime(index, ns=(index.stat().st_atime_ns, index.stat().st_mtime_ns + 10**9))
+    upgraded = lx.Lexicon.open(dictionaries)
+    assert upgraded is not None and upgraded.table != first.table
+
+
+def test_no_writable_cache_folder_still_translates(dictionaries, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    lexicon = lx.Lexicon.open(dictionaries)
+    assert lexicon is not None
+    assert lexicon.translations("Gründer", lambda w: 1) == [("founder",), ("floater",)]
+
+
+def test_missing_dictionaries_mean_no_lexicon(tmp_path):
+    assert lx.Lexicon.open(tmp_path) is None
+
+
+NOTES = {
+    "founders.md": "---\ntitle: Startup stories\ndate: 2024-03-01\n---\n"
+                   "An evening with the founder of a small hosting company, and what the "
+                   "first three years of running the business taught her.\n",
+    "memory.md": "---\ntitle: Profiling Python\ndate: 2024-04-01\n---\n"
+                 "How to find out where your program spends its memory and time.\n",
+    "wartung.md": "---\ntitle: Serverraum aufgeräumt\ndate: 2024-05-01\n---\n"
+                  "Am Samstag stand die Wartung der Server im Keller an. Danach gab es Pizza "
+                  "für alle, die geholfen haben.\n",
+}
+
+
+@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
+def test_a_german_word_finds_the_english_note_on_every_backend(
+        name, dictionaries, tmp_path, request):
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for file, text in NOTES.items():
+        (corpus / file).write_text(text, encoding="utf-8")
+
+    def index(lexicon: str) -> Settings:
+        if name == "postgresql":
+            url = getattr(request.node, "db_url", None)
+            if url is None:
+                url = request.node.db_url = request.getfixturevalue(
+                    "pg_cluster").create_database()
+            settings = Settings(backend=name, database_url=url, lexicon=lexicon)
+        else:
+            settings = Settings(backend=name, index_dir=tmp_path / "index", lexicon=lexicon)
+        return settings
+
+    open_backend(index(str(dictionaries))).build([corpus], workers=1)
+    built = SearchIndex(Path("unused"), backend=open_backend(index(str(dictionaries))))
+    result = built.search(SearchQuery(q="Gründer"))
+    assert [h.path for h in result.hits] == ["founders.md"]
+    assert list(result.hits[0].matched_via) == [
+        {"word": "founder", "kind": "translation", "of": "gründer"}]
+    assert "<mark>founder</mark>" in result.hits[0].snippet
+    # English to German: the German note, after nothing matched as typed
+    assert [h.path for h in built.search(SearchQuery(q="maintenance")).hits] == ["wartung.md"]
+    # a translation ranks below the word as typed: "Speicher" is no word here, memory is
+    assert [h.path for h in built.search(SearchQuery(q="Speicher")).hits] == ["memory.md"]
+    off = SearchIndex(Path("unused"), backend=open_backend(index("off")))
+    assert off.search(SearchQuery(q="Gründer")).hits == []
+
+
+# -- the system's FreeDict packages ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def freedict() -> lx.Lexicon:
+    if not lx.available(lx.DEFAULT_DIR):
+        skip_or_fail("FreeDict's German-English dictionaries are not installed "
+                     "(apt-get install dict-freedict-deu-eng dict-freedict-eng-deu)")
+    lexicon = lx.Lexicon.open(lx.DEFAULT_DIR)
+    assert lexicon is not None
+    return lexicon
+
+
+@pytest.mark.parametrize("word, translation", [
+    ("Gründer", "founder"), ("Wartung", "maintenance"), ("Schnittstelle", "interface"),
+    ("Anwender", "user"), ("Verschlüsselung", "encryption"), ("Schwachstellen",
+                                                              "vulnerabilities"),
+    ("maintenance", "wartung"), ("founder", "gründer"),
+])
+def test_freedict_has_the_words_the_issue_names(freedict, word, translation):
+    assert translation in freedict.candidates(word)
+
+
+def test_freedict_senses_are_chosen_by_the_index(freedict):
+    # in a tech index memory and storage are common, attic rare: the computing senses win
+    df = {"memory": 900, "storage": 700, "store": 300, "attic": 2, "reservoir": 5}
+    assert freedict.translations("Speicher", lambda w: df.get(w, 0), limit=2) == [
+        ("memory",), ("storage",)]
