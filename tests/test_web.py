@@ -406,7 +406,9 @@ def test_did_you_mean_and_messages(client):
     assert m and params(html_lib.unescape(m[1]))["q"] == ["Kubernetes deployment"]
     assert "verbatim" not in params(html_lib.unescape(m[1]))
     page = text(client.get('/search?q=foo:bar "unclosed'))
-    assert page.count('class="notice"') == 2 and "quotation mark" in page
+    # the two words are in no note together: the looser pass says so too
+    assert page.count('class="notice"') == 3 and "quotation mark" in page
+    assert "notes with some of them follow" in page
 
 
 def test_no_results_page_helps(client):
@@ -517,7 +519,9 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "corrections", "messages", "collapsed", "hits", "facets"]
+                          "corrections", "messages", "collapsed", "strict_total", "hits",
+                          "facets"]
+    assert data["strict_total"] == data["total"]  # one word: no looser pass
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}

@@ -143,8 +143,10 @@ def echo_result(result: Any) -> None:
         if hit.snippet_url:
             click.echo(f"   ▶ {hit.snippet_url}")
         click.echo()
-    click.echo(f"{plural(result.total, 'note')} matched (page {result.page} of {result.pages}, "
-               f"{result.took_ms:.0f} ms).")
+    some = ("" if result.strict_total is None
+            else f", {result.strict_total} with (almost) all the words")
+    click.echo(f"{plural(result.total, 'note')} matched{some} (page {result.page} of "
+               f"{result.pages}, {result.took_ms:.0f} ms).")
     for name, values in result.facets.items():
         if values:
             shown = ", ".join(f"{v.value} ({v.count})" for v in values[:8])

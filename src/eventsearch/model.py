@@ -182,6 +182,9 @@ class SearchResult:
     # notes folded into a better-ranked note of the same talk (rank/collapse.py), among
     # the first collapse.WINDOW ranked: exact when total <= WINDOW; total counts notes
     collapsed: int = 0
+    # of total, the notes with (almost) all the words; the rest are the looser pass's
+    # notes with some of them, ranked after (rank/answer.py).  None: all of total
+    strict_total: int | None = None
 
     @property
     def pages(self) -> int:
@@ -199,6 +202,7 @@ class SearchResult:
             "corrections": [dict(c) for c in self.corrections],
             "messages": list(self.messages),
             "collapsed": self.collapsed,
+            "strict_total": self.total if self.strict_total is None else self.strict_total,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},

@@ -58,6 +58,10 @@ class Scored:
     mask: np.ndarray
     matched: np.ndarray  # concepts matched per document
     total: int  # concepts under this node
+    # words side by side (2+ concepts): the notes with (almost) all of them, and those
+    # with any (the looser pass); ``mask`` is ``strict``, or ``any_word`` when it is empty
+    strict: np.ndarray | None = None
+    any_word: np.ndarray | None = None
 
 
 class Scorer:
@@ -220,6 +224,8 @@ class Scorer:
             if inner is None:
                 return None
             return Scored(np.zeros(n, np.float32), ~inner.mask, np.zeros(n, np.int16), 0)
+        strict: np.ndarray | None = None
+        any_word: np.ndarray | None = None
         positives = [r for c in node[1] if not _is_not(c) and (r := self._evaluate(c))]
         negatives = [r for c in node[1] if _is_not(c) and (r := self._evaluate(c[1]))]
         if not positives and not negatives:
@@ -241,11 +247,15 @@ class Scorer:
                 mask = hits == len(positives)
             else:
                 mask = hits >= required(len(positives))
+                if len(positives) > 1:
+                    strict, any_word = mask, hits > 0
                 if not mask.any():
                     mask = hits > 0
         for neg in negatives:
             mask &= ~neg.mask
-        return Scored(score, mask, matched, total)
+            if strict is not None and any_word is not None:
+                strict, any_word = strict & ~neg.mask, any_word & ~neg.mask
+        return Scored(score, mask, matched, total, strict, any_word)
 
     def proximity(self, node: Node) -> np.ndarray:
         """Bonus for adjacent query words that stand next to each other in a note."""
