@@ -90,6 +90,9 @@ class Hit:
     # other notes of the same talk folded into this hit (rank/collapse.py): each one's
     # {"path", "format", "url", "title"}
     also: tuple[dict[str, Any], ...] = ()
+    # found by the looser pass: has only some of the query's words (rank/answer.py), so
+    # it is ranked after every hit that has (almost) all of them
+    loose: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class Hit:
             "title_html": self.title_html or escape(self.title),
             "matched_via": [dict(v) for v in self.matched_via],
             "also": [dict(a) for a in self.also],
+            "loose": self.loose,
         }
 
 

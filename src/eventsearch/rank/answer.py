@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -148,7 +148,8 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     terms = query_terms(concepts) if request.snippets else None
     result = SearchResult(
         query=request.q, total=len(hits_set), page=request.page,
-        per_page=request.per_page, hits=with_partners(hits(page.page, terms), page.partners),
+        per_page=request.per_page,
+        hits=with_partners(page_hits(hits, page.page, terms, loose), page.partners),
         facets=facets, messages=parsed.messages + loose_message(strict_total, loose)
         + budget.final_messages(),
         collapsed=page.folded, strict_total=strict_total if loose else None,
@@ -158,6 +159,18 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     result.suggestion = suggestion(request.q, [c for c in concepts if not c.corrected],
                                    strict_total)
     return result, budget.partial
+
+
+def page_hits(hits: HitsFn, page: list[tuple[int, float]], terms: QueryTerms | None,
+              loose: set[int]) -> list[Hit]:
+    """The page's hits, the looser pass's flagged ``loose`` (they come after the others
+    in every sort order), so the page can draw the line between the two kinds."""
+    if not loose or not any(d in loose for d, _ in page):
+        return hits(page, terms)
+    strict = [p for p in page if p[0] not in loose]
+    rest = [p for p in page if p[0] in loose]
+    return [*(hits(strict, terms) if strict else []),
+            *(replace(h, loose=True) for h in hits(rest, terms))]
 
 
 def loose_message(strict_total: int, loose: set[int]) -> list[str]:
