@@ -155,6 +155,24 @@ def test_the_german_search_says_what_it_corrected_and_sorts_in_german(app):
     assert "matched kubernetes , a correction of kuberntes" in english
 
 
+@pytest.mark.parametrize(("q", "german", "english"), [
+    ("kubernetes security", "Nur 2 Notizen enthalten (fast) alle Wörter; es folgen Notizen mit "
+     "einigen davon.", "Only 2 notes have (almost) all the words; notes with some of them follow."),
+    ("datenschutz rust", "Nur 1 Notiz enthält (fast) alle Wörter; es folgen Notizen mit einigen "
+     "davon.", "Only 1 note has (almost) all the words; notes with some of them follow."),
+    ("geopandas kubernetes", "Keine Notiz enthält (fast) alle Wörter; es folgen Notizen mit "
+     "einigen davon.", "No note has (almost) all the words; notes with some of them follow."),
+])
+def test_the_looser_pass_speaks_german_and_its_heading_too(app, q, german, english):
+    for path in (f"/search?q={q}", f"/search?q={q}&fragment=1"):
+        text = " ".join(visible_text(page(app, path, DE)).split())
+        assert german in text and "Notizen mit nur einigen Ihrer Wörter" in text
+        assert "some of" not in text
+    # the JSON API keeps the engine's English message
+    api = app.test_client().get(f"/api/search?q={q}", headers=DE).get_json()
+    assert english in api["messages"]
+
+
 def test_german_related_notes_name_the_speakers_and_the_event(app):
     html = page(app, "/notes/pyvideo/somecon-2019/videos/"
                      "building-reproducible-ml-pipelines-priya-raman.json", DE)

@@ -406,7 +406,30 @@ def test_did_you_mean_and_messages(client):
     assert m and params(html_lib.unescape(m[1]))["q"] == ["Kubernetes deployment"]
     assert "verbatim" not in params(html_lib.unescape(m[1]))
     page = text(client.get('/search?q=foo:bar "unclosed'))
-    assert page.count('class="notice"') == 2 and "quotation mark" in page
+    # the two words are in no note together: the looser pass says so too
+    assert page.count('class="notice"') == 3 and "quotation mark" in page
+    assert "notes with some of them follow" in page
+
+
+def test_a_heading_divides_the_notes_with_all_the_words_from_those_with_some(client):
+    # 2 sample notes have both words, 15 more one of them (the README's JSON sample)
+    api = client.get("/api/search?q=kubernetes+security").get_json()
+    assert api["strict_total"] == 2 and api["total"] == 17
+    assert [h["loose"] for h in api["hits"]] == [False, False] + [True] * 8
+    heading = '<h2 class="latest loose" id="loose-heading">Notes with only some of your words</h2>'
+    for url in ("/search?q=kubernetes+security", "/search?q=kubernetes+security&fragment=1"):
+        page = text(client.get(url))
+        assert page.count(heading) == 1
+        before, after = page.split(heading)
+        # the two strict hits above it, the loose ones below it, numbered on from 3
+        assert all(f"/notes/{h['path']}" in before for h in api["hits"][:2])
+        assert not any(f"/notes/{h['path']}" in before for h in api["hits"][2:])
+        assert '<ol class="hits" start="3" aria-labelledby="loose-heading">' in after
+        assert all(f"/notes/{h['path']}" in after for h in api["hits"][2:])
+    # a page of loose hits only opens with the heading; a page of strict hits has none
+    page = text(client.get("/search?q=kubernetes+security&page=2"))
+    assert page.index(heading) < page.index('class="hit"')
+    assert "Notes with only some" not in text(client.get("/search?q=kubernetes"))
 
 
 def test_no_results_page_helps(client):
@@ -517,7 +540,9 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "corrections", "messages", "collapsed", "hits", "facets"]
+                          "corrections", "messages", "collapsed", "strict_total", "hits",
+                          "facets"]
+    assert data["strict_total"] == data["total"]  # one word: no looser pass
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}

@@ -116,6 +116,10 @@ def echo_related(found: Any) -> None:
         click.echo("No related notes.")
 
 
+# before the first hit with only some of the query's words (the web page's heading too)
+LOOSE_DIVIDER = "── Notes with only some of your words ──"
+
+
 def echo_result(result: Any) -> None:
     """`search` without --json: numbered hits, the count, the top facet values."""
     for message in result.messages:
@@ -128,6 +132,8 @@ def echo_result(result: Any) -> None:
         click.echo(f"Did you mean: {result.suggestion}")
     start = (result.page - 1) * result.per_page
     for n, hit in enumerate(result.hits, start + 1):
+        if hit.loose and (n == start + 1 or not result.hits[n - start - 2].loose):
+            click.echo(f"{LOOSE_DIVIDER}\n")  # the looser pass's hits follow
         head = click.style(hit.title or hit.path, bold=True)
         details = [hit.date.isoformat() if hit.date else "no date", hit.lang]
         if hit.draft:
@@ -143,8 +149,10 @@ def echo_result(result: Any) -> None:
         if hit.snippet_url:
             click.echo(f"   ▶ {hit.snippet_url}")
         click.echo()
-    click.echo(f"{plural(result.total, 'note')} matched (page {result.page} of {result.pages}, "
-               f"{result.took_ms:.0f} ms).")
+    some = ("" if result.strict_total is None
+            else f", {result.strict_total} with (almost) all the words")
+    click.echo(f"{plural(result.total, 'note')} matched{some} (page {result.page} of "
+               f"{result.pages}, {result.took_ms:.0f} ms).")
     for name, values in result.facets.items():
         if values:
             shown = ", ".join(f"{v.value} ({v.count})" for v in values[:8])

@@ -90,6 +90,9 @@ class Hit:
     # other notes of the same talk folded into this hit (rank/collapse.py): each one's
     # {"path", "format", "url", "title"}
     also: tuple[dict[str, Any], ...] = ()
+    # found by the looser pass: has only some of the query's words (rank/answer.py), so
+    # it is ranked after every hit that has (almost) all of them
+    loose: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class Hit:
             "title_html": self.title_html or escape(self.title),
             "matched_via": [dict(v) for v in self.matched_via],
             "also": [dict(a) for a in self.also],
+            "loose": self.loose,
         }
 
 
@@ -182,6 +186,9 @@ class SearchResult:
     # notes folded into a better-ranked note of the same talk (rank/collapse.py), among
     # the first collapse.WINDOW ranked: exact when total <= WINDOW; total counts notes
     collapsed: int = 0
+    # of total, the notes with (almost) all the words; the rest are the looser pass's
+    # notes with some of them, ranked after (rank/answer.py).  None: all of total
+    strict_total: int | None = None
 
     @property
     def pages(self) -> int:
@@ -199,6 +206,7 @@ class SearchResult:
             "corrections": [dict(c) for c in self.corrections],
             "messages": list(self.messages),
             "collapsed": self.collapsed,
+            "strict_total": self.total if self.strict_total is None else self.strict_total,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},

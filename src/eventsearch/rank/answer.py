@@ -4,14 +4,16 @@ A backend gives one index state as a `Searchable` (its `RankingIndex`, `FacetTab
 vocabulary and compound splitter, plus the synonyms and typo setting), a fresh `Budget`
 and two callbacks for what only it can read: the page's hits (stored fields, snippets)
 and a note's stored data (facet display forms).  ``answer`` returns the `SearchResult`
-and whether it is partial (cut by the budget: not to be cached).
+and whether it is partial (cut by the budget: not to be cached).  When fewer than
+``LOOSE_BELOW`` notes have (almost) all of a query's words, a looser pass adds the notes
+with some of them after those, so a misremembered word still finds the note.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,10 @@ from .facets import FacetTable, disjunctive_counts
 from .index import RankingIndex
 from .planner import Node, QueryPlanner, concepts_of
 from .scorer import Scored, Scorer
+
+# A query of words side by side with fewer notes than this holding (almost) all of them
+# also shows the notes holding some of them, after those.
+LOOSE_BELOW = 5
 
 # The page's hits: (document, score) best first, and the forms snippets mark (None: no
 # snippets) -> the hits, from the backend's stored fields.
@@ -97,7 +103,8 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         mask = np.zeros(index.n, dtype=bool)
     else:
         evaluated = scorer.evaluate(plan)
-        mask = evaluated.mask & index.alive
+        strict = evaluated.mask if evaluated.strict is None else evaluated.strict
+        mask = strict & index.alive
     matched = set(np.flatnonzero(mask).tolist())
     selected: dict[str, set[str]] = {}
     for f in FACETS:
@@ -108,6 +115,15 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     passing = {name: table.docs_with(name, keys) for name, keys in selected.items() if keys}
     matched = apply_global_filters(index, table, matched, request, parsed)
     hits_set = matched.intersection(*passing.values()) if passing else matched
+    strict_total = len(hits_set)
+    loose: set[int] = set()
+    if evaluated is not None and evaluated.any_word is not None and strict_total < LOOSE_BELOW:
+        # the looser pass: notes with some of the words, after those with (almost) all
+        wider = set(np.flatnonzero(evaluated.any_word & index.alive).tolist()) - matched
+        wider = apply_global_filters(index, table, wider, request, parsed)
+        loose = wider.intersection(*passing.values()) if passing else wider
+        matched |= wider
+        hits_set = hits_set | loose
 
     # a nested facet (months) is counted inside one selected outer value (a year)
     shown = [f.name for f in FACETS if request.facets and (
@@ -127,26 +143,53 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     skip, per_page = (request.page - 1) * request.per_page, request.per_page
     start = 0 if skip + 2 * per_page <= WINDOW else skip  # deep pages: within the page
     window = rank_order(scorer, plan, evaluated, hits_set, request, start,
-                        skip + 2 * per_page)  # one page more: partners may come later
+                        skip + 2 * per_page, loose)  # one page more: partners may come later
     page = collapse(window, skip - start, per_page, lambda docs: hits(docs, None))
     terms = query_terms(concepts) if request.snippets else None
     result = SearchResult(
         query=request.q, total=len(hits_set), page=request.page,
-        per_page=request.per_page, hits=with_partners(hits(page.page, terms), page.partners),
-        facets=facets, messages=parsed.messages + budget.final_messages(),
-        collapsed=page.folded,
+        per_page=request.per_page,
+        hits=with_partners(page_hits(hits, page.page, terms, loose), page.partners),
+        facets=facets, messages=parsed.messages + loose_message(strict_total, loose)
+        + budget.final_messages(),
+        collapsed=page.folded, strict_total=strict_total if loose else None,
     )
     result.corrections = corrections(request.q, concepts)
     # "did you mean" only for what was not corrected already
     result.suggestion = suggestion(request.q, [c for c in concepts if not c.corrected],
-                                   len(hits_set))
+                                   strict_total)
     return result, budget.partial
 
 
+def page_hits(hits: HitsFn, page: list[tuple[int, float]], terms: QueryTerms | None,
+              loose: set[int]) -> list[Hit]:
+    """The page's hits, the looser pass's flagged ``loose`` (they come after the others
+    in every sort order), so the page can draw the line between the two kinds."""
+    if not loose or not any(d in loose for d, _ in page):
+        return hits(page, terms)
+    strict = [p for p in page if p[0] not in loose]
+    rest = [p for p in page if p[0] in loose]
+    return [*(hits(strict, terms) if strict else []),
+            *(replace(h, loose=True) for h in hits(rest, terms))]
+
+
+def loose_message(strict_total: int, loose: set[int]) -> list[str]:
+    """What the looser pass says when it added notes."""
+    if not loose:
+        return []
+    if not strict_total:
+        return ["No note has (almost) all the words; notes with some of them follow."]
+    have = "note has" if strict_total == 1 else "notes have"
+    return [f"Only {strict_total} {have} (almost) all the words; "
+            "notes with some of them follow."]
+
+
 def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None, hits_set: set[int],
-               request: SearchQuery, start: int, stop: int) -> list[tuple[int, float]]:
+               request: SearchQuery, start: int, stop: int,
+               loose: set[int] | None = None) -> list[tuple[int, float]]:
     """The documents ranked ``start`` to ``stop`` (0-based), best first, with their
-    scores."""
+    scores.  ``loose``: the looser pass's notes, after all others in the same order
+    (for relevance the coordination factor puts notes with more of the words first)."""
     if not hits_set:
         return []
     index = scorer.index
@@ -161,6 +204,9 @@ def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None, hits_set: se
         keys = (ids, -scores, -index.dates[ids])  # newest first, then best, then path order
     else:
         keys = (ids, -scores)
+    if loose and evaluated is not None:
+        tier = np.isin(ids, np.fromiter(loose, dtype=np.int64, count=len(loose)))
+        keys += (tier,)
     page = ids[np.lexsort(keys)][start:stop]
     return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]
 

@@ -17,7 +17,7 @@ How a note's score is made (the README's "How ranking works" describes the same)
    is what keeps a long report with all four words above a short talk record
    that repeats one of them.
 4. Adjacent query words found next to each other in the note (a sloppy phrase:
-   "Julien Simon") add a bonus, and a mild recency factor breaks ties.
+   "Julien Simon") add a bonus, and a tiny recency factor (at most +0.5%) breaks near-ties.
 
 Everything runs on numpy vectors over the documents of one index state, read through a
 :class:`~eventsearch.rank.index.RankingIndex` (postings, term frequencies, phrase
@@ -49,7 +49,10 @@ TITLE_BONUS = 0.5  # added (times idf) when the word is in the title
 COORD_POWER = 2.0
 PROXIMITY_WEIGHT = 0.5
 PROXIMITY_SLOP = 3
-RECENCY_WEIGHT = 0.03
+# Recency only breaks near-ties: the newest note gains at most this share of its score,
+# so it passes an older one only when their scores are within 0.5% (template newsletters,
+# monthly meetups).  0.03 lifted recent notes over the older one asked for.
+RECENCY_WEIGHT = 0.005
 
 
 @dataclass
@@ -58,6 +61,10 @@ class Scored:
     mask: np.ndarray
     matched: np.ndarray  # concepts matched per document
     total: int  # concepts under this node
+    # words side by side (2+ concepts): the notes with (almost) all of them, and those
+    # with any (the looser pass); ``mask`` is ``strict``, or ``any_word`` when it is empty
+    strict: np.ndarray | None = None
+    any_word: np.ndarray | None = None
 
 
 class Scorer:
@@ -220,6 +227,8 @@ class Scorer:
             if inner is None:
                 return None
             return Scored(np.zeros(n, np.float32), ~inner.mask, np.zeros(n, np.int16), 0)
+        strict: np.ndarray | None = None
+        any_word: np.ndarray | None = None
         positives = [r for c in node[1] if not _is_not(c) and (r := self._evaluate(c))]
         negatives = [r for c in node[1] if _is_not(c) and (r := self._evaluate(c[1]))]
         if not positives and not negatives:
@@ -241,11 +250,15 @@ class Scorer:
                 mask = hits == len(positives)
             else:
                 mask = hits >= required(len(positives))
+                if len(positives) > 1:
+                    strict, any_word = mask, hits > 0
                 if not mask.any():
                     mask = hits > 0
         for neg in negatives:
             mask &= ~neg.mask
-        return Scored(score, mask, matched, total)
+            if strict is not None and any_word is not None:
+                strict, any_word = strict & ~neg.mask, any_word & ~neg.mask
+        return Scored(score, mask, matched, total, strict, any_word)
 
     def proximity(self, node: Node) -> np.ndarray:
         """Bonus for adjacent query words that stand next to each other in a note."""

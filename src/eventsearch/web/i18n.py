@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask, Response, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 
 UI_LANGUAGES = ("en", "de")
@@ -112,6 +112,14 @@ _NOTICES: list[tuple[re.Pattern[str], Callable[..., str]]] = [
      lambda q, rest, fields: gettext("There is no field %(name)s; %(rest)s was searched as "
                                      "words. Fields: %(fields)s", name=q, rest=rest,
                                      fields=fields)),
+    # rank/answer.py loose_message: the looser pass added notes with some of the words
+    (re.compile(r"Only (?P<n>\d+) notes? (?:has|have) \(almost\) all the words; notes with "
+                r"some of them follow\."),
+     lambda n: ngettext("Only %(n)s note has (almost) all the words; notes with some of them "
+                        "follow.", "Only %(n)s notes have (almost) all the words; notes with "
+                        "some of them follow.", int(n), n=number(int(n)))),
+    (re.compile(r"No note has \(almost\) all the words; notes with some of them follow\."),
+     lambda: gettext("No note has (almost) all the words; notes with some of them follow.")),
     (re.compile(r"Date filter ignored: (?P<why>.*)$"),
      lambda why: gettext("Date filter ignored: %(why)s", why=why)),
     (re.compile(r"The search stopped at its time limit of (?P<n>\d+) ms; (?P<rest>.*)$"),
