@@ -55,7 +55,8 @@ def run_topical(queries: list[dict], judgments: dict[str, dict[str, int]],
                 ours: Callable[[str], list[Hit]], baseline: Callable[[str], list[str]] | None,
                 pool_out: Path | None = None) -> None:
     """Print per-query and overall P@10 / nDCG@10, unjudged counts, and how many of our top
-    10 matched some query word only through an expansion (``matched_via``)."""
+    10 matched some query word only through an expansion (``matched_via``) and how many
+    only through a weak one (``expansion_only``: ranked after the rest)."""
     rows: list[list[object]] = []
     sums: dict[str, list[float]] = defaultdict(list)
     unjudged: dict[str, set[str]] = defaultdict(set)
@@ -66,9 +67,11 @@ def run_topical(queries: list[dict], judgments: dict[str, dict[str, int]],
         mine = [h.path for h in hits]
         titles.update((h.path, h.title) for h in hits)
         via = sum(bool(h.matched_via) for h in hits)
+        only = sum(h.expansion_only for h in hits)
         row: list[object] = [q["id"], q["query"][:34], q.get("lang", ""),
                              precision(mine, grades), ndcg(mine, grades),
-                             sum(p not in grades for p in mine), f"{via}/{len(hits)}"]
+                             sum(p not in grades for p in mine), f"{via}/{len(hits)}",
+                             f"{only}/{len(hits)}"]
         runs = {"ours": mine}
         if baseline is not None:
             base = baseline(q["query"])[:K]
@@ -80,7 +83,7 @@ def run_topical(queries: list[dict], judgments: dict[str, dict[str, int]],
                 sums[f"{name} N {key}"].append(ndcg(paths, grades))
             unjudged[q["query"]] |= {p for p in paths if p not in grades}
         rows.append(row)
-    headers = ["id", "query", "lang", "ours P@10", "nDCG@10", "unjudged", "expanded"]
+    headers = ["id", "query", "lang", "ours P@10", "nDCG@10", "unjudged", "expanded", "exp-only"]
     if baseline is not None:
         headers += ["plain P@10", "nDCG@10", "unjudged"]
     print_table(headers, rows)
@@ -97,8 +100,11 @@ def run_topical(queries: list[dict], judgments: dict[str, dict[str, int]],
         heads += ["plain P@10", "nDCG@10"]
     print_table(heads, summary)
     filled = [r[0] for r in rows if r[6] == f"{K}/{K}"]
-    print(f"\nqueries whose top {K} is all expansion-matched: {len(filled)}"
-          + (f" ({', '.join(map(str, filled))})" if filled else ""))
+    print(f"\nqueries whose top {K} all matched some word through an expansion: "
+          f"{len(filled)}" + (f" ({', '.join(map(str, filled))})" if filled else ""))
+    only = [r[0] for r in rows if r[7] == f"{K}/{K}"]
+    print(f"queries whose top {K} is filled by expansion-only matches (weak expansions, "
+          f"expansion_only): {len(only)}" + (f" ({', '.join(map(str, only))})" if only else ""))
     total = sum(len(v) for v in unjudged.values())
     print(f"unjudged hits in the pooled top {K}s: {total}")
     if pool_out is not None and total:

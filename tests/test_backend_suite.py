@@ -430,3 +430,46 @@ def test_event_facet_counts_equal_a_direct_count(index):
     assert paths(chosen) == paths(search(index, 'event:"somecon 2019"'))
     assert {v.key: v.count for v in chosen.facets["event"]} == expected  # disjunctive
     assert [v.key for v in chosen.facets["event"]][:1] == ["somecon 2019"]  # pinned
+
+
+# -- precision under expansion ----------------------------------------------------------
+
+PRECISION_NOTES = {
+    "typed.md": ("de", "Netzwerksicherheit im Verein",
+                 "Ein Abend über Netzwerksicherheit und Firewalls für den Verein."),
+    "side-by-side.md": ("de", "Treffen im Juni",
+                        "Wir zeigten Netzwerk Sicherheit mit offenen Werkzeugen und Daten "
+                        "aus dem Verein."),
+    "apart.md": ("de", "Vereinsabend",
+                 "Das Netzwerk des Vereins wächst. Danach sprachen wir lange über die "
+                 "Sicherheit der Wohnung und die neue Bank im Garten."),
+    "banking.md": ("en", "Online banking in Python",
+                   "How online banking apps handle customer data, the daten of the banks, "
+                   "and banking APIs in Python for developers who build payment systems."),
+}
+
+
+def test_compound_parts_apart_come_after_and_are_counted_apart(tmp_path, name, request):
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for path, (lang, title, body) in PRECISION_NOTES.items():
+        (corpus / path).write_text(f"---\ntitle: {title}\ndate: 2021-03-04\nlang: {lang}\n"
+                                   f"---\n{body}\n", encoding="utf-8")
+    backend = make_backend(name, tmp_path / "ix", request)
+    backend.build([corpus], workers=1)
+    index = SearchIndex(Path("unused"), backend=backend)
+
+    # the word as typed, then its parts side by side, then its parts apart (weak)
+    result = search(index, "Netzwerksicherheit")
+    assert paths(result) == ["typed.md", "side-by-side.md", "apart.md"]
+    assert [h.expansion_only for h in result.hits] == [False, False, True]
+    assert result.total == 3 and result.expanded_total == 1
+    assert result.to_dict()["expanded_total"] == 1
+    assert result.to_dict()["hits"][2]["expansion_only"] is True
+    # the facet counts leave the expansion-only note out
+    assert [(v.key, v.count) for v in result.facets["lang"]] == [("de", 2)]
+
+    # a compound's part is not found (nor marked) inside a longer English word:
+    # "Datenbank" is daten + bank, and "banking" is not "bank"
+    # (before, its parts were stemmed as English words too: banking.md was found, marked)
+    assert search(index, "Datenbank").total == 0

@@ -540,9 +540,11 @@ def test_api_search_equals_the_cli_json(client, corpus_index, args):
 def test_api_search_shape(client):
     data = client.get("/api/search?q=kubernetes").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion",
-                          "corrections", "messages", "collapsed", "strict_total", "hits",
-                          "facets"]
+                          "corrections", "messages", "collapsed", "strict_total",
+                          "expanded_total", "hits", "facets"]
     assert data["strict_total"] == data["total"]  # one word: no looser pass
+    assert data["expanded_total"] == 0  # matched as typed
+    assert all(h["expansion_only"] is False for h in data["hits"])
     assert set(data["facets"]) >= {"tag", "speaker", "lang", "year"}
     value = data["facets"]["tag"][0]
     assert set(value) == {"value", "key", "count", "selected"}

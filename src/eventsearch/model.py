@@ -87,6 +87,8 @@ class Hit:
     title_html: str = ""  # HTML: the escaped title with <mark> around matches
     # query words matched only through an expansion: [{"word", "kind", "of"}]
     matched_via: tuple[dict[str, str], ...] = ()
+    # it matches some query word only through a weak expansion (SearchResult.expanded_total)
+    expansion_only: bool = False
     # other notes of the same talk folded into this hit (rank/collapse.py): each one's
     # {"path", "format", "url", "title"}
     also: tuple[dict[str, Any], ...] = ()
@@ -115,6 +117,7 @@ class Hit:
             "snippet_url": self.snippet_url,
             "title_html": self.title_html or escape(self.title),
             "matched_via": [dict(v) for v in self.matched_via],
+            "expansion_only": self.expansion_only,
             "also": [dict(a) for a in self.also],
             "loose": self.loose,
         }
@@ -189,6 +192,11 @@ class SearchResult:
     # of total, the notes with (almost) all the words; the rest are the looser pass's
     # notes with some of them, ranked after (rank/answer.py).  None: all of total
     strict_total: int | None = None
+    # of total, the notes that match some query word only through a weak expansion (a
+    # compound part apart, a compound containing it, a synonym in a large share of the
+    # notes, a typo fix of a word that exists): ranked after the notes that match what
+    # was typed, and left out of the facet counts unless no note matches what was typed
+    expanded_total: int = 0
 
     @property
     def pages(self) -> int:
@@ -207,6 +215,7 @@ class SearchResult:
             "messages": list(self.messages),
             "collapsed": self.collapsed,
             "strict_total": self.total if self.strict_total is None else self.strict_total,
+            "expanded_total": self.expanded_total,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},

@@ -20,13 +20,14 @@ SUGGEST_BELOW = 5  # results under which a typo fix is offered as "did you mean"
 
 
 class Variant(Protocol):
-    """One way a query word can match: all of ``words`` (``stem``: stemmed forms too)."""
+    """One way a query word can match: all of ``words`` (``stem``: stemmed forms too,
+    True for both languages' stems or "de" for the German one only)."""
 
     @property
     def words(self) -> Sequence[str]: ...
 
     @property
-    def stem(self) -> bool: ...
+    def stem(self) -> bool | str: ...
 
     @property
     def kind(self) -> str: ...
@@ -140,10 +141,12 @@ def query_terms(concepts: Iterable[Understood]) -> QueryTerms:
                 folded = fold(word.lower())
                 plain.add(folded)
                 keys = {folded}
-                if alt.stem:
+                if alt.stem is True:
                     en.add(stem_en(folded))
+                    keys.add("en:" + stem_en(folded))
+                if alt.stem is True or alt.stem == "de":
                     de.add(stem_de(word.lower()))
-                    keys |= {"en:" + stem_en(folded), "de:" + stem_de(word.lower())}
+                    keys.add("de:" + stem_de(word.lower()))
                 needs.append(frozenset(keys))
             if alt.kind == "exact" and not exact:
                 exact = tuple(needs)

@@ -105,6 +105,9 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         evaluated = scorer.evaluate(plan)
         strict = evaluated.mask if evaluated.strict is None else evaluated.strict
         mask = strict & index.alive
+    weak: set[int] = set()  # matched some word only through a weak expansion
+    if evaluated is not None and evaluated.strong is not None:
+        weak = set(np.flatnonzero(mask & ~evaluated.strong).tolist())
     matched = set(np.flatnonzero(mask).tolist())
     selected: dict[str, set[str]] = {}
     for f in FACETS:
@@ -116,6 +119,7 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     matched = apply_global_filters(index, table, matched, request, parsed)
     hits_set = matched.intersection(*passing.values()) if passing else matched
     strict_total = len(hits_set)
+    expanded = hits_set & weak
     loose: set[int] = set()
     if evaluated is not None and evaluated.any_word is not None and strict_total < LOOSE_BELOW:
         # the looser pass: notes with some of the words, after those with (almost) all
@@ -128,7 +132,9 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     # a nested facet (months) is counted inside one selected outer value (a year)
     shown = [f.name for f in FACETS if request.facets and (
         f.within is None or len(selected[f.within]) == 1 or selected[f.name])]
-    counts = disjunctive_counts(table, matched, passing, shown)
+    # facets count the notes that match what was typed (all, when none does)
+    counted = (matched - weak) or matched
+    counts = disjunctive_counts(table, counted, passing, shown)
     for f in FACETS:
         if f.within and f.name in counts and len(selected[f.within]) == 1:
             (outer,) = selected[f.within]  # its keys start with the outer key: "2019-05"
@@ -143,16 +149,17 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     skip, per_page = (request.page - 1) * request.per_page, request.per_page
     start = 0 if skip + 2 * per_page <= WINDOW else skip  # deep pages: within the page
     window = rank_order(scorer, plan, evaluated, hits_set, request, start,
-                        skip + 2 * per_page, loose)  # one page more: partners may come later
+                        skip + 2 * per_page, loose, expanded)  # one page more: partners
     page = collapse(window, skip - start, per_page, lambda docs: hits(docs, None))
     terms = query_terms(concepts) if request.snippets else None
+    shown_hits = flag_expanded(page.page, page_hits(hits, page.page, terms, loose), expanded)
     result = SearchResult(
         query=request.q, total=len(hits_set), page=request.page,
-        per_page=request.per_page,
-        hits=with_partners(page_hits(hits, page.page, terms, loose), page.partners),
+        per_page=request.per_page, hits=with_partners(shown_hits, page.partners),
         facets=facets, messages=parsed.messages + loose_message(strict_total, loose)
         + budget.final_messages(),
         collapsed=page.folded, strict_total=strict_total if loose else None,
+        expanded_total=len(expanded),
     )
     result.corrections = corrections(request.q, concepts)
     # "did you mean" only for what was not corrected already
@@ -173,6 +180,16 @@ def page_hits(hits: HitsFn, page: list[tuple[int, float]], terms: QueryTerms | N
             *(replace(h, loose=True) for h in hits(rest, terms))]
 
 
+def flag_expanded(order: list[tuple[int, float]], shown: list[Hit],
+                  expanded: set[int]) -> list[Hit]:
+    """The hits, those of ``expanded`` documents flagged ``expansion_only`` (none when a
+    note vanished meanwhile and the hits no longer line up with the documents)."""
+    if not expanded or len(order) != len(shown):
+        return shown
+    return [replace(h, expansion_only=True) if doc in expanded else h
+            for (doc, _), h in zip(order, shown, strict=True)]
+
+
 def loose_message(strict_total: int, loose: set[int]) -> list[str]:
     """What the looser pass says when it added notes."""
     if not loose:
@@ -186,10 +203,13 @@ def loose_message(strict_total: int, loose: set[int]) -> list[str]:
 
 def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None, hits_set: set[int],
                request: SearchQuery, start: int, stop: int,
-               loose: set[int] | None = None) -> list[tuple[int, float]]:
+               loose: set[int] | None = None,
+               expanded: set[int] | None = None) -> list[tuple[int, float]]:
     """The documents ranked ``start`` to ``stop`` (0-based), best first, with their
     scores.  ``loose``: the looser pass's notes, after all others in the same order
-    (for relevance the coordination factor puts notes with more of the words first)."""
+    (for relevance the coordination factor puts notes with more of the words first).
+    ``expanded``: notes that match some word only through a weak expansion, after
+    those that match what was typed (and before the looser pass's)."""
     if not hits_set:
         return []
     index = scorer.index
@@ -204,8 +224,11 @@ def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None, hits_set: se
         keys = (ids, -scores, -index.dates[ids])  # newest first, then best, then path order
     else:
         keys = (ids, -scores)
-    if loose and evaluated is not None:
-        tier = np.isin(ids, np.fromiter(loose, dtype=np.int64, count=len(loose)))
+    if (loose or expanded) and evaluated is not None:
+        tier = np.zeros(ids.size, dtype=np.int8)
+        for rank, docs in ((1, expanded), (2, loose)):
+            if docs:
+                tier[np.isin(ids, np.fromiter(docs, dtype=np.int64, count=len(docs)))] = rank
         keys += (tier,)
     page = ids[np.lexsort(keys)][start:stop]
     return [(int(d), float(full[d]) if full is not None else 0.0) for d in page]

@@ -36,6 +36,7 @@ W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
 W_PATTERN = 0.9
+SPLIT_BELOW = 5  # a word in this many notes or more is searched whole, not as its parts
 MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
 
@@ -54,7 +55,12 @@ class Alt:
     words: tuple[str, ...]  # lower-case, unfolded
     weight: float
     kind: str  # exact | synonym | translation | split | compound | fuzzy | pattern
-    stem: bool = True  # also look in the stemmed fields
+    # also look in the stemmed fields: both languages', or "de" only (a German compound's
+    # parts: English stemming would let "Datenbank" find "banking", "sagemaker" "make")
+    stem: bool | str = True
+    # a weak variant: a note matching the word only through it comes after those that
+    # match it as typed (a typo fix of a word that exists)
+    weak: bool = False
 
 
 @dataclass
@@ -308,9 +314,12 @@ class QueryPlanner:
         translated = [] if curated else self._translations(word)
         concept.alts += [Alt(t, W_TRANSLATION, "translation") for t in translated]
         if self.compounds is not None and folded.isalpha():
-            parts = self.compounds.split(folded)
+            # a word many notes hold as written is not taken apart ("workshop" is not
+            # "work shop", "anaconda" not "ana conda")
+            parts = self.compounds.split(folded) if self.vocab is None \
+                or self.vocab.df(folded) < SPLIT_BELOW else None
             if parts:
-                concept.alts.append(Alt(parts, W_SPLIT, "split"))
+                concept.alts.append(Alt(parts, W_SPLIT, "split", stem="de"))
                 if not curated and not translated:  # Ticketverkauf -> ticket sale
                     words = tuple(w for p in parts
                                   for w in (self._translations(p, 1) or [(p,)])[0])
@@ -350,7 +359,7 @@ class QueryPlanner:
             weight = W_FUZZY * (0.6 if known else 1.0)
             if not self.verbatim or force:
                 concept.alts += [Alt((w,), weight * (1.0 if dist == 1 else 0.8), "fuzzy",
-                                     stem=not known)
+                                     stem=not known, weak=known and not force)
                                  for w, dist, _ in fixes]
             if fixes and not force:
                 concept.correction = fixes[0][0]
