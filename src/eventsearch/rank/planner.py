@@ -20,6 +20,7 @@ from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
 from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 from ..text.compounds import Compounds
+from ..text.derive import related_forms
 from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
 from .index import RankingIndex
@@ -34,6 +35,7 @@ W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
 W_PATTERN = 0.9
+W_DERIVED = 0.7  # a derivation Snowball leaves apart (contributor -> contribute)
 MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
 
@@ -51,7 +53,7 @@ class Alt:
 
     words: tuple[str, ...]  # lower-case, unfolded
     weight: float
-    kind: str  # exact | synonym | split | compound | fuzzy | pattern
+    kind: str  # exact | synonym | derivation | split | compound | fuzzy | pattern
     stem: bool = True  # also look in the stemmed fields
 
 
@@ -296,6 +298,9 @@ class QueryPlanner:
         if self.synonyms is not None:
             concept.alts += [Alt(e, W_SYNONYM, "synonym")
                              for e in self.synonyms.alternatives((word,))]
+        if self.vocab is not None:  # forms the stems miss: PRs -> PR, contributor -> contribute
+            concept.alts += [Alt((f,), W_STEM if close else W_DERIVED, "derivation")
+                             for f, close in related_forms(folded, self.vocab.df)]
         if self.compounds is not None and folded.isalpha():
             parts = self.compounds.split(folded)
             if parts:
