@@ -473,3 +473,26 @@ def test_compound_parts_apart_come_after_and_are_counted_apart(tmp_path, name, r
     # "Datenbank" is daten + bank, and "banking" is not "bank"
     # (before, its parts were stemmed as English words too: banking.md was found, marked)
     assert search(index, "Datenbank").total == 0
+
+
+# -- related forms Snowball leaves apart ----------------------------------------------
+
+def test_related_forms_match_and_are_marked(tmp_path, name, request):
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for file, title, body in [
+            ("pr.md", "Merge workflow", "We land each PR after one review."),
+            ("contrib.md", "Open source", "Anyone can contribute a patch to the project."),
+            ("doku.md", "Playcom", "Jugendliche wollen die Veranstaltung dokumentieren."),
+            ("org.md", "NumFOCUS", "NumFOCUS is an organisation that supports science."),
+            ("other.md", "Gardening", "A talk about roses and tomatoes.")]:
+        (corpus / file).write_text(note(title, body), encoding="utf-8")
+    backend = make_backend(name, tmp_path / "ix", request)
+    backend.build([corpus], workers=1)
+    index = SearchIndex(Path("unused"), backend=backend)
+    for query, path, marked in [("PRs", "pr.md", "PR"), ("contributor", "contrib.md", "contribute"),
+                                ("Dokumentation", "doku.md", "dokumentieren"),
+                                ("organization", "org.md", "organisation")]:
+        result = search(index, query)
+        assert paths(result) == [path], query
+        assert f"<mark>{marked}</mark>" in result.hits[0].snippet, query

@@ -21,6 +21,7 @@ from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
 from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 from ..text.compounds import Compounds
+from ..text.derive import related_forms
 from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
 from .index import RankingIndex
@@ -37,6 +38,7 @@ W_COMPOUND = 0.6
 W_FUZZY = 0.5
 W_PATTERN = 0.9
 SPLIT_BELOW = 5  # a word in this many notes or more is searched whole, not as its parts
+W_DERIVED = 0.7  # a derivation Snowball leaves apart (contributor -> contribute)
 MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
 
@@ -54,7 +56,7 @@ class Alt:
 
     words: tuple[str, ...]  # lower-case, unfolded
     weight: float
-    kind: str  # exact | synonym | translation | split | compound | fuzzy | pattern
+    kind: str  # exact | synonym | translation | derivation | split | compound | fuzzy | pattern
     # also look in the stemmed fields: both languages', or "de" only (a German compound's
     # parts: English stemming would let "Datenbank" find "banking", "sagemaker" "make")
     stem: bool | str = True
@@ -313,6 +315,9 @@ class QueryPlanner:
         concept.alts += [Alt(e, W_SYNONYM, "synonym") for e in curated]
         translated = [] if curated else self._translations(word)
         concept.alts += [Alt(t, W_TRANSLATION, "translation") for t in translated]
+        if self.vocab is not None:  # forms the stems miss: PRs -> PR, contributor -> contribute
+            concept.alts += [Alt((f,), W_STEM if close else W_DERIVED, "derivation")
+                             for f, close in related_forms(folded, self.vocab.df)]
         if self.compounds is not None and folded.isalpha():
             # a word many notes hold as written is not taken apart ("workshop" is not
             # "work shop", "anaconda" not "ana conda")

@@ -1,0 +1,38 @@
+"""Related forms from suffix rules, kept only when the index has them (text/derive.py)."""
+
+from __future__ import annotations
+
+from eventsearch.text.derive import candidates, related_forms
+
+
+def df_of(counts: dict[str, int]):
+    return lambda word: counts.get(word, 0)
+
+
+def test_acronym_plurals_meet_their_singular_both_ways():
+    df = df_of({"pr": 40, "prs": 9, "llm": 30, "llms": 12})
+    assert related_forms("prs", df) == [("pr", True)]
+    assert related_forms("llm", df) == [("llms", True)]
+    # a word with a vowel is Snowball's business ("apis" -> "api" already)
+    assert "api" not in candidates("apis")
+
+
+def test_derivations_in_both_languages():
+    df = df_of({"contribute": 50, "verify": 20, "organization": 30, "warten": 80,
+                "dokumentieren": 5, "andern": 4, "anderen": 300, "programmieren": 9})
+    assert ("contribute", False) in related_forms("contributor", df)
+    assert related_forms("verification", df) == [("verify", False)]
+    assert related_forms("organisation", df) == [("organization", False)]
+    assert related_forms("dokumentation", df) == [("dokumentieren", False)]
+    assert related_forms("programmierung", df) == [("programmieren", False)]
+    # only the longest suffix applies: Änderung is ändern, never "anderen" (other)
+    assert related_forms("anderung", df) == [("andern", False)]
+
+
+def test_forms_the_stems_already_join_or_the_index_lacks_are_left_out():
+    df = df_of({"maintain": 100, "organize": 10})
+    assert related_forms("maintainer", df) == []  # Snowball: maintainer -> maintain
+    assert related_forms("organizer", df) == []
+    assert related_forms("creator", df_of({})) == []
+    # short bases are words of their own: factor is not fact, author not auth
+    assert "fact" not in candidates("factor") and "auth" not in candidates("author")
