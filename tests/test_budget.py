@@ -14,7 +14,7 @@ from eventsearch.config import load_settings
 from eventsearch.errors import ConfigError
 from eventsearch.model import SearchQuery
 from eventsearch.query.budget import DEFAULT, Limits
-from eventsearch.rank.planner import concepts_of
+from eventsearch.rank.concepts import concepts_of
 from eventsearch.search import SearchIndex
 from eventsearch.web import create_app
 

@@ -28,9 +28,10 @@ from ..text.snippets import QueryTerms
 from ..text.spelling import Vocabulary
 from ..text.synonyms import Synonyms
 from .collapse import WINDOW, collapse, with_partners
+from .concepts import Node, concepts_of
 from .facets import FacetTable, disjunctive_counts
 from .index import RankingIndex
-from .planner import Node, QueryPlanner, concepts_of
+from .planner import QueryPlanner
 from .scorer import Scored, Scorer
 
 # A query of words side by side with fewer notes than this holding (almost) all of them

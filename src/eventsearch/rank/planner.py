@@ -1,89 +1,43 @@
 """The query as concepts: every query word becomes a concept with weighted variants.
 
-The word as typed, its stems, synonyms, the parts of a German compound, the index's
-compounds that contain it and, for words found in (almost) no note, typo corrections
-(see scorer.py for how a concept is scored).  `QueryPlanner` turns a query plan
+The word as typed, its stems, synonyms, translations (text/lexicon.py), derivations
+(text/derive.py), the parts of a German compound, the index's compounds that contain it
+and, for words found in (almost) no note, typo corrections (see scorer.py for how a
+concept is scored).  `QueryPlanner` turns a query plan
 (:mod:`eventsearch.query.plan`) into a tree of concepts; `concepts_of` lists them.
 Engine-neutral: term statistics come from a :class:`~eventsearch.rank.index.RankingIndex`.
 """
 
 from __future__ import annotations
 
-import heapq
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, cast
 
 from ..query import plan as qp
 from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
-from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
+from ..text.analyze import stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.derive import related_forms
 from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
+from .concepts import (
+    SPLIT_BELOW,
+    STOP,
+    W_COMPOUND,
+    W_DERIVED,
+    W_FUZZY,
+    W_SPLIT,
+    W_STEM,
+    W_SYNONYM,
+    W_TRANSLATION,
+    Alt,
+    Concept,
+    Node,
+    plain_form,
+)
 from .index import RankingIndex
-
-STOP = STOP_EN | STOP_DE
-Node = Any  # Concept | ("implicit"|"and"|"or", [Node]) | ("not", Node) | ("maybe", a, b) | ("all",)
-_TOKEN = re.compile(TOKEN_PATTERN)
-# Variant weights: how much a match through each kind of variant is worth.
-W_STEM = 0.85
-W_SYNONYM = 0.8
-W_TRANSLATION = 0.6
-W_SPLIT = 0.75
-W_COMPOUND = 0.6
-W_FUZZY = 0.5
-W_PATTERN = 0.9
-SPLIT_BELOW = 5  # a word in this many notes or more is searched whole, not as its parts
-W_DERIVED = 0.7  # a derivation Snowball leaves apart (contributor -> contribute)
-MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
-
-
-def _silent(message: str, key: str | None = None) -> None:
-    """Budget.say for what the search did on its own (a prefix added while typing)."""
-
-
-def plain_form(word: str) -> str:
-    return fold(word.lower())
-
-
-@dataclass
-class Alt:
-    """One way a concept can match: all of ``words`` in the note."""
-
-    words: tuple[str, ...]  # lower-case, unfolded
-    weight: float
-    kind: str  # exact | synonym | translation | derivation | split | compound | fuzzy | pattern
-    # also look in the stemmed fields: both languages', or "de" only (a German compound's
-    # parts: English stemming would let "Datenbank" find "banking", "sagemaker" "make")
-    stem: bool | str = True
-    # a weak variant: a note matching the word only through it comes after those that
-    # match it as typed (a typo fix of a word that exists)
-    weak: bool = False
-
-
-@dataclass
-class Concept:
-    text: str  # as typed
-    alts: list[Alt] = field(default_factory=list)
-    where: str | None = None  # "title" | "body" | "meta": a field restriction
-    phrase: tuple[str, ...] | None = None  # a quoted phrase
-    slop: int = 1
-    pattern: str | None = None  # a prefix or wildcard term, folded: "kube*", "k?be*"
-    expansions: list[str] | None = None  # its words in the most notes, within the budget
-    correction: str | None = None  # best typo fix, for "did you mean"
-    unknown: bool = False  # the word as typed is in no note
-    corrected: bool = False  # its typo corrections are searched too (said out loud)
-
-    @property
-    def single_word(self) -> str | None:
-        if self.phrase is None and self.pattern is None and self.alts \
-                and len(self.alts[0].words) == 1:
-            return self.alts[0].words[0]
-        return None
+from .wildcards import expand
 
 
 class QueryPlanner:
@@ -142,7 +96,7 @@ class QueryPlanner:
             if self.budget is None or self.vocab is None:
                 return concept
             quiet = isinstance(q, qp.Prefix) and q.typing
-            return self._expand(concept, pattern, quiet=quiet)
+            return expand(concept, pattern, self.budget, self.vocab, self.index, quiet)
         if isinstance(q, qp.Phrase):
             words = tuple(w.lower() for w in q.words)
             if not words:
@@ -158,97 +112,6 @@ class QueryPlanner:
         # anything else (ranges, REQUIRE): search its words
         children = [c for w in _all_terms(q) if (c := self.word(w, None))]
         return ("implicit", children) if children else None
-
-    def _expand(self, concept: Concept, pattern: str, quiet: bool = False) -> Concept | None:
-        """The wildcard term's words, within the budget: the ones in the most notes.
-        None (the term is left out, with a message) when the limits forbid it.
-        ``quiet``: a prefix the search added while typing says nothing of its cuts (the
-        user typed no ``*``; the word itself is searched beside it anyway)."""
-        budget, vocab = self.budget, self.vocab
-        assert budget is not None and vocab is not None
-        say = _silent if quiet else budget.say
-        limits = budget.limits
-        shown = concept.text
-        first = min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)
-        if first == 0:
-            if not limits.leading_wildcards:
-                say(f"{shown} was left out: wildcards at the start of a word are off "
-                           "here (they would compare every word of the index). Put some "
-                           "letters before the * or ?.")
-                return None
-        elif "*" in pattern and first < limits.min_prefix:
-            say(f"{shown} was left out: a wildcard needs at least {limits.min_prefix} "
-                       "letters before its *.")
-            return None
-        if not budget.take_term():
-            say(f"{shown} was left out: at most {limits.max_expanded_terms} wildcard, "
-                       "~ or unusual words are expanded per query.", key="terms")
-            return None
-        keep = budget.expansions()
-        if keep == 0:
-            say(f"{shown} was left out: the query's wildcards already expanded to "
-                       f"{limits.max_query_expansions} words, the most one query may.",
-                       key="query-expansions")
-            return None
-        literal = pattern[:first]
-        rx = re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch)
-                                for ch in pattern))
-        match = None if first == len(pattern) - 1 and pattern.endswith("*") else rx.fullmatch
-        fields = [concept.where] if concept.where else ["title", "meta", "body"]
-        dfs = self._pattern_dfs(literal, match, fields) if literal else \
-            self._leading_dfs(pattern, match or rx.fullmatch, fields)
-        found = [(-d, w) for w, d in dfs.items() if d]
-        kept = [w for _, w in heapq.nsmallest(keep, found)]
-        budget.spend(len(kept))
-        if len(found) > len(kept):
-            say(f"{shown} matches {len(found):,} words; only the {len(kept)} found in "
-                       "the most notes were searched.")
-        concept.expansions = kept
-        # its words as alternatives now, not only once scored: a note page (which does not
-        # score) marks them too; the scorer sets the same ones
-        concept.alts = pattern_alts(kept)
-        return concept
-
-    def _pattern_dfs(self, literal: str, match: Any, fields: list[str]) -> dict[str, int]:
-        """Each word starting with ``literal`` (and matching ``match``) with the notes
-        it is in (its most common field), read in one pass over the term index: ~30x
-        faster than asking for each word's frequency."""
-        budget = self.budget
-        assert budget is not None
-        index = self.index
-        assert index is not None, "wildcards expand through the planner's index"
-        best: dict[str, int] = {}
-        seen = 0
-        for name in fields:
-            per: dict[str, int] = {}
-            for word, df in index.iter_prefix(name, literal):
-                seen += 1
-                if not seen & 255 and budget.out_of_time():
-                    budget.cut()  # the words in the most notes among those read
-                    return _max_into(best, per)
-                if match is None or match(word):
-                    per[word] = per.get(word, 0) + df
-            _max_into(best, per)
-        return best
-
-    def _leading_dfs(self, pattern: str, match: Any, fields: list[str]) -> dict[str, int]:
-        """The words of a pattern that starts with a wildcard (when those are on): the
-        vocabulary held in memory is matched, then each match's frequency asked."""
-        budget, vocab = self.budget, self.vocab
-        assert budget is not None and vocab is not None
-        rest = pattern[1:]
-        if pattern[0] == "*" and "*" not in rest and "?" not in rest:
-            candidates: Iterable[str] = vocab.with_suffix(rest)
-        else:
-            candidates = filter(match, vocab.sorted)
-        stats = self.index if self.index is not None else vocab.reader
-        out: dict[str, int] = {}
-        for n, word in enumerate(candidates):
-            if n & 63 == 63 and budget.out_of_time():
-                budget.cut()
-                break
-            out[word] = max(stats.doc_frequency(name, word) for name in fields)
-        return out
 
     @staticmethod
     def _where(q: qp.Node) -> str | None:
@@ -411,11 +274,6 @@ class QueryPlanner:
         return budget.expansions() if force else 5
 
 
-def pattern_alts(words: list[str]) -> list[Alt]:
-    """A wildcard concept's alternatives: its words in the most notes, as found."""
-    return [Alt((w,), W_PATTERN, "pattern", stem=False) for w in words[:MAX_PATTERN_TERMS]]
-
-
 def _all_terms(q: qp.Node) -> list[str]:
     """Every word, phrase word and fuzzy term of the plan, NOT ones included, in order
     (repeats kept): the words searched for a node the concepts have no form for."""
@@ -430,29 +288,3 @@ def _all_terms(q: qp.Node) -> list[str]:
     if isinstance(q, qp.AndNot | qp.AndMaybe | qp.Require):
         return _all_terms(q.a) + _all_terms(q.b)
     return []
-
-
-def _max_into(best: dict[str, int], per: dict[str, int]) -> dict[str, int]:
-    for word, d in per.items():
-        if d > best.get(word, 0):
-            best[word] = d
-    return best
-
-
-def concepts_of(node: Node | None, positive: bool = True) -> Iterable[tuple[Concept, bool]]:
-    """Every concept in the tree, with whether it counts for ranking (not under a NOT)."""
-    if node is None:
-        return
-    if isinstance(node, Concept):
-        yield node, positive
-        return
-    kind = node[0]
-    if kind == "not":
-        yield from concepts_of(node[1], False)
-    elif kind == "maybe":
-        yield from concepts_of(node[1], positive)
-        yield from concepts_of(node[2], positive)
-    elif kind != "all":
-        for child in node[1]:
-            yield from concepts_of(child, positive)
-

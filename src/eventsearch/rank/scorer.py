@@ -42,8 +42,8 @@ import numpy as np
 
 from ..query.budget import Budget
 from ..text.analyze import fold, stem_de, stem_en
+from .concepts import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
 from .index import RankingIndex
-from .planner import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
 
 # Field weights (BM25F boosts) per field role; length normalisation (b) is in index.py.
 BOOST = {"title": 3.0, "meta": 2.0, "body": 1.0}
