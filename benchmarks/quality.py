@@ -33,6 +33,8 @@ from eventsearch.model import Hit, SearchQuery
 from eventsearch.readers.load import load_notes
 from eventsearch.readers.scan import corpus_files
 from eventsearch.search import SearchIndex
+from eventsearch.text.lexicon import DEFAULT_DIR as DEFAULT_LEXICON
+from eventsearch.text.synonyms import load_synonyms
 
 
 def build_baseline(corpus: Path, target: Path) -> None:
@@ -99,6 +101,8 @@ def main() -> None:
                     "the topical file's name with -judgments.jsonl)")
     ap.add_argument("--pool", type=Path, help="with --topical: write the unjudged top-10 hits "
                     "here, to be judged")
+    ap.add_argument("--lexicon", default=str(DEFAULT_LEXICON),
+                    help="the lexicon setting: the FreeDict folder, or off (an ablation)")
     args = ap.parse_args()
     if args.corpus == CORPORA:
         require_shared()
@@ -109,7 +113,7 @@ def main() -> None:
         report = build_index([args.corpus], args.index)
         print(f"built eventsearch index: {report.notes} notes in "
               f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
-    index = SearchIndex(args.index)
+    index = SearchIndex(args.index, synonyms=load_synonyms(lexicon=args.lexicon))
 
     def ours(text: str) -> list[Hit]:
         return index.search(SearchQuery(q=text, per_page=10)).hits
@@ -152,7 +156,8 @@ def _on_postgresql(args, stack: ExitStack, whoosh, queries: list[dict]):  # type
 
         url, stop = start_cluster(stack.enter_context(tempfile.TemporaryDirectory()))
         stack.callback(stop)
-    backend = open_backend(Settings(backend="postgresql", database_url=url))
+    backend = open_backend(Settings(backend="postgresql", database_url=url,
+                                    lexicon=args.lexicon))
     started = time.perf_counter()
     built = backend.build([args.corpus])
     print(f"built the PostgreSQL index: {built.notes} notes in "
