@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .model import IndexReport
+from .readers import note_depends_on
 from .readers.scan import FileInfo
 
 # A file modified this close to (or after) the start of the scan that indexed it may
@@ -110,3 +112,64 @@ def file_sha1(path: str) -> str | None:
     except OSError:
         return None
 
+
+
+@dataclass
+class Changes:
+    """What an incremental run must do, by comparing the folder with the index."""
+
+    todo: list[str]  # keys to read: new, changed, or depending on a changed aside file
+    gone: list[str]  # indexed keys no longer on disk
+    skipped: dict[str, Any]  # still broken as last reported: not read again
+    touched: dict[str, list[float]]  # mtime or size changed, content not: [mtime, size]
+    hashed: int  # files whose content had to be hashed
+    aside: dict[str, Any]  # the set-aside files' states, for the run's meta
+
+
+def find_changes(files: Mapping[str, FileInfo], aside: Mapping[str, FileInfo],
+                 indexed: Mapping[str, tuple[Any, ...]], meta: Mapping[str, Any],
+                 report: IndexReport,
+                 old_touched: Mapping[str, list[float]] | None = None) -> Changes:
+    """Which notes changed since the last run.  Same mtime and size means unchanged
+    (unless the file changed within ``RACY_S`` of the last scan: then the hash decides);
+    otherwise the content hash decides.  ``indexed``: key -> (mtime, size, sha1, ...);
+    ``old_touched``: files a backend remembers as touched, not changed (Whoosh keeps
+    them apart; PostgreSQL updates the row's mtime instead).  Broken files already
+    reported are added to ``report.skipped`` and not read again."""
+    old_touched = old_touched or {}
+    old_skips: dict[str, Any] = meta.get("skipped", {})
+    racy_from = float(meta.get("scanned_at", 0.0)) - RACY_S
+    skipped: dict[str, Any] = {}
+    touched: dict[str, list[float]] = {}
+    todo: list[str] = []
+    hashed = 0
+    for key, info in files.items():
+        path, mtime, size = info
+        if size < 0:
+            todo.append(key)  # cannot stat: reading it will say why
+            continue
+        racy = mtime >= racy_from
+        known = indexed.get(key)
+        if known:
+            was_touched = old_touched.get(key) == [mtime, size]
+            if not racy and (was_touched or (known[0], known[1]) == (mtime, size)):
+                if was_touched:
+                    touched[key] = [mtime, size]
+                continue
+            hashed += 1
+            if file_sha1(path) == known[2]:
+                if (known[0], known[1]) != (mtime, size):
+                    touched[key] = [mtime, size]  # touched, not changed
+                continue
+        old = old_skips.get(key)
+        if not racy and old and (old["mtime"], old["size"]) == (mtime, size):
+            skipped[key] = old  # still broken, already reported (old version kept if any)
+            report.skipped.append((key, old["reason"]))
+            continue
+        todo.append(key)
+    aside_states, aside_changed = aside_changes(aside, meta.get("aside"), racy_from)
+    if aside_changed:  # e.g. an edited category.json: re-read its talks for their event
+        again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
+        todo = sorted(again.union(todo))
+    return Changes(todo, sorted(set(indexed) - set(files)), skipped, touched, hashed,
+                   aside_states)

@@ -17,9 +17,8 @@ from typing import Any
 
 from ...errors import EventSearchError
 from ...model import IndexReport
-from ...readers import note_depends_on
 from ...readers.scan import scan_corpus, set_aside
-from ...runs import RACY_S, aside_changes, file_sha1, run_meta, say_warnings
+from ...runs import find_changes, run_meta, say_warnings
 from ..base import Progress
 from .build import build_here
 from .connect import Database
@@ -66,31 +65,9 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
             f"{len(indexed)}; not emptying it. Run `eventsearch reindex --full` if that "
             "is what you want.")
     old_skips: dict[str, Any] = meta.get("skipped", {})
-    racy_from = float(meta.get("scanned_at", 0.0)) - RACY_S
-    skipped: dict[str, Any] = {}
-    todo: list[str] = []
-    touched: list[tuple[float, int, str]] = []
-    for key, info in files.items():
-        path, mtime, size = info
-        known = indexed.get(key)
-        if size >= 0 and known:
-            if (known[0], known[1]) == (mtime, size) and mtime < racy_from:
-                continue
-            if file_sha1(path) == known[2]:
-                if (known[0], known[1]) != (mtime, size):
-                    touched.append((mtime, size, key))
-                continue
-        old = old_skips.get(key)
-        if size >= 0 and mtime < racy_from and old and (old["mtime"], old["size"]) == (mtime, size):
-            skipped[key] = old
-            report.skipped.append((key, old["reason"]))
-            continue
-        todo.append(key)
-    aside_states, aside_changed = aside_changes(aside, meta.get("aside"), racy_from)
-    if aside_changed:
-        again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
-        todo = sorted(again.union(todo))
-    gone = sorted(set(indexed) - set(files))
+    changes = find_changes(files, aside, indexed, meta, report)
+    todo, gone, skipped = changes.todo, changes.gone, changes.skipped
+    touched = [(mtime, size, key) for key, (mtime, size) in changes.touched.items()]
     report.timings["scan"] = time.perf_counter() - started
     next_doc = int(meta.get("next_doc", 0))
     analyser = Analyser()
@@ -139,7 +116,7 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
         report.took_s = time.perf_counter() - started
         new_meta = run_meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
                             built=False, index_format=INDEX_FORMAT) | {
-            "warned": warned, "aside": aside_states, "next_doc": next_doc + len(rows),
+            "warned": warned, "aside": changes.aside, "next_doc": next_doc + len(rows),
             "written": int(meta.get("written", 0)) + len(rows)}
         if changed:
             new_meta["generation"] = int(meta["generation"]) + 1

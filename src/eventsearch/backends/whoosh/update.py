@@ -23,13 +23,10 @@ from whoosh.writing import MERGE_SMALL
 
 from ...errors import EventSearchError, IndexLocked
 from ...model import IndexReport
-from ...readers import note_depends_on
 from ...readers.load import load_notes
 from ...readers.scan import FileInfo, scan_corpus, set_aside
 from ...runs import (
-    RACY_S,
-    aside_changes,
-    file_sha1,
+    find_changes,
     new_failure,
     run_meta,
     say_warnings,
@@ -128,41 +125,8 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
             "is what you want.")
     old_skips: dict[str, Any] = meta.get("skipped", {})
     old_touched: dict[str, list[float]] = read_meta(gen, TOUCHED_FILE)
-    racy_from = float(meta.get("scanned_at", 0.0)) - RACY_S
-    skipped: dict[str, Any] = {}
-    touched: dict[str, list[float]] = {}
-    todo: list[str] = []
-    hashed = 0
-    for key, info in files.items():
-        _, mtime, size = info
-        if size < 0:
-            todo.append(key)  # cannot stat: reading it will say why
-            continue
-        racy = mtime >= racy_from
-        known = indexed.get(key)
-        if known:
-            was_touched = old_touched.get(key) == [mtime, size]
-            if not racy and (was_touched or (known[0], known[1]) == (mtime, size)):
-                if was_touched:
-                    touched[key] = [mtime, size]
-                continue
-            hashed += 1
-            if file_sha1(info[0]) == known[2]:
-                if (known[0], known[1]) != (mtime, size):
-                    touched[key] = [mtime, size]  # touched, not changed
-                continue
-        old = old_skips.get(key)
-        if not racy and old and (old["mtime"], old["size"]) == (mtime, size):
-            skipped[key] = old  # still broken, already reported (old version kept if any)
-            report.skipped.append((key, old["reason"]))
-            continue
-        todo.append(key)
-    old_aside: dict[str, Any] | None = meta.get("aside")
-    aside_states, aside_changed = aside_changes(aside, old_aside, racy_from)
-    if aside_changed:  # e.g. an edited category.json: re-read its talks for their event
-        again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
-        todo = sorted(again.union(todo))
-    gone = sorted(set(indexed) - set(files))
+    changes = find_changes(files, aside, indexed, meta, report, old_touched)
+    todo, gone, skipped, touched = changes.todo, changes.gone, changes.skipped, changes.touched
     report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
     report.timings["scan"] = time.perf_counter() - started
     if touched != old_touched:
@@ -187,11 +151,11 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
         report.by_lang = last if last.total() == report.notes else _count(ix)[1]
     report.timings["count"] = time.perf_counter() - mark
     report.took_s = time.perf_counter() - started
-    if (report.committed or skipped != old_skips or touched != old_touched or hashed
-            or warned != old_warned or aside_states != old_aside):
+    if (report.committed or skipped != old_skips or touched != old_touched or changes.hashed
+            or warned != old_warned or changes.aside != meta.get("aside")):
         write_meta(gen, run_meta(roots, exclude_drafts, report, skipped, scanned_at, meta,
                                  built=False, index_format=INDEX_FORMAT)
-                   | {"warned": warned, "aside": aside_states})
+                   | {"warned": warned, "aside": changes.aside})
     return report
 
 
