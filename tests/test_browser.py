@@ -145,6 +145,27 @@ def test_timeline_bar_filters_to_a_year_then_a_month(page, server):
     assert total(page) == count
 
 
+def test_the_year_chart_is_one_tab_stop_walked_with_arrow_keys(page, server):
+    page.goto(f"{server}/search")
+    bars = page.locator(".timeline svg a")
+    n = bars.count()
+    assert n > 3
+    stops = bars.evaluate_all("els => els.filter(e => e.getAttribute('tabindex') === '0')"
+                              ".map(e => e.getAttribute('aria-label'))")
+    assert len(stops) == 1 and stops[0] == bars.nth(n - 1).get_attribute("aria-label")
+    bars.nth(n - 1).focus()
+    page.keyboard.press("ArrowLeft")
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == bars.nth(n - 2).get_attribute("aria-label")
+    page.keyboard.press("Home")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == \
+        bars.nth(0).get_attribute("aria-label")
+    assert bars.nth(0).get_attribute("tabindex") == "0"
+    assert bars.nth(n - 1).get_attribute("tabindex") == "-1"
+    page.keyboard.press("Enter")
+    expect(page.locator(".chip")).to_contain_text("Year:")
+
+
 def test_suggestions_and_keyboard(page, server):
     page.goto(f"{server}/notes/rst/blog/2023-entwicklerkonferenz-koeln.rst")
     expect(page.locator("#q")).not_to_be_focused()  # no autofocus on reading pages

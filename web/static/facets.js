@@ -11,6 +11,21 @@
     return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
+  // The year chart is one Tab stop: arrow keys, Home and End move between its bars.
+  document.addEventListener("keydown", function (e) {
+    var bar = e.target.closest && e.target.closest(".timeline svg a");
+    if (!bar) return;
+    var bars = Array.prototype.slice.call(bar.closest("svg").querySelectorAll("a"));
+    var i = bars.indexOf(bar);
+    var next = {ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1,
+                Home: 0, End: bars.length - 1}[e.key];
+    if (next === undefined || !bars[next]) return;
+    e.preventDefault();
+    bar.setAttribute("tabindex", "-1");
+    bars[next].setAttribute("tabindex", "0");
+    bars[next].focus();
+  });
+
   document.addEventListener("input", function (e) {
     var box = e.target;
     if (!box.classList || !box.classList.contains("facet-filter")) return;
