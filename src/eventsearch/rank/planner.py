@@ -37,6 +37,7 @@ from .concepts import (
     plain_form,
 )
 from .index import RankingIndex
+from .when import mark_dates
 from .widen import translated_compounds
 from .wildcards import expand
 
@@ -155,6 +156,7 @@ class QueryPlanner:
                             plain = []
                         k += 1
                 self._translate_pairs(plain)
+                mark_dates(out)
                 i = j
                 continue
             node = self._node(subs[i])
