@@ -18,6 +18,7 @@ How a note's score is made (the README's "How ranking works" describes the same)
    that repeats one of them.
 4. Adjacent query words found next to each other in the note (a sloppy phrase:
    "Julien Simon") add a bonus, and a tiny recency factor (at most +0.5%) breaks near-ties.
+   A month and a year typed side by side score the notes of that month as the best (when.py).
 5. Alongside, which notes match through the words as typed or strong variants
    (``Scored.strong``): a note that needs a weak one (compound parts apart, a typo fix
    of a word that exists) is ranked after those and counted apart.
