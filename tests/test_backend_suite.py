@@ -496,3 +496,25 @@ def test_related_forms_match_and_are_marked(tmp_path, name, request):
         result = search(index, query)
         assert paths(result) == [path], query
         assert f"<mark>{marked}</mark>" in result.hits[0].snippet, query
+
+
+# -- a month and a year typed side by side -------------------------------------------
+
+def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request):
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for file, day, title, body in [
+            ("oct-2019.md", "2019-10-05", "Monthly newsletter", "Talks, meetups and jobs."),
+            ("oct-2020.md", "2020-10-05", "Monthly newsletter",
+             "Talks in October, meetups and jobs, and a look back at 2019."),
+            ("minutes.md", "2019-11-07", "2019-10-31 triage minutes", "Five issues closed."),
+            ("other.md", "2019-11-14", "2019-11-14 triage minutes", "Three issues closed.")]:
+        (corpus / file).write_text(f"---\ntitle: {title}\ndate: {day}\n---\n{body}\n",
+                                   encoding="utf-8")
+    backend = make_backend(name, tmp_path / "ix", request)
+    backend.build([corpus], workers=1)
+    index = SearchIndex(Path("unused"), backend=backend)
+    # dated in the month beats another year's issue that says October and 2019
+    assert paths(search(index, "newsletter October 2019"))[0] == "oct-2019.md"
+    # a date of the month in the text counts as well (the minutes of 31 October)
+    assert paths(search(index, "triage minutes Oktober 2019"))[0] == "minutes.md"

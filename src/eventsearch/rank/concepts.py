@@ -58,6 +58,7 @@ class Concept:
     correction: str | None = None  # best typo fix, for "did you mean"
     unknown: bool = False  # the word as typed is in no note
     corrected: bool = False  # its typo corrections are searched too (said out loud)
+    when: tuple[int, int] | None = None  # (year, month): one of a month and year typed
 
     @property
     def single_word(self) -> str | None:

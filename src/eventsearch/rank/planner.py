@@ -37,6 +37,8 @@ from .concepts import (
     plain_form,
 )
 from .index import RankingIndex
+from .when import mark_dates
+from .widen import translated_compounds
 from .wildcards import expand
 
 
@@ -154,6 +156,7 @@ class QueryPlanner:
                             plain = []
                         k += 1
                 self._translate_pairs(plain)
+                mark_dates(out)
                 i = j
                 continue
             node = self._node(subs[i])
@@ -193,8 +196,12 @@ class QueryPlanner:
                                   for w in (self._translations(p, 1) or [(p,)])[0])
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
-            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
-                             for c in self.compounds.expansions(folded)]
+            own = self.compounds.expansions(folded)
+            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False) for c in own]
+            if not own:  # German notes do not use the word itself in compounds
+                concept.alts += translated_compounds(
+                    self.compounds, [a for a in concept.alts if a.kind == "translation"],
+                    {a.words for a in concept.alts})
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0
@@ -248,8 +255,9 @@ class QueryPlanner:
         for a, b in pairwise(nodes):
             if isinstance(a, Concept) and isinstance(b, Concept) \
                     and a.single_word and b.single_word and not a.corrected:
-                for words in self._translations(f"{a.single_word} {b.single_word}", 2):
-                    alt = Alt(words, W_TRANSLATION, "translation")
+                pair = [Alt(words, W_TRANSLATION, "translation") for words in
+                        self._translations(f"{a.single_word} {b.single_word}", 2)]
+                for alt in pair + translated_compounds(self.compounds, pair, set()):
                     a.alts.append(alt)
                     b.alts.append(alt)
 

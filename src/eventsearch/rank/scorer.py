@@ -18,6 +18,7 @@ How a note's score is made (the README's "How ranking works" describes the same)
    that repeats one of them.
 4. Adjacent query words found next to each other in the note (a sloppy phrase:
    "Julien Simon") add a bonus, and a tiny recency factor (at most +0.5%) breaks near-ties.
+   A month and a year typed side by side score the notes of that month as the best (when.py).
 5. Alongside, which notes match through the words as typed or strong variants
    (``Scored.strong``): a note that needs a weak one (compound parts apart, a typo fix
    of a word that exists) is ranked after those and counted apart.
@@ -44,6 +45,7 @@ from ..query.budget import Budget
 from ..text.analyze import fold, stem_de, stem_en
 from .concepts import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
 from .index import RankingIndex
+from .when import month_mask
 
 # Field weights (BM25F boosts) per field role; length normalisation (b) is in index.py.
 BOOST = {"title": 3.0, "meta": 2.0, "body": 1.0}
@@ -84,6 +86,7 @@ class Scorer:
         self.concept_scores: dict[int, np.ndarray] = {}
         self.concept_strong: dict[int, np.ndarray] = {}
         self._concepts_done = 0
+        self._months: dict[tuple[int, int], np.ndarray] = {}
 
     def stem_df(self, word: str) -> int:
         folded = plain_form(word)
@@ -160,6 +163,11 @@ class Scorer:
             mask = self.phrase_mask(c.phrase, c.where, c.slop)
             best = np.where(mask, np.maximum(best, 1e-3), 0).astype(np.float32)
             strong = mask
+        if c.when is not None:  # a note of the month typed scores as the best (when.py)
+            mask = self.month_mask(c.when)
+            if mask.any():
+                best = np.where(mask, max(float(best.max()), 1e-3), best).astype(np.float32)
+                strong = strong | mask
         self.concept_scores[id(c)] = best
         self.concept_strong[id(c)] = strong
         return best
@@ -212,6 +220,12 @@ class Scorer:
         self.concept_scores[id(c)] = best
         self.concept_strong[id(c)] = best > 0
         return best
+
+    def month_mask(self, when: tuple[int, int]) -> np.ndarray:
+        mask = self._months.get(when)
+        if mask is None:
+            mask = self._months[when] = month_mask(self.index, *when)
+        return mask
 
     def phrase_mask(self, words: tuple[str, ...], where: str | None, slop: int) -> np.ndarray:
         roles = [where] if where else ["title", "meta", "body"]
@@ -314,6 +328,8 @@ class Scorer:
                 if self._out_of_time():  # the bonus only reorders: skip the rest
                     return bonus
                 mask = self.phrase_mask((wa, wb), None, PROXIMITY_SLOP)
+                if a.when is not None and a.when == b.when:
+                    mask = mask | self.month_mask(a.when)
                 bonus += np.where(mask, PROXIMITY_WEIGHT * (sa + sb), 0).astype(np.float32)
         return bonus
 

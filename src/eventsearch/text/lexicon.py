@@ -188,11 +188,15 @@ class Lexicon:
         all of them words of the index (``df``: notes with a folded word), technical
         senses first, then by how many notes use them; never the words themselves or a
         form of them."""
-        own = {_key(words), stem_en(_key(words)), fold(stem_de(words.lower()))}
+        own = _key(words)
+        own_stems = (stem_en(own), fold(stem_de(words.lower())))
         scored = []
         for translation, tech in self.candidates(words).items():
             key = _key(translation)
-            if own & {key, stem_en(key), fold(stem_de(translation))}:
+            # a form of the word itself meets it through both stemmers; a cognate that
+            # meets it only through the German one ("biometrische" -> biometric) still
+            # finds the English notes, which are stemmed in English
+            if key == own or (stem_en(key), fold(stem_de(translation))) == own_stems:
                 continue
             n = min(df(w) for w in key.split())
             if n > 0:

@@ -1,0 +1,60 @@
+"""A month and a year typed side by side ("October 2019", "März 2019") name a time.
+
+As two words they are scored apart: a note with "October" in its title outranks the
+note dated in that month, and the periodic notes of other years (newsletters, meeting
+minutes, monthly reports) say "October" just as loud.  Here the two concepts are marked
+with the month they name; the scorer gives every note of that month — dated in it, or
+saying it in its text ("2019-10-31", "22. März 2019", "October 5, 2019") — the best
+score each word reaches in any note, so among such notes the other words decide.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date
+from itertools import pairwise
+
+import numpy as np
+
+from ..text.fields import MONTHS_DE, MONTHS_EN
+from .concepts import Concept, Node, plain_form
+from .index import RankingIndex
+
+_ABBREVIATIONS = {"sept": 9, "okt": 10, "dez": 12, "maerz": 3}
+MONTHS = {plain_form(name): i + 1 for names in (MONTHS_EN, MONTHS_DE)
+          for i, name in enumerate(names)}
+MONTHS |= {plain_form(name[:3]): i + 1 for i, name in enumerate(MONTHS_EN)} | _ABBREVIATIONS
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+NAME_SLOP = 3  # "October 5, 2019": the month's name a few words before the year
+
+
+def mark_dates(nodes: Sequence[Node]) -> None:
+    """Mark side-by-side month and year concepts (either order) with (year, month)."""
+    for a, b in pairwise(nodes):
+        if not (isinstance(a, Concept) and isinstance(b, Concept)) or a.where or b.where:
+            continue
+        wa, wb = a.single_word, b.single_word
+        if not wa or not wb:
+            continue
+        for month_word, year_word in ((wa, wb), (wb, wa)):
+            month, year = MONTHS.get(plain_form(month_word)), _year(year_word)
+            if month and year:
+                a.when = b.when = (year, month)
+
+
+def _year(word: str) -> int | None:
+    if len(word) == 4 and word.isdigit() and FIRST_YEAR <= int(word) <= LAST_YEAR:
+        return int(word)
+    return None
+
+
+def month_mask(index: RankingIndex, year: int, month: int) -> np.ndarray:
+    """bool[n]: the notes dated in the month, or with a date of it in their text."""
+    last = calendar.monthrange(year, month)[1]
+    mask = index.date_mask(date(year, month, 1), date(year, month, last))
+    roles = ["title", "meta", "body"]
+    mask |= index.phrase_mask(roles, [str(year), f"{month:02d}"], 1)  # 2019-10-31
+    for name in {plain_form(MONTHS_EN[month - 1]), plain_form(MONTHS_DE[month - 1])}:
+        mask |= index.phrase_mask(roles, [name, str(year)], NAME_SLOP)
+    return mask & index.alive

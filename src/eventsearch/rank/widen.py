@@ -1,0 +1,33 @@
+"""Variants that widen a translation: the index's compounds that contain it.
+
+A German note rarely says the one word a translation gives: an English "travel" finds
+"Reise" through the lexicon, but the note says "Reiseantrag"; "early bird" finds
+"Frühbucher", the note "Frühbucherrabatt".  A word typed in German reaches such
+compounds through ``Compounds.expansions``; a translated word does the same here, at
+the translation's weight times the compound weight.
+"""
+
+from __future__ import annotations
+
+from ..text.compounds import Compounds
+from .concepts import W_COMPOUND, Alt, plain_form
+
+MAX_TRANSLATED_COMPOUNDS = 12  # per concept: the translations' compounds in the most notes
+
+
+def translated_compounds(compounds: Compounds | None, translations: list[Alt],
+                         known: set[tuple[str, ...]]) -> list[Alt]:
+    """Compounds of the index that begin or end with a one-word translation, as
+    variants weighted below the translation itself (none already among ``known``)."""
+    if compounds is None:
+        return []
+    out: list[Alt] = []
+    seen = set(known)
+    for alt in translations:
+        if len(alt.words) != 1:
+            continue
+        for c in compounds.expansions(plain_form(alt.words[0])):
+            if (c,) not in seen:
+                seen.add((c,))
+                out.append(Alt((c,), alt.weight * W_COMPOUND, "translation", stem=False))
+    return out[:MAX_TRANSLATED_COMPOUNDS]
