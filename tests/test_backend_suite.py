@@ -485,6 +485,8 @@ def test_related_forms_match_and_are_marked(tmp_path, name, request):
             ("contrib.md", "Open source", "Anyone can contribute a patch to the project."),
             ("doku.md", "Playcom", "Jugendliche wollen die Veranstaltung dokumentieren."),
             ("org.md", "NumFOCUS", "NumFOCUS is an organisation that supports science."),
+            ("js.md", "Frontend night", "We built the app with Marionette.js and Backbone."),
+            ("vue.md", "Vue evening", "Why we moved from Angular to Vue last year."),
             ("other.md", "Gardening", "A talk about roses and tomatoes.")]:
         (corpus / file).write_text(note(title, body), encoding="utf-8")
     backend = make_backend(name, tmp_path / "ix", request)
@@ -492,7 +494,10 @@ def test_related_forms_match_and_are_marked(tmp_path, name, request):
     index = SearchIndex(Path("unused"), backend=backend)
     for query, path, marked in [("PRs", "pr.md", "PR"), ("contributor", "contrib.md", "contribute"),
                                 ("Dokumentation", "doku.md", "dokumentieren"),
-                                ("organization", "org.md", "organisation")]:
+                                ("organization", "org.md", "organisation"),
+                                # the tokenizer keeps "marionette.js" one word
+                                ("marionette", "js.md", "Marionette.js"),
+                                ("vue.js", "vue.md", "Vue")]:
         result = search(index, query)
         assert paths(result) == [path], query
         assert f"<mark>{marked}</mark>" in result.hits[0].snippet, query

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventsearch.text.derive import candidates, related_forms
+from eventsearch.text.derive import candidates, dotted_forms, related_forms, undotted_form
 
 
 def df_of(counts: dict[str, int]):
@@ -36,3 +36,20 @@ def test_forms_the_stems_already_join_or_the_index_lacks_are_left_out():
     assert related_forms("creator", df_of({})) == []
     # short bases are words of their own: factor is not fact, author not auth
     assert "fact" not in candidates("factor") and "auth" not in candidates("author")
+
+
+def test_dotted_names_meet_their_plain_name():
+    words = ["marionette.js", "marionette.jsx", "marionette.v2.3", "socket.io",
+             "socket.io.client", "openstreetmap.de", "python.org"]
+
+    def with_prefix(prefix):
+        return (w for w in sorted(words) if w.startswith(prefix))
+
+    assert dotted_forms("marionette", with_prefix) == ["marionette.js", "marionette.jsx"]
+    assert dotted_forms("socket", with_prefix) == ["socket.io"]
+    assert undotted_form("vue.js") == "vue"
+    # versions, domains and short names are not names with an ending
+    assert undotted_form("rustup.1") is None and undotted_form("python.org.uk") is None
+    assert undotted_form("d3.js") is None and dotted_forms("io", with_prefix) == []
+    # a web address names a site
+    assert dotted_forms("openstreetmap", with_prefix) == [] and undotted_form("python.org") is None

@@ -18,7 +18,7 @@ from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
 from ..text.analyze import stem_de, stem_en
 from ..text.compounds import Compounds
-from ..text.derive import related_forms
+from ..text.derive import dotted_forms, related_forms, undotted_form
 from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
 from .concepts import (
@@ -184,6 +184,12 @@ class QueryPlanner:
         if self.vocab is not None:  # forms the stems miss: PRs -> PR, contributor -> contribute
             concept.alts += [Alt((f,), W_STEM if close else W_DERIVED, "derivation")
                              for f, close in related_forms(folded, self.vocab.df)]
+            # "marionette" <-> "Marionette.js": the tokenizer keeps inner dots
+            concept.alts += [Alt((f,), W_DERIVED, "derivation")
+                             for f in dotted_forms(folded, self.vocab.with_prefix)]
+            head = undotted_form(word)
+            if head is not None and self.vocab.df(plain_form(head)):
+                concept.alts.append(Alt((head,), W_SPLIT, "derivation"))
         if self.compounds is not None and folded.isalpha():
             # a word many notes hold as written is not taken apart ("workshop" is not
             # "work shop", "anaconda" not "ana conda")

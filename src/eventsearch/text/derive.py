@@ -11,7 +11,7 @@ reindex, no word list shipped, and both backends get it through the planner.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .analyze import stem_de, stem_en
 
@@ -112,3 +112,36 @@ def related_forms(word: str, df: Callable[[str], int]) -> list[tuple[str, bool]]
             kept.append((-n, form))
     acronyms = _acronym_forms(word)
     return [(form, form in acronyms) for _, form in sorted(kept)[:MAX_FORMS]]
+
+
+MAX_DOTTED = 3  # dotted forms kept per query word
+MAX_DOT_ENDING = 4  # letters after the dot: js, io, py, rs
+# a web address is a site, not the thing it names ("openstreetmap.de" is a website's news)
+DOMAINS = frozenset("com org net de at ch eu uk info edu gov".split())
+
+
+def dotted_forms(word: str, with_prefix: Callable[[str], Iterable[str]]) -> list[str]:
+    """Index words that are ``word`` with a short dotted ending ("marionette" ->
+    "marionette.js", "socket" -> "socket.io"): the tokenizer keeps inner dots (a
+    version, a domain, a library stay one word), so "Marionette.js" in a note never meets
+    "marionette" in a query otherwise.  ``with_prefix``: the index words with a prefix."""
+    if len(word) < 3 or not word.isalpha():
+        return []
+    out = []
+    for form in with_prefix(word + "."):
+        ending = form[len(word) + 1:]
+        if ending.isalpha() and len(ending) <= MAX_DOT_ENDING and ending not in DOMAINS:
+            out.append(form)
+            if len(out) == MAX_DOTTED:
+                break
+    return out
+
+
+def undotted_form(word: str) -> str | None:
+    """The name in a dotted query word ("marionette.js" -> "marionette"), for notes that
+    write it without its ending; None for versions, domains and the like."""
+    head, dot, ending = word.rpartition(".")
+    if dot and len(head) >= 3 and head.isalpha() and ending.isalpha() \
+            and len(ending) <= MAX_DOT_ENDING and ending not in DOMAINS:
+        return head
+    return None
