@@ -198,8 +198,7 @@ class QueryPlanner:
             if parts:
                 concept.alts.append(Alt(parts, W_SPLIT, "split", stem="de"))
                 if not curated and not translated:  # Ticketverkauf -> ticket sale
-                    words = tuple(w for p in parts
-                                  for w in (self._translations(p, 1) or [(p,)])[0])
+                    words = tuple(w for p in parts for w in self._part_in_translation(p))
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             own = self.compounds.expansions(folded)
@@ -254,6 +253,17 @@ class QueryPlanner:
         if lexicon is None or self.vocab is None or not words.replace(" ", "").isalpha():
             return []
         return lexicon.translations(words, self.vocab.df, limit)
+
+    def _part_in_translation(self, part: str) -> tuple[str, ...]:
+        """A compound's part as its translated compound says it: kept when the part is in
+        more notes than its translation, a word of the other language already (Ticket,
+        not Karte), else translated (Verkauf -> sale)."""
+        found = self._translations(part, 1)
+        if not found or self.vocab is None:
+            return (part,)
+        if self.vocab.df(plain_form(part)) > min(self.vocab.df(plain_form(w)) for w in found[0]):
+            return (part,)
+        return found[0]
 
     def _translate_pairs(self, nodes: list[Node]) -> None:
         """Two words the lexicon knows together ("time zones" -> Zeitzonen): each of the

@@ -117,7 +117,7 @@ def related_forms(word: str, df: Callable[[str], int]) -> list[tuple[str, bool]]
 MAX_DOTTED = 3  # dotted forms kept per query word
 MAX_DOT_ENDING = 4  # letters after the dot: js, io, py, rs
 # a web address is a site, not the thing it names ("openstreetmap.de" is a website's news)
-DOMAINS = frozenset("com org net de at ch eu uk info edu gov".split())
+DOMAINS = frozenset(["com", "org", "net", "de", "at", "ch", "eu", "uk", "info", "edu", "gov"])
 
 
 def dotted_forms(word: str, with_prefix: Callable[[str], Iterable[str]]) -> list[str]:

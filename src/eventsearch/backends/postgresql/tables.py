@@ -26,6 +26,7 @@ from ...text.compounds import Compounds
 from ...text.spelling import Vocabulary, WordsPart
 from .schema import FIELD_ID, FIELDS, TEXT_FIELDS
 
+MAX_CACHED_DFS = 100_000
 POSTINGS_CACHE_BYTES = 256 << 20  # postings kept in memory per process (a common word
 # at a million notes is ~6 MB of arrays per field)
 MAX_PHRASE_FORMS = 32  # slop alternatives spelt out in a tsquery; past that: all words
@@ -78,6 +79,7 @@ class Tables:
         self.postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray, int]] = \
             OrderedDict()
         self.cached_bytes = 0
+        self.dfs: dict[tuple[str, str], int] = {}  # dfs asked without their postings
         self.lock = threading.Lock()
 
 
@@ -128,9 +130,24 @@ class PgRanking:
         return docs, tfs
 
     def doc_frequency(self, field: str, term: str) -> int:
+        """A term's df: from its cached postings, else its row's df column alone (the
+        planner asks many words' frequencies whose postings it never reads)."""
         if field not in FIELD_ID:
             return 0
-        return self._load(field, term)[2]
+        t = self.tables
+        key = (field, term)
+        with t.lock:
+            hit = t.postings.get(key)
+            df = hit[2] if hit is not None else t.dfs.get(key)
+        if df is None:
+            row = self.conn.execute("SELECT df FROM es_terms WHERE field = %s AND term = %s",
+                                    (FIELD_ID[field], term)).fetchone()
+            df = int(row[0]) if row else 0
+            with t.lock:
+                if len(t.dfs) >= MAX_CACHED_DFS:
+                    t.dfs.clear()
+                t.dfs[key] = df
+        return df
 
     def iter_prefix(self, field: str, prefix: str) -> Iterable[tuple[str, int]]:
         if field not in FIELD_ID:
