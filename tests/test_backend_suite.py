@@ -175,12 +175,22 @@ def test_too_few_notes_with_the_words_show_notes_with_some_of_them_after(index):
 
 
 def test_enough_notes_with_the_words_need_no_looser_pass(index):
-    result = search(index, "datenschutz cluster meetup")
-    assert result.total >= 5 and result.strict_total is None
+    result = search(index, "python talk")
+    assert result.total >= 10 and result.strict_total is None
     assert result.to_dict()["strict_total"] == result.total
     assert not any("some of them" in m for m in result.messages)
     # one word is never loosened
     assert search(index, "geopandas").strict_total is None
+
+
+def test_fewer_notes_than_a_page_with_the_words_are_followed_by_notes_with_some(index):
+    # 9 notes have 2 of the 3 words: the first page is not left part-empty (it was
+    # below 5 only; topical P@10 0.794 -> 0.806 over the shared corpora)
+    result = search(index, "datenschutz cluster meetup")
+    assert result.strict_total == 9 and result.total > 9
+    assert [h.loose for h in result.hits[:10]] == [False] * 9 + [True]
+    assert "Only 9 notes have (almost) all the words; notes with some of them follow." \
+        in result.messages
 
 
 def test_facets_are_disjunctive_within_and_conjunctive_across(index):

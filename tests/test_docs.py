@@ -136,7 +136,10 @@ def test_every_query_syntax_example_finds_notes(readme_index):
         if "…" in example:  # `body:…`: a field name, not a query
             continue
         data = search_json("--", example)
-        assert data["total"] > 0 and not data["messages"], example
+        # understood as written: no message but the looser pass's (the sample corpus
+        # has fewer than a page of notes with both words of `kubernetes deployment`)
+        said = [m for m in data["messages"] if "some of them follow" not in m]
+        assert data["total"] > 0 and not said, example
     # "-tag:draft excludes": a note tagged draft never comes back
     assert search_json("--", "-tag:draft")["total"] > 0
 

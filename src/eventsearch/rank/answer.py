@@ -35,8 +35,10 @@ from .planner import QueryPlanner
 from .scorer import Scored, Scorer
 
 # A query of words side by side with fewer notes than this holding (almost) all of them
-# also shows the notes holding some of them, after those.
-LOOSE_BELOW = 5
+# also shows the notes holding some of them, after those: a first page is not left
+# part-empty ("Freifunk Netzwerk": 8 notes have both words, the notes about Freifunk
+# that never say "Netzwerk" follow).  It was 5; 10 lifted topical P@10 0.794 -> 0.806.
+LOOSE_BELOW = 10
 
 # The page's hits: (document, score) best first, and the forms snippets mark (None: no
 # snippets) -> the hits, from the backend's stored fields.
