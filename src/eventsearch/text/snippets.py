@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,6 +22,7 @@ WIDTH = 240  # characters in a snippet
 SCAN_LIMIT = 200_000  # characters of a long transcript that are searched for matches
 _TOKEN = re.compile(TOKEN_PATTERN)
 STOP = STOP_EN | STOP_DE
+MAX_SEEN = 50_000  # words whose terms one query remembers
 
 
 @dataclass(frozen=True)
@@ -51,22 +53,28 @@ class QueryTerms:
     en: frozenset[str] = frozenset()
     de: frozenset[str] = frozenset()
     groups: tuple[TermGroup, ...] = ()
+    _seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.plain or self.en or self.de)
 
-    def keys(self, word: str) -> set[str]:
+    def keys(self, word: str) -> frozenset[str]:
         """Every term this word matches (a word can match as typed and as a stem); a
-        possessive matches as its noun ("Pythonista's": Pythonista)."""
-        found = self._keys(word)
-        if not found and word[-2:].lower() in ("'s", "’s"):  # noqa: RUF001
-            found = self._keys(word[:-2])
+        possessive matches as its noun ("Pythonista's": Pythonista).  Remembered for the
+        query: a page's texts say the same words again and again."""
+        found = self._seen.get(word)
+        if found is None:
+            found = self._keys(word)
+            if not found and word[-2:].lower() in ("'s", "’s"):  # noqa: RUF001
+                found = self._keys(word[:-2])
+            if len(self._seen) < MAX_SEEN:
+                self._seen[word] = found
         return found
 
-    def _keys(self, word: str) -> set[str]:
+    def _keys(self, word: str) -> frozenset[str]:
         low = word.lower()
         if low in STOP:
-            return set()
+            return frozenset()
         folded, en, de = _forms(low)
         out = set()
         if folded in self.plain:
@@ -75,7 +83,7 @@ class QueryTerms:
             out.add("en:" + en)
         if de in self.de:
             out.add("de:" + de)
-        return out
+        return frozenset(out)
 
     def match(self, word: str) -> str | None:
         """The term this word matches (for counting distinct terms), or None."""
@@ -130,9 +138,13 @@ def make_snippet(text: str, terms: QueryTerms, cues: tuple[tuple[int, float], ..
     matches: list[tuple[int, int, str]] = []
     keys: set[str] = set()
     if terms:
-        for m in _TOKEN.finditer(text, 0, min(len(text), SCAN_LIMIT)):
-            found = terms.keys(m.group())
-            if found:
+        scan = text[:SCAN_LIMIT]
+        # the text's distinct words are compared with the query once, then only those that
+        # match are looked for (a transcript has ~100k words, a few thousand distinct)
+        found_for = {w: found for w in set(_TOKEN.findall(scan)) if (found := terms.keys(w))}
+        if found_for:
+            for m in _whole_tokens(found_for).finditer(scan):
+                found = found_for[m.group()]
                 matches.append((m.start(), m.end(), min(found)))
                 keys |= found
     if matches:
@@ -155,6 +167,13 @@ def make_snippet(text: str, terms: QueryTerms, cues: tuple[tuple[int, float], ..
     return Snippet(html=html, offset=anchor, seconds=seconds,
                    url=video_link(video_url, seconds) if seconds is not None else None,
                    keys=frozenset(keys))
+
+
+def _whole_tokens(words: Iterable[str]) -> re.Pattern[str]:
+    """A pattern finding these words where the tokenizer would find them: whole tokens,
+    not inside longer ones ("node" not in "node.js", "js" not in "node.js")."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?<!\w[.'’])(?:{alternatives})(?!\w)(?![.'’]\w)")  # noqa: RUF001
 
 
 def _best_window(matches: list[tuple[int, int, str]]) -> tuple[int, int]:
