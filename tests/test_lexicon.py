@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -137,27 +138,28 @@ NOTES = {
 }
 
 
+def built_on(name: str, notes: dict[str, str], tmp_path: Path,
+             request: pytest.FixtureRequest, lexicon: Path) -> Settings:
+    """The notes indexed on backend ``name`` with the lexicon of ``lexicon``; the settings
+    (their ``lexicon`` may be replaced to search the same index without it)."""
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for file, text in notes.items():
+        (corpus / file).write_text(text, encoding="utf-8")
+    if name == "postgresql":
+        settings = Settings(backend=name, lexicon=str(lexicon),
+                            database_url=request.getfixturevalue("pg_cluster").create_database())
+    else:
+        settings = Settings(backend=name, index_dir=tmp_path / "index", lexicon=str(lexicon))
+    open_backend(settings).build([corpus], workers=1)
+    return settings
+
+
 @pytest.mark.parametrize("name", ["whoosh", "postgresql"])
 def test_a_german_word_finds_the_english_note_on_every_backend(
         name, dictionaries, tmp_path, request):
-    corpus = tmp_path / "notes"
-    corpus.mkdir()
-    for file, text in NOTES.items():
-        (corpus / file).write_text(text, encoding="utf-8")
-
-    def index(lexicon: str) -> Settings:
-        if name == "postgresql":
-            url = getattr(request.node, "db_url", None)
-            if url is None:
-                url = request.node.db_url = request.getfixturevalue(
-                    "pg_cluster").create_database()
-            settings = Settings(backend=name, database_url=url, lexicon=lexicon)
-        else:
-            settings = Settings(backend=name, index_dir=tmp_path / "index", lexicon=lexicon)
-        return settings
-
-    open_backend(index(str(dictionaries))).build([corpus], workers=1)
-    built = SearchIndex(Path("unused"), backend=open_backend(index(str(dictionaries))))
+    settings = built_on(name, NOTES, tmp_path, request, dictionaries)
+    built = SearchIndex(Path("unused"), backend=open_backend(settings))
     result = built.search(SearchQuery(q="Gründer"))
     assert [h.path for h in result.hits] == ["founders.md"]
     assert list(result.hits[0].matched_via) == [
@@ -167,7 +169,7 @@ def test_a_german_word_finds_the_english_note_on_every_backend(
     assert [h.path for h in built.search(SearchQuery(q="maintenance")).hits] == ["wartung.md"]
     # a translation ranks below the word as typed: "Speicher" is no word here, memory is
     assert [h.path for h in built.search(SearchQuery(q="Speicher")).hits] == ["memory.md"]
-    off = SearchIndex(Path("unused"), backend=open_backend(index("off")))
+    off = SearchIndex(Path("unused"), backend=open_backend(replace(settings, lexicon="off")))
     assert off.search(SearchQuery(q="Gründer")).hits == []
 
 
@@ -191,16 +193,7 @@ WIDER = {
 @pytest.mark.parametrize("name", ["whoosh", "postgresql"])
 def test_a_translation_finds_compounds_and_cognates_on_every_backend(
         name, dictionaries, tmp_path, request):
-    corpus = tmp_path / "notes"
-    corpus.mkdir()
-    for file, text in WIDER.items():
-        (corpus / file).write_text(text, encoding="utf-8")
-    if name == "postgresql":
-        settings = Settings(backend=name, lexicon=str(dictionaries),
-                            database_url=request.getfixturevalue("pg_cluster").create_database())
-    else:
-        settings = Settings(backend=name, index_dir=tmp_path / "index", lexicon=str(dictionaries))
-    open_backend(settings).build([corpus], workers=1)
+    settings = built_on(name, WIDER, tmp_path, request, dictionaries)
     built = SearchIndex(Path("unused"), backend=open_backend(settings))
     # travel -> Reise, and the compound the note uses: Reiseantrag (rank/widen.py)
     result = built.search(SearchQuery(q="travel"))
