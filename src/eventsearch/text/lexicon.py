@@ -2,14 +2,14 @@
 
 Debian's ``dict-freedict-deu-eng`` and ``dict-freedict-eng-deu`` (dictd format, GPL) are
 read where they are installed — never copied into this repository.  The first use
-turns them into a small SQLite table of single-word pairs in the user's cache
-folder (a few seconds, once per dictionary version); later processes open it in
-milliseconds and look a word up with one indexed query.
+turns them into a small SQLite table of one- and two-word pairs in the user's cache
+folder (~9 s, once per dictionary version); later processes open it in milliseconds
+and look a word up with an indexed query.
 
 A dictionary lists every sense (Vortrag -> recitation, lecture, carry-over, ...), so
-the search keeps only the translations that are words of the index, prefers the
-senses FreeDict marks as computing or technology, and ranks the rest by how many
-notes use them (:meth:`Lexicon.translations`).
+the search keeps only the translations that are words of the index and ranks them by
+how many notes use them, the senses FreeDict marks as computing or technology counted
+double (:meth:`Lexicon.translations`).
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ def available(source: Path) -> bool:
 
 
 class Lexicon:
-    """Translations of single query words between German and English."""
+    """Translations of query words (one, or two read together) between German and
+    English."""
 
     def __init__(self, table: Path) -> None:
         self.table = table
@@ -185,9 +186,9 @@ class Lexicon:
     def translations(self, words: str, df: Callable[[str], int],
                      limit: int = MAX_TRANSLATIONS) -> list[tuple[str, ...]]:
         """The translations of a word (or two: "time zones") worth searching, as words:
-        all of them words of the index (``df``: notes with a folded word), technical
-        senses first, then by how many notes use them; never the words themselves or a
-        form of them."""
+        all of them words of the index (``df``: notes with a folded word), ranked by how
+        many notes use them, a technical sense's count doubled; never the words themselves
+        or a form of them."""
         own = _key(words)
         own_stems = (stem_en(own), fold(stem_de(words.lower())))
         scored = []
