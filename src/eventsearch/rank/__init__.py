@@ -5,7 +5,8 @@
   and ``index.recency`` make its norm and recency arrays.
 - ``concepts``: ``Concept`` and ``Alt``, what a query becomes and the scorer scores.
 - ``planner.QueryPlanner``: a query plan -> concepts with weighted variants
-  (``wildcards.expand``: the words a wildcard term stands for).
+  (``wildcards.expand``: the words a wildcard term stands for; ``widen``: a translation's
+  compounds; ``when``: a month and year typed side by side).
 - ``scorer.Scorer``: BM25F over the concepts.
 - ``facets.FacetTable``: facet keys per document, disjunctive counts.
 - ``answer.answer``: the search flow (filters, facets, order); the backend makes the hits.
