@@ -11,10 +11,14 @@ def df_of(counts: dict[str, int]):
 
 def test_acronym_plurals_meet_their_singular_both_ways():
     df = df_of({"pr": 40, "prs": 9, "llm": 30, "llms": 12})
-    assert related_forms("prs", df) == [("pr", True)]
-    assert related_forms("llm", df) == [("llms", True)]
+    assert related_forms("prs", df, "PRs") == [("pr", True)]
+    assert related_forms("llm", df, "LLM") == [("llms", True)]
     # a word with a vowel is Snowball's business ("apis" -> "api" already)
-    assert "api" not in candidates("apis")
+    assert "api" not in candidates("apis", "APIs")
+    # only a word typed as an acronym: cms is no plural of cm, nor CMS
+    cm = df_of({"cm": 50, "gp": 9, "cmss": 1})
+    assert related_forms("cms", cm, "cms") == [] and related_forms("cms", cm, "CMS") == []
+    assert related_forms("gps", cm, "GPS") == [] and related_forms("prs", df, "prs") == []
 
 
 def test_derivations_in_both_languages():

@@ -111,15 +111,44 @@ def test_the_table_is_cached_once_per_dictionary_version(dictionaries, tmp_path)
     os.utime(index, ns=(index.stat().st_atime_ns, index.stat().st_mtime_ns + 10**9))
     upgraded = lx.Lexicon.open(dictionaries)
     assert upgraded is not None and upgraded.table != first.table
+    # the older version's table is gone; the new one is the folder's only table
+    assert not first.table.exists()
+    assert list(first.table.parent.glob("*.sqlite")) == [upgraded.table]
+    # a server that had the old one open says so once and stops translating, not failing
+    assert first.candidates("Gründer") == {}
 
 
-def test_no_writable_cache_folder_still_translates(dictionaries, tmp_path, monkeypatch):
-    blocker = tmp_path / "not-a-folder"
+def test_a_read_only_home_keeps_the_table_in_var_tmp(dictionaries, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"  # as for a service whose home is read-only
     blocker.write_text("x")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     lexicon = lx.Lexicon.open(dictionaries)
+    try:
+        assert lexicon is not None
+        assert lexicon.table.parent == Path("/var/tmp") / f"eventsearch-{os.getuid()}"
+        assert lexicon.translations("Gründer", lambda w: 1) == [("founder",), ("floater",)]
+        again = lx.Lexicon.open(dictionaries)  # the next process finds it: no second build
+        assert again is not None and again.table == lexicon.table
+    finally:
+        if lexicon is not None:
+            lexicon.table.unlink(missing_ok=True)
+
+
+def test_one_process_builds_while_the_others_wait(dictionaries, tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(3) as pool:
+        tables = pool.map(_open_table, [dictionaries] * 3)
+    assert len(set(tables)) == 1 and Path(tables[0]).is_file()
+    # built once: one table and no leftover temporary files beside it
+    assert sorted(p.suffix for p in Path(tables[0]).parent.iterdir()) == [".lock", ".sqlite"]
+
+
+def _open_table(folder: Path) -> str:
+    lexicon = lx.Lexicon.open(folder)
     assert lexicon is not None
-    assert lexicon.translations("Gründer", lambda w: 1) == [("founder",), ("floater",)]
+    return str(lexicon.table)
 
 
 def test_missing_dictionaries_mean_no_lexicon(tmp_path):

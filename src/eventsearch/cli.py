@@ -358,6 +358,10 @@ def serve(obj: Context, index_dir: Path | None, host: str, port: int, threads: i
 
     from functools import partial
 
+    from .text.synonyms import open_lexicon
+
+    open_lexicon(settings.lexicon)  # the FreeDict table made before the first request
+
     from .web import create_app
     from .web.server import listen
     from .web.server import serve as serve_app

@@ -14,7 +14,7 @@
   // The year chart is one Tab stop: arrow keys, Home and End move between its bars.
   document.addEventListener("keydown", function (e) {
     var bar = e.target.closest && e.target.closest(".timeline svg a");
-    if (!bar) return;
+    if (!bar || e.altKey || e.ctrlKey || e.metaKey) return;  // Alt+Left is Back
     var bars = Array.prototype.slice.call(bar.closest("svg").querySelectorAll("a"));
     var i = bars.indexOf(bar);
     var next = {ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1,

@@ -72,7 +72,8 @@ def plan_query(state: Searchable, parsed: ParsedQuery, budget: Budget,
     ``verbatim``: typo fixes are looked up (for "did you mean") but not searched."""
     scorer = Scorer(state.index, budget)
     planner = QueryPlanner(state.vocab, state.compounds, state.synonyms, typos=state.typos,
-                           budget=budget, index=state.index, verbatim=verbatim)
+                           budget=budget, index=state.index, verbatim=verbatim,
+                           typed=parsed.text)
     planner.stem_df = scorer.stem_df
     return scorer, planner.plan(parsed.plan)
 

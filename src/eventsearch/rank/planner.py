@@ -10,13 +10,14 @@ Engine-neutral: term statistics come from a :class:`~eventsearch.rank.index.Rank
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import Any, cast
 
 from ..query import plan as qp
 from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
-from ..text.analyze import stem_de, stem_en
+from ..text.analyze import TOKEN_PATTERN, stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.derive import dotted_forms, related_forms, undotted_form
 from ..text.spelling import Vocabulary, max_typos
@@ -41,6 +42,8 @@ from .when import mark_dates
 from .widen import translated_compounds
 from .wildcards import expand
 
+_TOKEN = re.compile(TOKEN_PATTERN)
+
 
 class QueryPlanner:
     """Turns a query plan into concepts with their variants."""
@@ -48,8 +51,10 @@ class QueryPlanner:
     def __init__(self, vocab: Vocabulary | None, compounds: Compounds | None,
                  synonyms: Synonyms | None, typos: bool = True,
                  budget: Budget | None = None, index: RankingIndex | None = None,
-                 verbatim: bool = False) -> None:
+                 verbatim: bool = False, typed: str = "") -> None:
         self.verbatim = verbatim  # corrections found (for "did you mean"), not searched
+        # the query as typed: its words with their case (the plan's are lower-cased)
+        self.typed = {w.lower(): w for w in reversed(_TOKEN.findall(typed))}
         self.vocab = vocab
         self.compounds = compounds
         self.synonyms = synonyms
@@ -183,7 +188,8 @@ class QueryPlanner:
         concept.alts += [Alt(t, W_TRANSLATION, "translation") for t in translated]
         if self.vocab is not None:  # forms the stems miss: PRs -> PR, contributor -> contribute
             concept.alts += [Alt((f,), W_STEM if close else W_DERIVED, "derivation")
-                             for f, close in related_forms(folded, self.vocab.df)]
+                             for f, close in related_forms(folded, self.vocab.df,
+                                                           self.typed.get(word, word))]
             # "marionette" <-> "Marionette.js": the tokenizer keeps inner dots
             concept.alts += [Alt((f,), W_DERIVED, "derivation")
                              for f in dotted_forms(folded, self.vocab.with_prefix)]

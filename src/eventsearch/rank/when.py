@@ -37,6 +37,8 @@ def mark_dates(nodes: Sequence[Node]) -> None:
         wa, wb = a.single_word, b.single_word
         if not wa or not wb:
             continue
+        if a.when is not None:  # "2019 Oktober 2020": Oktober names 2019 already
+            continue
         for month_word, year_word in ((wa, wb), (wb, wa)):
             month, year = MONTHS.get(plain_form(month_word)), _year(year_word)
             if month and year:

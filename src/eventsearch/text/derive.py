@@ -78,39 +78,42 @@ def _agent_forms(word: str) -> list[str]:
     return []
 
 
-def _acronym_forms(word: str) -> list[str]:
-    """PRs <-> PR, LLMs <-> LLM: Snowball strips an s only after a vowel."""
-    if not word.isalpha():
+def _acronym_forms(word: str, typed: str) -> list[str]:
+    """PRs <-> PR, LLMs <-> LLM: Snowball strips an s only after a vowel.  Only for a word
+    typed as an acronym ("PRs", "LLM"): "cms", "gps", "dns" typed in lower case, or "CMS",
+    are not plurals of cm, gp, dn."""
+    if not word.isalpha() or not typed[:-1].isupper():
         return []
-    if word.endswith("s") and not word.endswith("ss") and len(word) >= 3 \
-            and not _VOWEL.search(word[:-1]):
+    if typed[-1] == "s" and len(word) >= 3 and not _VOWEL.search(word[:-1]):
         return [word[:-1]]
-    if 2 <= len(word) <= 5 and not word.endswith("s") and not _VOWEL.search(word):
+    if typed.isupper() and 2 <= len(word) <= 5 and not word.endswith("s") \
+            and not _VOWEL.search(word):
         return [word + "s"]
     return []
 
 
-def candidates(word: str) -> list[str]:
+def candidates(word: str, typed: str = "") -> list[str]:
     """Every form the rules propose for a folded, lower-case word (not yet checked
-    against the index), without repeats."""
+    against the index), without repeats; ``typed``: the word as typed (its case)."""
     if not word.isalpha():
         return []
-    found = _acronym_forms(word) + _pair_forms(word) + _agent_forms(word)
+    found = _acronym_forms(word, typed) + _pair_forms(word) + _agent_forms(word)
     return [f for f in dict.fromkeys(found) if f != word]
 
 
-def related_forms(word: str, df: Callable[[str], int]) -> list[tuple[str, bool]]:
-    """The index's words related to ``word`` (folded, lower case) that its stems do not
-    reach, the ones in the most notes first, each with whether it is as close as a stem
-    (an acronym's plural or singular) rather than a derivation.  ``df``: notes holding
-    a word (0: none)."""
+def related_forms(word: str, df: Callable[[str], int],
+                  typed: str = "") -> list[tuple[str, bool]]:
+    """The index's words related to ``word`` (folded, lower case; ``typed``: as typed)
+    that its stems do not reach, the ones in the most notes first, each with whether it
+    is as close as a stem (an acronym's plural or singular) rather than a derivation.
+    ``df``: notes holding a word (0: none)."""
     en, de = stem_en(word), stem_de(word)
     kept = []
-    for form in candidates(word):
+    for form in candidates(word, typed):
         n = df(form)
         if n and (stem_en(form) != en or stem_de(form) != de):
             kept.append((-n, form))
-    acronyms = _acronym_forms(word)
+    acronyms = _acronym_forms(word, typed)
     return [(form, form in acronyms) for _, form in sorted(kept)[:MAX_FORMS]]
 
 

@@ -14,8 +14,10 @@ double (:meth:`Lexicon.translations`).
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
+import logging
 import os
 import re
 import sqlite3
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from .analyze import STOP_DE, STOP_EN, fold, stem_de, stem_en
 
+log = logging.getLogger(__name__)
 DEFAULT_DIR = Path("/usr/share/dictd")
 DICTIONARIES = {"de": "freedict-deu-eng", "en": "freedict-eng-deu"}  # source language
 TECH = {"comp.", "techn.", "electr.", "telco.", "Internet", "econ.", "sci."}
@@ -119,16 +122,50 @@ def build_table(source: Path, target: Path,
             os.unlink(tmp)
 
 
-def cache_path(source: Path) -> Path:
-    """Where the table of the dictionaries in ``source`` is cached: named by their size and
-    date, so an upgraded package makes a new one."""
+def cache_name(source: Path) -> tuple[str, str]:
+    """The table's file name for the dictionaries in ``source``, and the prefix all its
+    versions share: named by the folder and by the files' size and date, so an upgraded
+    package makes a new one."""
+    prefix = "lexicon-" + hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:8]
     stamp = hashlib.sha1(str(FORMAT).encode())
     for name in DICTIONARIES.values():
         for suffix in (".index", ".dict.dz"):
             st = (source / f"{name}{suffix}").stat()
             stamp.update(f"{name}{suffix}:{st.st_size}:{st.st_mtime_ns}".encode())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "eventsearch" / f"lexicon-{stamp.hexdigest()[:12]}.sqlite"
+    return f"{prefix}-{stamp.hexdigest()[:12]}.sqlite", prefix
+
+
+def cache_folders() -> list[Path]:
+    """Where the table may be kept, in order: the user's cache folder, then one in
+    /var/tmp for services whose home is read-only."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return [home / "eventsearch", Path("/var/tmp") / f"eventsearch-{os.getuid()}"]
+
+
+def cached_table(source: Path, progress: Callable[[str], None] | None = None) -> Path | None:
+    """The table of the dictionaries in ``source``, built once in the first cache folder
+    that can hold it; one process builds while others wait for it (a lock file), and the
+    tables of older dictionary versions are removed.  None: no folder is writable."""
+    name, prefix = cache_name(source)
+    for folder in cache_folders():
+        table = folder / name
+        try:
+            if folder.is_dir() and folder.stat().st_uid != os.getuid():
+                continue  # a shared folder someone else made: not trusted with our table
+            if table.is_file():
+                return table
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with open(folder / "lexicon.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it
+                if not table.is_file():
+                    build_table(source, table, progress)
+                    for old in folder.glob(f"{prefix}-*.sqlite"):
+                        if old != table:
+                            old.unlink(missing_ok=True)
+            return table
+        except (OSError, sqlite3.Error):
+            continue
+    return None
 
 
 def available(source: Path) -> bool:
@@ -143,13 +180,14 @@ class Lexicon:
     def __init__(self, table: Path) -> None:
         self.table = table
         self._local = threading.local()
+        self._failed = False  # said once that the table cannot be read
 
     def _db(self) -> sqlite3.Connection:
         """This thread's read-only connection (a server's threads and forked workers each
         open their own: an SQLite connection must not cross a fork)."""
         db = getattr(self._local, "db", None)
         if db is None or self._local.pid != os.getpid():
-            db = self._local.db = sqlite3.connect(f"file:{self.table}?mode=ro", uri=True)
+            db = self._local.db = sqlite3.connect(f"{self.table.as_uri()}?mode=ro", uri=True)
             self._local.pid = os.getpid()
         return db
 
@@ -157,16 +195,20 @@ class Lexicon:
     def open(cls, source: Path = DEFAULT_DIR,
              progress: Callable[[str], None] | None = None) -> Lexicon | None:
         """The lexicon of the dictionaries in ``source`` (building its cached table on first
-        use); None when they are not installed."""
+        use); None, with a warning, when they are not installed or cannot be read."""
         if not available(source):
             return None
-        table = cache_path(source)
-        if not table.is_file():
-            try:
-                build_table(source, table, progress)
-            except OSError:  # no writable cache folder: build one for this process
-                table = Path(tempfile.mkdtemp()) / "lexicon.sqlite"
-                build_table(source, table, progress)
+        try:
+            table = cached_table(source, progress)
+        except (OSError, sqlite3.Error, UnicodeError) as exc:
+            table = None
+            reason = f"{source}: {exc}"
+        else:
+            reason = f"no writable cache folder ({', '.join(map(str, cache_folders()))})"
+        if table is None:
+            log.warning("The FreeDict dictionaries cannot be used (%s); query words are "
+                        "translated through the synonym table only.", reason)
+            return None
         return cls(table)
 
     def candidates(self, word: str) -> dict[str, bool]:
@@ -174,13 +216,20 @@ class Lexicon:
         technical sense gives it."""
         key = _key(word)
         out: dict[str, bool] = {}
-        for base in [key] + [key[:-len(e)] for e in ENDINGS
-                             if key.endswith(e) and len(key) - len(e) >= 4]:
-            for translation, tech in self._db().execute(
-                    "SELECT word, tech FROM pairs WHERE key = ?", (base,)):
-                out[translation] = out.get(translation, False) or bool(tech)
-            if out:
-                break
+        try:
+            for base in [key] + [key[:-len(e)] for e in ENDINGS
+                                 if key.endswith(e) and len(key) - len(e) >= 4]:
+                for translation, tech in self._db().execute(
+                        "SELECT word, tech FROM pairs WHERE key = ?", (base,)):
+                    out[translation] = out.get(translation, False) or bool(tech)
+                if out:
+                    break
+        except sqlite3.Error as exc:  # the cache file removed under a running server
+            if not self._failed:
+                self._failed = True
+                log.warning("The lexicon table %s cannot be read (%s); query words are "
+                            "not translated.", self.table, exc)
+            return {}
         return out
 
     def translations(self, words: str, df: Callable[[str], int],

@@ -41,8 +41,8 @@ class Synonyms:
     words no group knows (the curated groups are the precise layer on top)."""
 
     def __init__(self, groups: Iterable[Iterable[str]] = (),
-                 lexicon: Lexicon | None = None) -> None:
-        self.lexicon = lexicon
+                 lexicon: Lexicon | str | Path | None = None) -> None:
+        self._lexicon = lexicon  # a folder: opened on first use
         self.groups: list[tuple[tuple[str, ...], ...]] = []
         self._index: dict[tuple[str, ...], set[int]] = {}
         for group in groups:
@@ -58,6 +58,14 @@ class Synonyms:
         for words in entries:
             for key in _forms(words):
                 self._index.setdefault(key, set()).add(number)
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        """The bilingual lexicon, opened when a word first needs translating: a command
+        that translates nothing (index, stats) never reads the dictionaries."""
+        if isinstance(self._lexicon, str | Path):
+            self._lexicon = open_lexicon(self._lexicon)
+        return self._lexicon
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -106,13 +114,13 @@ def load_synonyms(extra: Iterable[Iterable[str]] = (), builtin: bool = True,
     """The built-in table plus the user's groups (the ``synonyms`` setting), and the
     bilingual lexicon of the FreeDict dictionaries in the folder ``lexicon`` (the
     ``lexicon`` setting; None or "off": none; not installed: none)."""
-    return Synonyms([*(builtin_groups() if builtin else ()), *extra], open_lexicon(lexicon))
+    return Synonyms([*(builtin_groups() if builtin else ()), *extra], lexicon)
 
 
 @lru_cache(maxsize=4)
-def open_lexicon(folder: str | Path | None) -> Lexicon | None:
+def open_lexicon(folder: str | Path) -> Lexicon | None:
     """One lexicon per folder and process (its table is shared, read-only)."""
-    if folder is None or str(folder).strip().lower() in ("", "off", "none", "false"):
+    if str(folder).strip().lower() in ("", "off", "none", "false"):
         return None
     return Lexicon.open(Path(folder))
 
