@@ -127,7 +127,8 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     loose: set[int] = set()
     if evaluated is not None and evaluated.any_word is not None and strict_total < LOOSE_BELOW:
         # the looser pass: notes with some of the words, after those with (almost) all
-        wider = set(np.flatnonzero(evaluated.any_word & index.alive).tolist()) - matched
+        # (``matched`` is within ``mask``: what the filters took from it they take again)
+        wider = set(np.flatnonzero(evaluated.any_word & index.alive & ~mask).tolist())
         wider = apply_global_filters(index, table, wider, request, parsed)
         loose = wider.intersection(*passing.values()) if passing else wider
         matched |= wider

@@ -120,10 +120,9 @@ def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np
     weights: list[Any] = []
     if type(m).__name__ == "W3LeafMatcher":  # fast path: whole blocks as arrays
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int64)[m._i:])
-            weights.append(np.asarray(m._weights, dtype=np.float32)[m._i:])
+            block_ids, block_weights = _block_arrays(m)
+            ids.append(block_ids[m._i:])
+            weights.append(block_weights[m._i:])
             m._next_block()
         if ids:
             return np.concatenate(ids), np.concatenate(weights)
@@ -133,6 +132,25 @@ def _leaf_postings(m, deleted: np.ndarray | None = None) -> tuple[np.ndarray, np
         weights.append(m.weight())
         m.next()
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+
+def _block_arrays(m) -> tuple[np.ndarray, np.ndarray]:
+    """One block's ids and weights as arrays, decoded as ``W3LeafMatcher._read_ids`` and
+    ``_read_weights`` do but with numpy: their per-posting Python loops (delta decoding,
+    constant weights) were a good part of a query's time for words in many notes."""
+    if m._data is None:
+        m._read_data()
+    raw_ids, raw_weights = m._data[0], m._data[1]
+    ids = np.asarray(raw_ids, dtype=np.int64)
+    if not m._byteids:
+        ids = np.cumsum(ids)  # the ids are stored as deltas
+    if raw_weights is None:
+        weights = np.ones(m._blocklength, dtype=np.float32)
+    elif isinstance(raw_weights, float):
+        weights = np.full(m._blocklength, raw_weights, dtype=np.float32)
+    else:
+        weights = np.asarray(raw_weights, dtype=np.float32)
+    return ids, weights
 
 
 def _field_lengths(leaf, fieldname: str, count: int) -> np.ndarray:
