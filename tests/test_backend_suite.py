@@ -533,3 +533,9 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
     assert paths(search(index, "newsletter October 2019"))[0] == "oct-2019.md"
     # a date of the month in the text counts as well (the minutes of 31 October)
     assert paths(search(index, "triage minutes Oktober 2019"))[0] == "minutes.md"
+    # the month's notes are kept with the index state: a reindex brings in the new one
+    (corpus / "oct-2019-b.md").write_text(
+        "---\ntitle: Special issue\ndate: 2019-10-20\n---\nA newsletter on jobs.\n",
+        encoding="utf-8")
+    backend.update([corpus], workers=1)
+    assert "oct-2019-b.md" in paths(search(index, "newsletter October 2019"))[:2]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class RankingIndex(Protocol):
     def dates(self) -> np.ndarray: ...  # float64[n]: date_number(day), 0 = no date
     @property
     def recency(self) -> np.ndarray: ...  # float32[n] in [0, 1]: recency(dates)
+    @property
+    def memo(self) -> dict[Any, Any]: ...  # kept for this index state across its searches
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The live documents holding the term (int64, ascending) and its frequency in

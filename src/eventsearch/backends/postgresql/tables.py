@@ -80,6 +80,7 @@ class Tables:
             OrderedDict()
         self.cached_bytes = 0
         self.dfs: dict[tuple[str, str], int] = {}  # dfs asked without their postings
+        self.memo: dict[Any, Any] = {}  # what the ranking keeps for this generation
         self.lock = threading.Lock()
 
 
@@ -103,6 +104,7 @@ class PgRanking:
         self.norm = tables.norm
         self.dates = tables.dates
         self.recency = tables.recency
+        self.memo = tables.memo
 
     def _load(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray, int]:
         t = self.tables

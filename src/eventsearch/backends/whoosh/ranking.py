@@ -33,6 +33,7 @@ class WhooshRanking:
         self.norm = stats.norm
         self.dates = stats.dates
         self.recency = stats.recency
+        self.memo = stats.memo
 
     @property
     def drafts(self) -> np.ndarray:

@@ -51,6 +51,7 @@ class IndexStats:
 
     def __init__(self, reader, parts: list[StatsPart] | None = None) -> None:
         self.reader = reader
+        self.memo: dict[Any, Any] = {}  # what the ranking keeps for this index state
         self.n = reader.doc_count_all()
         self.alive = np.ones(self.n, dtype=bool)
         self.fields = stat_fields(reader.schema)
