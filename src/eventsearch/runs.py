@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .errors import EventSearchError
 from .model import IndexReport
 from .readers import note_depends_on
 from .readers.scan import FileInfo
@@ -126,16 +127,23 @@ class Changes:
     aside: dict[str, Any]  # the set-aside files' states, for the run's meta
 
 
-def find_changes(files: Mapping[str, FileInfo], aside: Mapping[str, FileInfo],
-                 indexed: Mapping[str, tuple[Any, ...]], meta: Mapping[str, Any],
-                 report: IndexReport,
+def find_changes(roots: Sequence[Path], files: Mapping[str, FileInfo],
+                 aside: Mapping[str, FileInfo], indexed: Mapping[str, tuple[Any, ...]],
+                 meta: Mapping[str, Any], report: IndexReport,
                  old_touched: Mapping[str, list[float]] | None = None) -> Changes:
-    """Which notes changed since the last run.  Same mtime and size means unchanged
+    """Which notes changed since the last run.  No notes under ``roots`` while the index
+    holds some is refused: an unmounted share or an emptied folder is almost surely not
+    what cron should apply.  Same mtime and size means unchanged
     (unless the file changed within ``RACY_S`` of the last scan: then the hash decides);
     otherwise the content hash decides.  ``indexed``: key -> (mtime, size, sha1, ...);
     ``old_touched``: files a backend remembers as touched, not changed (Whoosh keeps
     them apart; PostgreSQL updates the row's mtime instead).  Broken files already
     reported are added to ``report.skipped`` and not read again."""
+    if not files and indexed:
+        raise EventSearchError(
+            f"Found no notes under {', '.join(map(str, roots))}, but the index holds "
+            f"{len(indexed)}; not emptying it. Run `eventsearch reindex --full` if that "
+            "is what you want.")
     old_touched = old_touched or {}
     old_skips: dict[str, Any] = meta.get("skipped", {})
     racy_from = float(meta.get("scanned_at", 0.0)) - RACY_S
@@ -171,5 +179,6 @@ def find_changes(files: Mapping[str, FileInfo], aside: Mapping[str, FileInfo],
     if aside_changed:  # e.g. an edited category.json: re-read its talks for their event
         again = {k for k in indexed.keys() & files.keys() if note_depends_on(k) in aside_changed}
         todo = sorted(again.union(todo))
-    return Changes(todo, sorted(set(indexed) - set(files)), skipped, touched, hashed,
-                   aside_states)
+    gone = sorted(set(indexed) - set(files))
+    report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
+    return Changes(todo, gone, skipped, touched, hashed, aside_states)

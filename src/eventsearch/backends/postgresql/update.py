@@ -59,13 +59,8 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
     indexed = {path: (mtime, size, sha1, doc) for path, mtime, size, sha1, doc in
                conn.execute("SELECT path, mtime, size, sha1, doc FROM es_notes")}
     files, aside = set_aside(scan_corpus(roots))
-    if not files and indexed:
-        raise EventSearchError(
-            f"Found no notes under {', '.join(map(str, roots))}, but the index holds "
-            f"{len(indexed)}; not emptying it. Run `eventsearch reindex --full` if that "
-            "is what you want.")
     old_skips: dict[str, Any] = meta.get("skipped", {})
-    changes = find_changes(files, aside, indexed, meta, report)
+    changes = find_changes(roots, files, aside, indexed, meta, report)
     todo, gone, skipped = changes.todo, changes.gone, changes.skipped
     touched = [(mtime, size, key) for key, (mtime, size) in changes.touched.items()]
     report.timings["scan"] = time.perf_counter() - started
@@ -88,7 +83,6 @@ def _update(conn: Any, roots: list[Path], meta: dict[str, Any], workers: int,
     drafts_out = [k for k in todo if k in indexed and k not in read_ok and k not in skipped]
     removed = sorted(set(gone) | read_ok & set(indexed) | set(drafts_out))
     report.removed = len(gone) - report.moved + len(drafts_out)
-    report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
     changed = bool(rows or removed)
     warned = {k: v for k, v in meta.get("warned", {}).items()
               if k in files and k not in set(todo)}

@@ -117,17 +117,10 @@ def _update(roots: Sequence[Path], gen: Path, meta: dict[str, Any], workers: int
     ix = open_for_writing(gen)
     indexed = indexed_state(ix)
     files, aside = set_aside(scan_corpus(roots))
-    if not files and indexed:
-        # An unmounted share or an emptied folder: almost surely not what cron should apply.
-        raise EventSearchError(
-            f"Found no notes under {', '.join(map(str, roots))}, but the index holds "
-            f"{len(indexed)}; not emptying it. Run `eventsearch reindex --full` if that "
-            "is what you want.")
     old_skips: dict[str, Any] = meta.get("skipped", {})
     old_touched: dict[str, list[float]] = read_meta(gen, TOUCHED_FILE)
-    changes = find_changes(files, aside, indexed, meta, report, old_touched)
+    changes = find_changes(roots, files, aside, indexed, meta, report, old_touched)
     todo, gone, skipped, touched = changes.todo, changes.gone, changes.skipped, changes.touched
-    report.unchanged = len(indexed) - len(gone) - sum(1 for k in todo if k in indexed)
     report.timings["scan"] = time.perf_counter() - started
     if touched != old_touched:
         # Written before the commit: it only vouches for files this run leaves alone.
