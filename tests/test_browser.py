@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,10 +59,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A desktop page that fails the test on any console error (CSP violations included)."""
-    context = browser.new_context(viewport=DESKTOP)
+@contextmanager
+def strict_page(browser, **options) -> Iterator:
+    """A page (in a context made with ``options``) that fails the test on any console
+    error, CSP violations included."""
+    context = browser.new_context(**options)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -68,6 +71,13 @@ def page(browser):
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop page that fails the test on any console error."""
+    with strict_page(browser, viewport=DESKTOP) as page:
+        yield page
 
 
 def total(page) -> int:

@@ -13,7 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import ARGS, CHROMIUM, SHOTS, browser, server  # noqa: F401  (fixtures)
+from .test_browser import (  # noqa: F401  (fixtures)
+    ARGS,
+    CHROMIUM,
+    SHOTS,
+    browser,
+    server,
+    strict_page,
+)
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -27,14 +34,9 @@ def width(request) -> str:
 def page(browser, width):  # noqa: F811
     """A page at one of the two widths that fails the test on any console error."""
     phone = width == "phone"
-    context = browser.new_context(viewport=WIDTHS[width], is_mobile=phone, has_touch=phone)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with strict_page(browser, viewport=WIDTHS[width], is_mobile=phone,
+                     has_touch=phone) as page:
+        yield page
 
 
 def shot(page, name: str, width: str) -> None:
