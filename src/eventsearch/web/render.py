@@ -14,10 +14,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..text.analyze import TOKEN_PATTERN
-from ..text.snippets import QueryTerms
+from ..text.snippets import QueryTerms, mark
 
-_TOKEN = re.compile(TOKEN_PATTERN)
 _BLANK_LINE = re.compile(r"\n\s*\n")
 MAX_CHARS = 300_000  # a note page never renders more than this
 # an http(s) URL up to white space or a quote; trailing punctuation is the sentence's
@@ -89,22 +87,10 @@ def _linked(paragraph: str, terms: QueryTerms) -> str:
             continue
         if url.count("(") > url.count(")") and m.group()[len(url):].startswith(")"):
             url += ")"  # Wikipedia-style parentheses belong to the URL
-        out += [_mark(paragraph[pos:m.start()], terms),
+        out += [mark(paragraph[pos:m.start()], terms),
                 f'<a href="{escape(url)}" rel="nofollow noopener noreferrer">{escape(url)}</a>']
         pos = m.start() + len(url)
-    out.append(_mark(paragraph[pos:], terms))
-    return "".join(out)
-
-
-def _mark(paragraph: str, terms: QueryTerms) -> str:
-    if not terms:
-        return escape(paragraph)
-    out, pos = [], 0
-    for m in _TOKEN.finditer(paragraph):
-        if terms.match(m.group()):
-            out += [escape(paragraph[pos:m.start()]), "<mark>", escape(m.group()), "</mark>"]
-            pos = m.end()
-    out.append(escape(paragraph[pos:]))
+    out.append(mark(paragraph[pos:], terms))
     return "".join(out)
 
 
