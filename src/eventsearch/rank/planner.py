@@ -252,7 +252,6 @@ class QueryPlanner:
                 concept.corrected = not self.verbatim
         return concept
 
-
     def _translations(self, words: str, limit: int = 3) -> list[tuple[str, ...]]:
         """The bilingual lexicon's translations of a word (or two) found in the index."""
         lexicon = self.synonyms.lexicon if self.synonyms is not None else None
