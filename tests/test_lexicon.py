@@ -39,6 +39,8 @@ ENG_DEU = [
     ("aircraft", "aircraft\nFlugzeug <neut>, Luftfahrzeug <neut>\n"),
     ("ticket", "ticket\nKarte <fem>, Fahrkarte <fem>\n"),
     ("time zone", "time zone\nZeitzone <fem>\n"),
+    ("appeal", "appeal\nAufruf <masc>, Berufung <fem>, Reiz <masc>, Beschwerde <fem>\n"),
+    ("court", "court\nGericht <neut>\n"),
 ]
 
 
@@ -236,6 +238,33 @@ def test_a_translation_finds_compounds_and_cognates_on_every_backend(
     # a compound's parts translated as the other language says them: Ticket stays (it is in
     # more notes than its translation Karte), Verkauf becomes sale
     assert "sales.md" in [h.path for h in built.search(SearchQuery(q="Ticketverkauf")).hits]
+
+
+SENSES = {
+    **{f"aufruf{i}.md": f"---\ntitle: Aufruf {i}\ndate: 2024-0{i}-01\nlang: de\n---\n"
+                        "Unser Aufruf zur Teilnahme am Sommerfest des Vereins.\n"
+       for i in range(1, 4)},
+    **{f"reiz{i}.md": f"---\ntitle: Neues aus dem Verein {i}\ndate: 2024-0{i + 3}-01\n"
+                      "lang: de\n---\nDer Reiz des Neuen und die Berufung zur "
+                      "Vorstandsarbeit im Verein.\n" for i in range(1, 3)},
+    "gericht.md": "---\ntitle: Vorratsdaten\ndate: 2024-08-01\nlang: de\n---\n"
+                  "Unsere Beschwerde liegt jetzt beim Gericht in Lausanne.\n",
+}
+
+
+@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
+def test_a_sense_is_chosen_by_the_other_words_on_every_backend(
+        name, dictionaries, tmp_path, request):
+    settings = built_on(name, SENSES, tmp_path, request, dictionaries)
+    built = SearchIndex(Path("unused"), backend=open_backend(settings))
+    # alone, "appeal" keeps its three translations in the most notes (Beschwerde is in one)
+    assert "gericht.md" not in [h.path for h in built.search(SearchQuery(q="appeal")).hits]
+    # beside "court", the sense found with Gericht wins: the note with both comes first
+    result = built.search(SearchQuery(q="appeal court"))
+    assert result.hits[0].path == "gericht.md"
+    assert {"word": "beschwerde", "kind": "translation", "of": "appeal"} in \
+        result.hits[0].matched_via
+    assert not result.hits[0].loose
 
 
 # -- the system's FreeDict packages ---------------------------------------------------------

@@ -33,6 +33,7 @@ from .facets import FacetTable, disjunctive_counts
 from .index import RankingIndex
 from .planner import QueryPlanner
 from .scorer import Scored, Scorer
+from .senses import choose_senses
 
 # A query of words side by side with fewer notes than this holding (almost) all of them
 # also shows the notes holding some of them, after those: a first page is not left
@@ -75,7 +76,9 @@ def plan_query(state: Searchable, parsed: ParsedQuery, budget: Budget,
                            budget=budget, index=state.index, verbatim=verbatim,
                            typed=parsed.text)
     planner.stem_df = scorer.stem_df
-    return scorer, planner.plan(parsed.plan)
+    plan = planner.plan(parsed.plan)
+    choose_senses(plan, scorer, state.compounds)
+    return scorer, plan
 
 
 def highlight_terms(state: Searchable, parsed: ParsedQuery, budget: Budget) -> QueryTerms:

@@ -59,6 +59,9 @@ class Concept:
     unknown: bool = False  # the word as typed is in no note
     corrected: bool = False  # its typo corrections are searched too (said out loud)
     when: tuple[int, int] | None = None  # (year, month): one of a month and year typed
+    # the lexicon's translations, best first: senses.py keeps the few that co-occur most
+    # with the other words typed (the first few are among ``alts`` until then)
+    senses: list[Alt] = field(default_factory=list)
 
     @property
     def single_word(self) -> str | None:

@@ -38,11 +38,13 @@ from .concepts import (
     plain_form,
 )
 from .index import RankingIndex
+from .senses import KEEP
 from .when import mark_dates
 from .widen import translated_compounds
 from .wildcards import expand
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+SENSE_POOL = 8  # translations a word's sense is chosen from (senses.py)
 
 
 class QueryPlanner:
@@ -184,8 +186,10 @@ class QueryPlanner:
         folded = plain_form(word)
         curated = self.synonyms.alternatives((word,)) if self.synonyms is not None else []
         concept.alts += [Alt(e, W_SYNONYM, "synonym") for e in curated]
-        translated = [] if curated else self._translations(word)
-        concept.alts += [Alt(t, W_TRANSLATION, "translation") for t in translated]
+        translated = [] if curated else self._translations(word, SENSE_POOL)
+        concept.senses = [Alt(t, W_TRANSLATION, "translation") for t in translated]
+        concept.alts += concept.senses[:KEEP]
+        translated = translated[:KEEP]
         if self.vocab is not None:  # forms the stems miss: PRs -> PR, contributor -> contribute
             concept.alts += [Alt((f,), W_STEM if close else W_DERIVED, "derivation")
                              for f, close in related_forms(folded, self.vocab.df,
@@ -207,12 +211,9 @@ class QueryPlanner:
                     words = tuple(w for p in parts for w in self._part_in_translation(p))
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
-            own = self.compounds.expansions(folded)
-            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False) for c in own]
-            if not own:  # German notes do not use the word itself in compounds
-                concept.alts += translated_compounds(
-                    self.compounds, [a for a in concept.alts if a.kind == "translation"],
-                    {a.words for a in concept.alts})
+            # (the compounds of its translations come with their choice: senses.py)
+            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
+                             for c in self.compounds.expansions(folded)]
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0
