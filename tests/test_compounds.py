@@ -157,3 +157,35 @@ def split_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 
 def test_a_split_into_fewer_parts_is_preferred(split_index):
     assert paths(split_index, "Datenschutzgesetz") == ["zwei.md"]
+
+
+EVENT_NOTES = {
+    "keynote.md": "---\ntitle: Biometric Unsecurity\nevent: DjangoCon EU 2020\nlang: en\n---\n"
+                  "What our faces and fingerprints give away, and to whom.\n",
+    "passports.md": "---\ntitle: Biometric passports\nevent: PyCon US 2019\nlang: en\n---\n"
+                    "What the chip in a passport stores.\n",
+    "forms.md": "---\ntitle: Forms done right\nlang: en\n---\nForms in Django, field by field.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def event_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    root = tmp_path_factory.mktemp("events")
+    notes = root / "notes"
+    notes.mkdir()
+    for name, text in EVENT_NOTES.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    build_index([notes], root / "ix", workers=1)
+    return SearchIndex(root / "ix")
+
+
+def test_a_word_finds_the_conference_named_after_it(event_index):
+    # the keynote never says Django, but it was given at DjangoCon
+    result = event_index.search(SearchQuery(q="Django biometric"))
+    assert result.hits[0].path == "keynote.md"
+    assert not result.hits[0].loose
+    assert {"word": "djangocon", "kind": "compound", "of": "django"} in \
+        result.hits[0].matched_via
+    # a note that says the word comes before one only given at its conference
+    assert [h.path for h in event_index.search(SearchQuery(q="Django")).hits] == \
+        ["forms.md", "keynote.md"]

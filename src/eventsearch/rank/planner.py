@@ -214,6 +214,8 @@ class QueryPlanner:
             # (the compounds of its translations come with their choice: senses.py)
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.expansions(folded)]
+            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
+                             for c in self.compounds.named_events(folded)]
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0

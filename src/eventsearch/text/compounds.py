@@ -26,6 +26,8 @@ MIN_PART = 3
 MIN_REST = 4
 MIN_SPLIT_WORD = 7
 MAX_EXPANSIONS = 12
+# Conferences named after a technology: DjangoCon, JupyterCon, JSConf, RustConf
+EVENT_ENDINGS = ("con", "conf")
 
 
 class Compounds:
@@ -80,6 +82,13 @@ class Compounds:
         german = [c for c in found if c.isalpha() and self.vocab.is_german(c)]
         german.sort(key=lambda c: (-self.vocab.df(c), c))
         return tuple(german[:MAX_EXPANSIONS])
+
+    def named_events(self, word: str) -> tuple[str, ...]:
+        """Events of the index named after the word ("django" -> "djangocon"): a talk
+        there is about it even when its own text never names it."""
+        if len(word) < MIN_PART or not word.isalpha():
+            return ()
+        return tuple(word + e for e in EVENT_ENDINGS if word + e in self.vocab)
 
     def _rest_is_word(self, rest: str, leading: bool) -> bool:
         for link in LINKS:
