@@ -45,6 +45,7 @@ from ..query.budget import Budget
 from ..text.analyze import fold, stem_de, stem_en
 from .concepts import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
 from .index import RankingIndex
+from .umlauts import written_without
 from .when import month_mask
 
 # Field weights (BM25F boosts) per field role; length normalisation (b) is in index.py.
@@ -155,10 +156,15 @@ class Scorer:
             return self._pattern(c)
         best = np.zeros(st.n, dtype=np.float32)
         strong = np.zeros(st.n, dtype=bool)
+        # typed with umlauts, written without them: another word (Förderung, Forderung)
+        misspelt = written_without(st, c.text) if c.single_word else None
         for alt in c.alts:
             s = self.alt_score(alt, c.where)
             best = np.maximum(best, alt.weight * s)
-            strong |= self.strong_matches(alt, c.where, s)
+            firm = self.strong_matches(alt, c.where, s)
+            if misspelt is not None and alt.kind == "exact":
+                firm &= ~misspelt
+            strong |= firm
         if c.phrase is not None:
             mask = self.phrase_mask(c.phrase, c.where, c.slop)
             best = np.where(mask, np.maximum(best, 1e-3), 0).astype(np.float32)

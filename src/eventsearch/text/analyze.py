@@ -13,6 +13,7 @@ rebuild) whenever their output changes.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 
@@ -76,6 +77,38 @@ def fold(word: str) -> str:
     return "".join(out)
 
 
+_UMLAUTS = {"a": "ä", "o": "ö", "u": "ü"}
+_PLAIN = str.maketrans("äöü", "aou")
+
+
+def umlaut_form(word: str, transliterated: bool = True) -> str:
+    """A lower-case word as fold() reads it, with its umlauts kept: ä/ö/ü, and where
+    ``transliterated`` (German text) ae/oe/ue written for them, as ä/ö/ü; ß as ss.
+    "" when it has none.  Folded, the two forms meet ("Foerderung" and "Förderung"
+    give "förderung"), but "Forderung", a word of its own, gives "".
+    Letter for letter, ``plain_form(umlaut_form(w)) == fold(w)`` (umlaut_tokens relies
+    on it)."""
+    if word.isascii() and (not transliterated or "e" not in word):
+        return ""
+    out: list[str] = []
+    prev = ""
+    for ch in word:
+        if ch == "e" and prev in ("a", "o", "u") and len(out) >= 1:
+            before = out[-2].translate(_PLAIN) if len(out) >= 2 else ""
+            if not (prev == "u" and before in ("a", "e", "i", "o", "q")):
+                prev = "e"
+                if transliterated:  # "oe" -> ö; "öe" stays ö
+                    out[-1] = _UMLAUTS.get(out[-1], out[-1])
+                continue
+        if ch == "ß":
+            out.append("s")
+            ch = "s"
+        out.append(ch)
+        prev = {"ä": "a", "ö": "o", "ü": "u"}.get(ch, ch)
+    form = "".join(out)
+    return form if form.translate(_PLAIN) != form else ""
+
+
 _local = threading.local()  # stemmer objects are stateful: one per thread
 
 
@@ -107,3 +140,37 @@ def normalize_key(value: str) -> str:
     """The case-insensitive key of a facet value: "AWS Summit " and "aws summit" are one."""
     return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
+
+
+_ANY_UMLAUT = re.compile(r"[äöüÄÖÜ]")
+_WORD = re.compile(r"\w+")
+_TRANSLITERATION = re.compile(r"[aouAOU][eE]")
+
+
+def umlaut_keys(word: str, transliterated: bool = True) -> list[str]:
+    """What the ``umlaut`` field holds for a word with umlauts: its `umlaut_form` and,
+    when an umlaut is in its German stem, the stem with it ("Förderungen" ->
+    förderungen, förder); [] for a word without.  The folded fields cannot tell
+    Förderung from Forderung; this field can (rank/umlauts.py)."""
+    word = word.lower()
+    form = umlaut_form(word, transliterated)
+    if not form:
+        return []
+    keys = [form]
+    stem = stem_de(word)
+    if stem and fold(word).startswith(stem):
+        marked = form[:len(stem)]
+        if marked not in (stem, form):
+            keys.append(marked)
+    return keys
+
+
+def umlaut_tokens(text: str, transliterated: bool) -> str:
+    """The `umlaut_keys` of every word of a text with umlauts (and, in German text:
+    ``transliterated``, with ae/oe/ue written for them), as one string of words."""
+    if not transliterated and not _ANY_UMLAUT.search(text):  # most notes: one fast scan
+        return ""
+    words = [w for w in _WORD.findall(text)
+             if not w.isascii() or (transliterated and _TRANSLITERATION.search(w))]
+    return " ".join(dict.fromkeys(k for w in dict.fromkeys(words)
+                                  for k in umlaut_keys(w, transliterated)))

@@ -49,6 +49,12 @@ class WordChain:
         return cls(STOP_EN | STOP_DE, fold, fold)
 
     @classmethod
+    def verbatim(cls: type[_Chain]) -> _Chain:
+        """The words as given, lower-cased: the ``umlaut`` field, whose words
+        text.analyze.umlaut_tokens makes."""
+        return cls(frozenset(), _unchanged, _unchanged)
+
+    @classmethod
     def stemming(cls: type[_Chain], lang: str) -> _Chain:
         """A language's stemming chain (its own stop words)."""
         if lang == "en":

@@ -2,9 +2,10 @@
 
 Field roles: ``title``/``body``/``meta`` hold unstemmed text (exact matches and
 highlighting); ``title_<lang>``/``body_<lang>`` hold the note's text again, to be
-stemmed for its own language; ``tag``/``speaker``/``lang``/``year``/``month`` are facet
-keys.  `note_data` is the display metadata a backend keeps beside a note (JSON), and
-`document_to_note` rebuilds a Note from what was stored.
+stemmed for its own language; ``umlaut`` the words written with umlauts;
+``tag``/``speaker``/``lang``/``year``/``month`` are facet keys.  `note_data` is the
+display metadata a backend keeps beside a note (JSON), and `document_to_note`
+rebuilds a Note from what was stored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..model import Note
 from ..paths import display_path
-from .analyze import SUPPORTED
+from .analyze import SUPPORTED, umlaut_tokens
 from .facetkeys import facet_keys
 
 _MONTHS_EN = ("January February March April May June July August September October "
@@ -61,6 +62,9 @@ def note_fields(note: Note) -> dict[str, Any]:
     event = facet_keys("event", [note.event or ""])
     if event:  # one key (the whole value is the term)
         fields["event"] = event[0]
+    # words with umlauts as written (rank/umlauts.py): German notes' ae/oe/ue count
+    fields["umlaut"] = umlaut_tokens("\n".join((note.title, note.text, fields["meta"])),
+                                     transliterated=note.lang == "de")
     if note.lang in SUPPORTED:
         fields[f"title_{note.lang}"] = note.title
         fields[f"body_{note.lang}"] = note.text

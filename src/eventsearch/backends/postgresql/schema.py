@@ -24,11 +24,14 @@ from typing import Any
 from ...errors import IndexMissing, SchemaMismatch
 from ...text.analyze import ANALYSIS_VERSION, SUPPORTED
 
-SCHEMA_VERSION = 2  # 2: the event facet column; tag and speaker keys of text/facetkeys.py
+# 2: the event facet column; tag and speaker keys of text/facetkeys.py
+# 3: the umlaut field's terms (rank/umlauts.py)
+SCHEMA_VERSION = 3
 INDEX_FORMAT = f"pg{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 TEXT_FIELDS = ("title", "body", "meta")  # unstemmed: exact words and phrases
+# the fields BM25F scores (their lengths are kept), then the umlaut field (terms only)
 FIELDS = (*TEXT_FIELDS, *(f"{r}_{lang}" for r in ("title", "body") for lang in SUPPORTED))
-FIELD_ID = {name: i for i, name in enumerate(FIELDS)}
+FIELD_ID = {name: i for i, name in enumerate((*FIELDS, "umlaut"))}
 LOCK_KEY = 0x65766E74  # pg_advisory_lock key of the single writer ("evnt")
 
 META = """CREATE TABLE IF NOT EXISTS es_meta (key text PRIMARY KEY, value jsonb NOT NULL)"""

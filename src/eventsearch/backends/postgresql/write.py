@@ -96,6 +96,13 @@ class Analyser:
                     found = postings[(fid, word)] = (array("i"), array("H"))
                 found[0].append(doc)
                 found[1].append(n if n <= MAX_TF else MAX_TF)
+        umlaut = FIELD_ID["umlaut"]
+        for word in dict.fromkeys(fields["umlaut"].split()):
+            found = postings.get((umlaut, word))
+            if found is None:
+                found = postings[(umlaut, word)] = (array("i"), array("H"))
+            found[0].append(doc)
+            found[1].append(1)
         keys = [k for k in fields["tag"].split(",") if k], \
             [k for k in fields["speaker"].split(",") if k]
         return (doc, note.path, note.title, note.text,

@@ -134,3 +134,8 @@ def stemming_analyzer(lang: str) -> WordAnalyzer:
     """A language's stemming chain (`WordChain.stemming`) as a Whoosh analyzer."""
     return WordAnalyzer.stemming(lang)
 
+
+
+def umlaut_analyzer() -> WordAnalyzer:
+    """The ``umlaut`` field's words as given (`WordChain.verbatim`)."""
+    return WordAnalyzer.verbatim()

@@ -23,12 +23,13 @@ from whoosh.system import pack_uint
 from ...model import FACET_NAMES, Note
 from ...text.analyze import ANALYSIS_VERSION, SUPPORTED
 from ...text.fields import note_data, note_fields
-from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer
+from .analysis import WordAnalyzer, plain_analyzer, stemming_analyzer, umlaut_analyzer
 
 # 2: analyzer and format classes moved (eventsearch.backends.whoosh.*); Whoosh pickles
 # the schema with their module paths, so an index from before cannot be opened.
 # 3: the ``event`` facet field; tag keys merge hyphens and spaces; no placeholder speakers.
-SCHEMA_VERSION = 3
+# 4: the ``umlaut`` field (rank/umlauts.py).
+SCHEMA_VERSION = 4
 # Both must match what an index was built with; otherwise it is rebuilt.
 INDEX_FORMAT = f"{SCHEMA_VERSION}.{ANALYSIS_VERSION}"
 
@@ -104,6 +105,7 @@ def build_schema() -> Schema:
         "title": _text(plain, phrase=True, stored=True),
         "body": _text(plain, phrase=True, stored=True),
         "meta": _text(plain, phrase=True),
+        "umlaut": _text(umlaut_analyzer(), phrase=False),
         "tag": KEYWORD(commas=True, scorable=False),
         "speaker": KEYWORD(commas=True, scorable=False),
         "event": ID,

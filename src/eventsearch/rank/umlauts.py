@@ -1,0 +1,34 @@
+"""A word typed with umlauts, and the notes that write another word without them.
+
+Index and query fold umlauts (text/analyze.py ``fold``), so "Fussabdruck" finds
+"Fußabdruck" and "Vortraege" "Vorträge".  But some words differ only by an umlaut:
+Förderung (funding) and Forderung (demand), Bücher and Bucher.  A word typed with an
+umlaut says which one is meant.  The ``umlaut`` field keeps each note's words with
+umlauts (and the German stems with them: text/analyze.py ``umlaut_keys``); a note that
+has the typed word only spelt without its umlauts, and no form of it with them,
+matches the word weakly: after the notes that write it as typed, counted apart.
+Only the word as typed is checked: "Vorträge" still finds "Vortrag" through its stem,
+since no note writes "Vortrage".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..text.analyze import fold, umlaut_keys
+from .index import RankingIndex
+
+ROLES = ("title", "meta", "body")
+
+
+def written_without(index: RankingIndex, typed: str) -> np.ndarray | None:
+    """bool[n]: the notes with a word typed with umlauts spelt only without them
+    (None: the word has no umlaut, or no note writes it so)."""
+    keys = umlaut_keys(typed, transliterated=False)
+    if not keys:
+        return None
+    plain = index.docs_with_any(ROLES, [fold(typed.lower())])
+    if not plain.any():
+        return None
+    without = plain & ~index.docs_with_any(["umlaut"], keys)
+    return without if without.any() else None

@@ -1,0 +1,92 @@
+"""Words that differ only by an umlaut: a word typed with one prefers the notes that write
+it so (rank/umlauts.py), on every backend, while folding still joins spellings of one word.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eventsearch.backends import open_backend
+from eventsearch.config import Settings
+from eventsearch.model import SearchQuery
+from eventsearch.search import SearchIndex
+from eventsearch.text.analyze import fold, umlaut_form, umlaut_keys, umlaut_tokens
+
+NOTES = {
+    "funding.md": "---\ntitle: Neues vom Verein\ndate: 2024-01-01\nlang: de\n---\n"
+                  "Die Förderung der Jugendarbeit läuft weiter, sagte der Vorstand heute.\n",
+    "ascii.md": "---\ntitle: Aus dem Vorstand\ndate: 2024-02-01\nlang: de\n---\n"
+                "Die Foerderung fuer Vereine wurde heute verlaengert, sagte der Vorstand.\n",
+    "plural.md": "---\ntitle: Kurz notiert\ndate: 2024-03-01\nlang: de\n---\n"
+                 "Neue Förderungen gibt es erst im Herbst, sagte der Vorstand heute.\n",
+    "demand.md": "---\ntitle: Offener Brief\ndate: 2024-04-01\nlang: de\n---\n"
+                 "Unsere Forderung an den Senat: freies WLAN, sagte der Vorstand heute.\n",
+    "talk.md": "---\ntitle: Ein Vortrag\ndate: 2024-05-01\nlang: de\n---\n"
+               "Der Vortrag über Netze war gut besucht, sagte der Vorstand.\n",
+}
+
+
+@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
+def test_a_word_typed_with_an_umlaut_prefers_notes_that_write_it_so(name, tmp_path, request):
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for file, text in NOTES.items():
+        (corpus / file).write_text(text, encoding="utf-8")
+    if name == "postgresql":
+        url = request.getfixturevalue("pg_cluster").create_database()
+        settings = Settings(backend=name, database_url=url)
+    else:
+        settings = Settings(backend=name, index_dir=tmp_path / "index")
+    open_backend(settings).build([corpus], workers=1)
+    index = SearchIndex(Path("unused"), backend=open_backend(settings))
+
+    # Förderung: the notes that say it (with its umlaut, as oe, or inflected) first; the
+    # demand ("Forderung", another word) after them, counted apart
+    result = index.search(SearchQuery(q="Förderung"))
+    paths = [h.path for h in result.hits]
+    assert set(paths[:3]) == {"funding.md", "ascii.md", "plural.md"}
+    assert paths[3:] == ["demand.md"]
+    assert [h.expansion_only for h in result.hits] == [False, False, False, True]
+    assert result.expanded_total == 1
+    # typed without the umlaut it is either word: no note is put after
+    result = index.search(SearchQuery(q="Forderung"))
+    assert "demand.md" in [h.path for h in result.hits]
+    assert not any(h.expansion_only for h in result.hits)
+    assert result.expanded_total == 0
+    # an umlaut that inflects (Vortrag, Vorträge): no note writes "Vortrage", so the
+    # singular still matches in full
+    result = index.search(SearchQuery(q="Vorträge"))
+    assert [(h.path, h.expansion_only) for h in result.hits] == [("talk.md", False)]
+
+
+@pytest.mark.parametrize("word, form", [
+    ("förderung", "förderung"), ("foerderung", "förderung"), ("forderung", ""),
+    ("neue", ""), ("quelle", ""), ("fußball", ""), ("mueller", "müller"), ("über", "über"),
+])
+def test_the_umlaut_form_is_the_folded_word_with_its_umlauts(word, form):
+    assert umlaut_form(word) == form
+    if form:
+        assert form.translate(str.maketrans("äöü", "aou")) == fold(word)
+
+
+def test_umlaut_keys_keep_the_stem_with_its_umlaut():
+    assert umlaut_keys("Förderungen") == ["förderungen", "förder"]
+    assert umlaut_keys("über") == ["über"]
+    assert umlaut_keys("Forderung") == []
+    # English text: ae/oe/ue are no umlauts there ("value", "does")
+    assert umlaut_tokens("value does Müller", transliterated=False) == "müller müll"
+    assert "valü" in umlaut_tokens("value", transliterated=True)
+
+
+@given(st.text(alphabet="aeoöuüäqßxAÖÜ", max_size=12), st.booleans())
+def test_any_word_folds_to_its_umlaut_form_without_the_umlauts(word, transliterated):
+    # (found by indexing the shared corpora: "äe" once raised KeyError)
+    word = word.lower()
+    form = umlaut_form(word, transliterated)
+    if form:
+        assert form.translate(str.maketrans("äöü", "aou")) == fold(word)
+    umlaut_tokens(word, transliterated)
