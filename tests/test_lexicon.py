@@ -33,6 +33,7 @@ DEU_ENG = [
     ("Reise", "Reise <fem>\ntravel <n>, journey <n>\n"),
     ("biometrisch", "biometrisch <adj>\nbiometric <adj>\n"),
     ("Verkauf", "Verkauf <masc>\nsale <n>\n"),
+    ("rings", "rings <adv>\nall around\n"),
 ]
 ENG_DEU = [
     ("maintenance", "maintenance /meintenens/\nWartung <fem>, Instandhaltung <fem> [techn.]\n"),
@@ -41,6 +42,7 @@ ENG_DEU = [
     ("time zone", "time zone\nZeitzone <fem>\n"),
     ("appeal", "appeal\nAufruf <masc>, Berufung <fem>, Reiz <masc>, Beschwerde <fem>\n"),
     ("court", "court\nGericht <neut>\n"),
+    ("rings", "rings\nRinge <pl>\n"),
 ]
 
 
@@ -265,6 +267,31 @@ def test_a_sense_is_chosen_by_the_other_words_on_every_backend(
     assert {"word": "beschwerde", "kind": "translation", "of": "appeal"} in \
         result.hits[0].matched_via
     assert not result.hits[0].loose
+
+
+DIRECTIONS = {
+    "ringe.md": "---\ntitle: Objektive\ndate: 2024-01-01\nlang: de\n---\n"
+                "Die Ringe passen auf jedes Objektiv im Vereinsschrank.\n",
+    "around.md": "---\ntitle: Venue walk\ndate: 2024-02-01\nlang: en\n---\n"
+                 "We walked all around the venue before the first talk.\n",
+}
+
+
+@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
+def test_a_word_of_both_languages_is_translated_from_the_query_s(
+        name, dictionaries, tmp_path, request):
+    settings = built_on(name, DIRECTIONS, tmp_path, request, dictionaries)
+    built = SearchIndex(Path("unused"), backend=open_backend(settings))
+
+    def found(q: str) -> set[str]:
+        return {h.path for h in built.search(SearchQuery(q=q)).hits}
+
+    # alone, "rings" may be English (Ringe) or German (all around)
+    assert found("rings") == {"ringe.md", "around.md"}
+    # an English stop word makes the query English: the rings, not "rings" the adverb
+    assert found("the rings") == {"ringe.md"}
+    # and a German one German (Ringe also meets it through the German stemmer)
+    assert "around.md" in found("die rings")
 
 
 # -- the system's FreeDict packages ---------------------------------------------------------

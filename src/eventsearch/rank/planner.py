@@ -17,7 +17,7 @@ from typing import Any, cast
 from ..query import plan as qp
 from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
-from ..text.analyze import TOKEN_PATTERN, stem_de, stem_en
+from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.derive import dotted_forms, related_forms, undotted_form
 from ..text.spelling import Vocabulary, max_typos
@@ -64,6 +64,7 @@ class QueryPlanner:
         self.stem_df: Any = None  # set by the scorer: word -> notes with one of its stems
         self.budget = budget  # None: no limits (the scorer expands wildcards in full)
         self.index = index  # term statistics (wildcard expansions need it)
+        self.source: str | None = None  # the language of the words being planned
 
     def plan(self, plan: qp.Node | None) -> Node | None:
         """The concept tree of a query plan (None: nothing to search)."""
@@ -140,6 +141,7 @@ class QueryPlanner:
                     j += 1
                 k = 0
                 plain: list[Node] = []  # a stretch of single-word concepts
+                self.source = self._language(run)
                 while k < len(run):
                     n = self.synonyms.longest_match(run, k) if len(run) - k > 1 else 0
                     if n > 1:
@@ -163,6 +165,7 @@ class QueryPlanner:
                             plain = []
                         k += 1
                 self._translate_pairs(plain)
+                self.source = None
                 mark_dates(out)
                 i = j
                 continue
@@ -171,6 +174,23 @@ class QueryPlanner:
                 out.append(node)
             i += 1
         return out
+
+    def _language(self, words: list[str]) -> str | None:
+        """The language a run of typed words is in ("en", "de"), by the words that are of
+        one only (stop words, umlauts, the lexicon's headwords); None when they do not say:
+        a word of both is translated from this one (senses.py, lexicon.py)."""
+        lexicon = self.synonyms.lexicon if self.synonyms is not None else None
+        votes = {"en": 0, "de": 0}
+        for w in words:
+            if (w in STOP_EN) != (w in STOP_DE):  # a stop word of one language only
+                votes["en" if w in STOP_EN else "de"] += 1
+            elif any(ch in w for ch in "äöüß"):
+                votes["de"] += 1
+            elif lexicon is not None and len(langs := lexicon.languages(w)) == 1:
+                votes[langs.pop()] += 1
+        if votes["en"] == votes["de"]:
+            return None
+        return "en" if votes["en"] > votes["de"] else "de"
 
     @staticmethod
     def _plain_term(q: qp.Node) -> bool:
@@ -260,7 +280,7 @@ class QueryPlanner:
         lexicon = self.synonyms.lexicon if self.synonyms is not None else None
         if lexicon is None or self.vocab is None or not words.replace(" ", "").isalpha():
             return []
-        return lexicon.translations(words, self.vocab.df, limit)
+        return lexicon.translations(words, self.vocab.df, limit, self.source)
 
     def _part_in_translation(self, part: str) -> tuple[str, ...]:
         """A compound's part as its translated compound says it: kept when the part is in

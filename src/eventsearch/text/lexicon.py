@@ -211,16 +211,20 @@ class Lexicon:
             return None
         return cls(table)
 
-    def candidates(self, word: str) -> dict[str, bool]:
-        """Every translation the dictionaries give a word (either language), with whether a
-        technical sense gives it."""
+    def candidates(self, word: str, source: str | None = None) -> dict[str, bool]:
+        """Every translation the dictionaries give a word, with whether a technical sense
+        gives it: from the ``source`` language ("en", "de") when the word is a word of it
+        ("rings" in an English query is no German "rings", all around), else from either."""
         key = _key(word)
         out: dict[str, bool] = {}
         try:
             for base in [key] + [key[:-len(e)] for e in ENDINGS
                                  if key.endswith(e) and len(key) - len(e) >= 4]:
-                for translation, tech in self._db().execute(
-                        "SELECT word, tech FROM pairs WHERE key = ?", (base,)):
+                rows = self._db().execute(
+                    "SELECT word, tech, lang FROM pairs WHERE key = ?", (base,)).fetchall()
+                if source is not None and any(lang == source for _, _, lang in rows):
+                    rows = [r for r in rows if r[2] == source]
+                for translation, tech, _ in rows:
                     out[translation] = out.get(translation, False) or bool(tech)
                 if out:
                     break
@@ -232,16 +236,25 @@ class Lexicon:
             return {}
         return out
 
+    def languages(self, word: str) -> set[str]:
+        """The languages the word is a word of, for the dictionaries ("en", "de")."""
+        try:
+            return {lang for (lang,) in self._db().execute(
+                "SELECT DISTINCT lang FROM pairs WHERE key = ?", (_key(word),))}
+        except sqlite3.Error:
+            return set()
+
     def translations(self, words: str, df: Callable[[str], int],
-                     limit: int = MAX_TRANSLATIONS) -> list[tuple[str, ...]]:
+                     limit: int = MAX_TRANSLATIONS,
+                     source: str | None = None) -> list[tuple[str, ...]]:
         """The translations of a word (or two: "time zones") worth searching, as words:
         all of them words of the index (``df``: notes with a folded word), ranked by how
         many notes use them, a technical sense's count doubled; never the words themselves
-        or a form of them."""
+        or a form of them.  ``source``: the language of the query (see `candidates`)."""
         own = _key(words)
         own_stems = (stem_en(own), fold(stem_de(words.lower())))
         scored = []
-        for translation, tech in self.candidates(words).items():
+        for translation, tech in self.candidates(words, source).items():
             key = _key(translation)
             # a form of the word itself meets it through both stemmers; a cognate that
             # meets it only through the German one ("biometrische" -> biometric) still
