@@ -22,7 +22,7 @@ W_SPLIT = 0.75
 W_COMPOUND = 0.6
 W_FUZZY = 0.5
 W_PATTERN = 0.9
-SPLIT_BELOW = 5  # a word in this many notes or more is searched whole, not as its parts
+SPLIT_BELOW = 10  # a word in this many notes or more is searched whole, not as its parts
 W_DERIVED = 0.7  # a derivation Snowball leaves apart (contributor -> contribute)
 MAX_PATTERN_TERMS = 30  # a wildcard's words scored (and marked): the ones in the most notes
 
