@@ -8,7 +8,8 @@ gesucht Konferenz" keeps the helper of conference notes, "Crates" beside "cargo"
 the German "Steigen".  This is the co-occurrence disambiguation of cross-language
 retrieval (Ballesteros & Croft 1998), counted over the index itself.  Only the notes
 where the sense would make the word count do: with the other words, (almost) all the
-words of the query (the strict pass's rule, scorer.required).
+words of the query (the strict pass's rule, scorer.required); and a sense in many notes
+counts less per note (`_association`).
 
 The index's compounds of the chosen translations follow them (widen.py).
 """
@@ -42,15 +43,21 @@ def choose_senses(plan: Node | None, scorer: Scorer, compounds: Compounds | None
         for c in concepts:
             if len(c.senses) <= KEEP:
                 continue
-            others = sum(masks[id(o)].astype(np.int16) for o in concepts if o is not c)
-            context = others >= max(1, required(len(concepts)) - 1)
-            counts = [int(np.count_nonzero(_mask(scorer, c, [s]) & context))
-                      for s in c.senses]
-            order = sorted(range(len(c.senses)), key=lambda i: (-counts[i], i))
+            others = np.sum([masks[id(o)] for o in concepts if o is not c], axis=0)
+            context = np.asarray(others >= max(1, required(len(concepts)) - 1))
+            scores = [_association(_mask(scorer, c, [s]), context) for s in c.senses]
+            order = sorted(range(len(c.senses)), key=lambda i: (-scores[i], i))
             chosen[id(c)] = [c.senses[i] for i in order[:KEEP]]
     for c in _all_concepts(plan):
         if c.senses:
             _keep(c, chosen.get(id(c), c.senses[:KEEP]), compounds)
+
+
+def _association(sense: np.ndarray, context: np.ndarray) -> float:
+    """Notes with the sense in the context, over the root of the notes with the sense (a
+    cosine: the context is the same for every sense of a word), so a common word does not
+    win by being common (boss -> super, in 406 notes, against Chef)."""
+    return int(np.count_nonzero(sense & context)) / max(1, int(np.count_nonzero(sense))) ** 0.5
 
 
 def _keep(c: Concept, chosen: list[Alt], compounds: Compounds | None) -> None:
