@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -206,6 +207,15 @@ def test_a_german_word_finds_the_english_note_on_every_backend(
     assert off.search(SearchQuery(q="Gründer")).hits == []
 
 
+@pytest.fixture(params=["whoosh", "postgresql"])
+def search_over(request, dictionaries, tmp_path) -> Callable[[dict[str, str]], SearchIndex]:
+    """Notes -> a SearchIndex over them on each backend, with the test dictionaries."""
+    def search(notes: dict[str, str]) -> SearchIndex:
+        settings = built_on(request.param, notes, tmp_path, request, dictionaries)
+        return SearchIndex(Path("unused"), backend=open_backend(settings))
+    return search
+
+
 WIDER = {
     "antrag.md": "---\ntitle: Reiseantrag stellen\ndate: 2024-03-01\nlang: de\n---\n"
                  "Wer zur Konferenz fährt, stellt jetzt den Reiseantrag. Ein Antrag genügt, "
@@ -223,11 +233,8 @@ WIDER = {
 }
 
 
-@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
-def test_a_translation_finds_compounds_and_cognates_on_every_backend(
-        name, dictionaries, tmp_path, request):
-    settings = built_on(name, WIDER, tmp_path, request, dictionaries)
-    built = SearchIndex(Path("unused"), backend=open_backend(settings))
+def test_a_translation_finds_compounds_and_cognates_on_every_backend(search_over):
+    built = search_over(WIDER)
     # travel -> Reise, and the compound the note uses: Reiseantrag (rank/widen.py)
     result = built.search(SearchQuery(q="travel"))
     assert [h.path for h in result.hits] == ["reise.md", "antrag.md"]
@@ -254,11 +261,8 @@ SENSES = {
 }
 
 
-@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
-def test_a_sense_is_chosen_by_the_other_words_on_every_backend(
-        name, dictionaries, tmp_path, request):
-    settings = built_on(name, SENSES, tmp_path, request, dictionaries)
-    built = SearchIndex(Path("unused"), backend=open_backend(settings))
+def test_a_sense_is_chosen_by_the_other_words_on_every_backend(search_over):
+    built = search_over(SENSES)
     # alone, "appeal" keeps its three translations in the most notes (Beschwerde is in one)
     assert "gericht.md" not in [h.path for h in built.search(SearchQuery(q="appeal")).hits]
     # beside "court", the sense found with Gericht wins: the note with both comes first
@@ -277,11 +281,8 @@ DIRECTIONS = {
 }
 
 
-@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
-def test_a_word_of_both_languages_is_translated_from_the_query_s(
-        name, dictionaries, tmp_path, request):
-    settings = built_on(name, DIRECTIONS, tmp_path, request, dictionaries)
-    built = SearchIndex(Path("unused"), backend=open_backend(settings))
+def test_a_word_of_both_languages_is_translated_from_the_query_s(search_over):
+    built = search_over(DIRECTIONS)
 
     def found(q: str) -> set[str]:
         return {h.path for h in built.search(SearchQuery(q=q)).hits}
