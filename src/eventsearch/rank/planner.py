@@ -235,7 +235,8 @@ class QueryPlanner:
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.expansions(folded)]
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
-                             for c in self.compounds.named_events(folded)]
+                             for c in self.compounds.named_events(folded)
+                             if (c,) not in {a.words for a in concept.alts}]
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0

@@ -124,23 +124,29 @@ class Scorer:
         cached = self._words.get(key)
         if cached is not None:
             return cached
+        exact_pairs, stem_pairs = self.lookups(word, where, stem)
+        exact = self._bm25f(exact_pairs)
+        score = exact
+        if stem_pairs:
+            score = np.maximum(exact, W_STEM * self._bm25f(stem_pairs))
+        self._words[key] = score
+        return score
+
+    def lookups(self, word: str, where: str | None, stem: bool | str
+               ) -> tuple[list[tuple[str, str, float]], list[tuple[str, str, float]]]:
+        """The (field, term, boost) a word is looked up as: as typed, and by its stems."""
         roles = [where] if where else ["title", "meta", "body"]
         folded = plain_form(word)
-        exact = self._bm25f([(r, folded, BOOST[r]) for r in roles if r in self.index.fields])
-        score = exact
+        exact = [(r, folded, BOOST[r]) for r in roles if r in self.index.fields]
+        stems = []
         if stem:
-            pairs = []
             for lang, form in (("en", stem_en(folded)), ("de", fold(stem_de(word)))):
                 if stem is not True and stem != lang:
                     continue
-                for r in roles:
-                    name = f"{r}_{lang}"
-                    if name in self.index.fields:
-                        pairs.append((name, form, BOOST[r]))
-            if pairs:
-                score = np.maximum(exact, W_STEM * self._bm25f(pairs))
-        self._words[key] = score
-        return score
+                stems += [(f"{r}_{lang}", form, BOOST[r]) for r in roles
+                          if f"{r}_{lang}" in self.index.fields]
+        return exact, stems
+
 
     def alt_score(self, alt: Alt, where: str | None) -> np.ndarray:
         words = [w for w in alt.words if w]

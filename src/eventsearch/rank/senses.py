@@ -30,22 +30,29 @@ KEEP = 3  # translations searched per word
 
 def choose_senses(plan: Node | None, scorer: Scorer, compounds: Compounds | None) -> None:
     """Trim every concept's candidate translations (``Concept.senses``) to the ``KEEP``
-    that co-occur most with the rest of its group of words (alone: the first ones), and
-    add their compounds."""
+    that co-occur most with the rest of its group of words (alone, or when the search is
+    out of time: the first ones), and add their compounds.  Counted from postings, so
+    the cost follows the words' notes, not the index's size."""
     if plan is None:
         return
     chosen: dict[int, list[Alt]] = {}
-    for group in _groups(plan):
+    hurry = scorer.budget is not None and scorer.budget.out_of_time()
+    for group in [] if hurry else _groups(plan):
         concepts = [c for c in group if isinstance(c, Concept) and c.pattern is None]
         if len(concepts) < 2 or not any(len(c.senses) > KEEP for c in concepts):
             continue
-        masks = {id(c): _mask(scorer, c, c.alts + c.senses) for c in concepts}
+        held = {id(c): _concept_docs(scorer, c) for c in concepts}
+        total = np.zeros(scorer.index.n, dtype=np.int16)
+        for ids in held.values():
+            total[ids] += 1
+        need = max(1, required(len(concepts)) - 1)
         for c in concepts:
             if len(c.senses) <= KEEP:
                 continue
-            others = np.sum([masks[id(o)] for o in concepts if o is not c], axis=0)
-            context = np.asarray(others >= max(1, required(len(concepts)) - 1))
-            scores = [_association(_mask(scorer, c, [s]), context) for s in c.senses]
+            others = total.copy()
+            others[held[id(c)]] -= 1
+            context = others >= need
+            scores = [_association(_docs(scorer, s, c.where), context) for s in c.senses]
             order = sorted(range(len(c.senses)), key=lambda i: (-scores[i], i))
             chosen[id(c)] = [c.senses[i] for i in order[:KEEP]]
     for c in _all_concepts(plan):
@@ -54,10 +61,30 @@ def choose_senses(plan: Node | None, scorer: Scorer, compounds: Compounds | None
 
 
 def _association(sense: np.ndarray, context: np.ndarray) -> float:
-    """Notes with the sense in the context, over the root of the notes with the sense (a
-    cosine: the context is the same for every sense of a word), so a common word does not
-    win by being common (boss -> super, in 406 notes, against Chef)."""
-    return int(np.count_nonzero(sense & context)) / max(1, int(np.count_nonzero(sense))) ** 0.5
+    """Notes with the sense (ids) in the context, over the root of the notes with the
+    sense (a cosine: the context is the same for every sense of a word), so a common word
+    does not win by being common (boss -> super, in 406 notes, against Chef)."""
+    return int(np.count_nonzero(context[sense])) / max(1, sense.size) ** 0.5
+
+
+def _docs(scorer: Scorer, alt: Alt, where: str | None) -> np.ndarray:
+    """The notes an alternative matches (ids): all its words, as typed or stemmed, as
+    Scorer.alt_score finds them, from their postings alone."""
+    found: np.ndarray | None = None
+    for word in (w for w in alt.words if w):
+        exact, stems = scorer.lookups(word, where, alt.stem)
+        ids = np.unique(np.concatenate([np.zeros(0, np.int64)] + [
+            scorer.index.postings(field, term)[0] for field, term, _ in exact + stems]))
+        found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
+    return np.zeros(0, np.int64) if found is None else found
+
+
+def _concept_docs(scorer: Scorer, c: Concept) -> np.ndarray:
+    """The notes a concept matches through its word, synonyms, translations (the
+    candidates too) and related forms: not typo fixes or compounds."""
+    parts = [_docs(scorer, alt, c.where) for alt in c.alts + c.senses
+             if not alt.weak and alt.kind not in ("fuzzy", "compound")]
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *parts]))
 
 
 def _keep(c: Concept, chosen: list[Alt], compounds: Compounds | None) -> None:
@@ -70,15 +97,6 @@ def _keep(c: Concept, chosen: list[Alt], compounds: Compounds | None) -> None:
         # a word German notes do not use in compounds: its translations' compounds
         c.alts += translated_compounds(compounds, chosen, {a.words for a in c.alts})
     c.senses = []
-
-
-def _mask(scorer: Scorer, c: Concept, alts: list[Alt]) -> np.ndarray:
-    out = np.zeros(scorer.index.n, dtype=bool)
-    for alt in alts:
-        if alt.weak or alt.kind in ("fuzzy", "compound"):
-            continue
-        out |= scorer.alt_score(alt, c.where) > 0
-    return out
 
 
 def _groups(node: Node) -> Iterable[list[Node]]:

@@ -13,6 +13,8 @@ since no note writes "Vortrage".
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..text.analyze import fold, umlaut_keys
@@ -24,11 +26,20 @@ ROLES = ("title", "meta", "body")
 def written_without(index: RankingIndex, typed: str) -> np.ndarray | None:
     """bool[n]: the notes with a word typed with umlauts spelt only without them
     (None: the word has no umlaut, or no note writes it so)."""
-    keys = umlaut_keys(typed, transliterated=False)
-    if not keys:
+    if not umlaut_keys(typed, transliterated=False):
         return None
+    keys = written_with(typed)
     plain = index.docs_with_any(ROLES, [fold(typed.lower())])
     if not plain.any():
         return None
     without = plain & ~index.docs_with_any(["umlaut"], keys)
     return without if without.any() else None
+
+
+def written_with(typed: str) -> list[str]:
+    """The umlaut field's words for a typed word, however a note wrote it: the field holds
+    the parts between dots ("Zürich.js": zürich), and a German note's ae/oe/ue as umlauts
+    ("Videoerklärung" there: videöerklärung)."""
+    return sorted({k for part in re.findall(r"\w+", typed)
+                   for transliterated in (False, True)
+                   for k in umlaut_keys(part, transliterated)})

@@ -26,7 +26,8 @@ MIN_PART = 3
 MIN_REST = 4
 MIN_SPLIT_WORD = 7
 MAX_EXPANSIONS = 12
-# Conferences named after a technology: DjangoCon, JupyterCon, JSConf, RustConf
+# Conferences named after a technology: DjangoCon, JupyterCon, RustConf (a name of 3
+# letters or more: not PyCon, JSConf)
 EVENT_ENDINGS = ("con", "conf")
 
 

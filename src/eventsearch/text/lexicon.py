@@ -216,14 +216,15 @@ class Lexicon:
         gives it: from the ``source`` language ("en", "de") when the word is a word of it
         ("rings" in an English query is no German "rings", all around), else from either."""
         key = _key(word)
+        bases = [key] + [key[:-len(e)] for e in ENDINGS
+                         if key.endswith(e) and len(key) - len(e) >= 4]
         out: dict[str, bool] = {}
         try:
-            for base in [key] + [key[:-len(e)] for e in ENDINGS
-                                 if key.endswith(e) and len(key) - len(e) >= 4]:
-                rows = self._db().execute(
-                    "SELECT word, tech, lang FROM pairs WHERE key = ?", (base,)).fetchall()
-                if source is not None and any(lang == source for _, _, lang in rows):
-                    rows = [r for r in rows if r[2] == source]
+            found = [self._db().execute("SELECT word, tech, lang FROM pairs WHERE key = ?",
+                                        (base,)).fetchall() for base in bases]
+            # the first form with translations from the source language ("interpretations":
+            # the English interpretation before a German "interpretation-s"), else any
+            for rows in [[r for r in rows if r[2] == source] for rows in found] + found:
                 for translation, tech, _ in rows:
                     out[translation] = out.get(translation, False) or bool(tech)
                 if out:
