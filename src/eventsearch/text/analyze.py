@@ -59,26 +59,32 @@ def fold(word: str) -> str:
     """
     if word.isascii() and "e" not in word:
         return word
+    return _spelled(word, mark=False).translate(_PLAIN)
+
+
+_UMLAUTS = {"a": "ä", "o": "ö", "u": "ü"}
+_PLAIN = str.maketrans("äöü", "aou")
+
+
+def _spelled(word: str, mark: bool) -> str:
+    """The letter walk `fold` and `umlaut_form` share: ae/oe/ue written for an umlaut
+    (not after a vowel or q) lose their e, and with ``mark`` become ä/ö/ü; ß becomes ss;
+    ä/ö/ü stay (an ä before an e counts as its a)."""
     out: list[str] = []
     prev = ""
     for ch in word:
-        if ch == "e" and prev in ("a", "o", "u") and len(out) >= 1:
-            before = out[-2] if len(out) >= 2 else ""
-            if not (prev == "u" and before in ("a", "e", "i", "o", "q")):
-                prev = "e"
-                continue
-        if ch in "äöü":
-            ch = {"ä": "a", "ö": "o", "ü": "u"}[ch]
-        elif ch == "ß":
+        if ch == "e" and out and prev in "aouäöü" and not (
+                prev in "uü" and len(out) >= 2 and out[-2] in "aeioqäö"):
+            prev = "e"
+            if mark:  # "oe" -> ö; "öe" stays ö
+                out[-1] = _UMLAUTS.get(out[-1], out[-1])
+            continue
+        if ch == "ß":
             out.append("s")
             ch = "s"
         out.append(ch)
         prev = ch
     return "".join(out)
-
-
-_UMLAUTS = {"a": "ä", "o": "ö", "u": "ü"}
-_PLAIN = str.maketrans("äöü", "aou")
 
 
 def umlaut_form(word: str, transliterated: bool = True) -> str:
@@ -90,22 +96,7 @@ def umlaut_form(word: str, transliterated: bool = True) -> str:
     on it)."""
     if word.isascii() and (not transliterated or "e" not in word):
         return ""
-    out: list[str] = []
-    prev = ""
-    for ch in word:
-        if ch == "e" and prev in ("a", "o", "u") and len(out) >= 1:
-            before = out[-2].translate(_PLAIN) if len(out) >= 2 else ""
-            if not (prev == "u" and before in ("a", "e", "i", "o", "q")):
-                prev = "e"
-                if transliterated:  # "oe" -> ö; "öe" stays ö
-                    out[-1] = _UMLAUTS.get(out[-1], out[-1])
-                continue
-        if ch == "ß":
-            out.append("s")
-            ch = "s"
-        out.append(ch)
-        prev = {"ä": "a", "ö": "o", "ü": "u"}.get(ch, ch)
-    form = "".join(out)
+    form = _spelled(word, mark=transliterated)
     return form if form.translate(_PLAIN) != form else ""
 
 
