@@ -89,20 +89,8 @@ class Analyser:
                 counts = {word: len(where) for word, where in positions.items()}
             else:
                 counts = Counter(words)
-            get = postings.get
-            for word, n in counts.items():
-                found = get((fid, word))
-                if found is None:
-                    found = postings[(fid, word)] = (array("i"), array("H"))
-                found[0].append(doc)
-                found[1].append(n if n <= MAX_TF else MAX_TF)
-        umlaut = FIELD_ID["umlaut"]
-        for word in dict.fromkeys(fields["umlaut"].split()):
-            found = postings.get((umlaut, word))
-            if found is None:
-                found = postings[(umlaut, word)] = (array("i"), array("H"))
-            found[0].append(doc)
-            found[1].append(1)
+            _post(postings, fid, doc, counts)
+        _post(postings, FIELD_ID["umlaut"], doc, dict.fromkeys(fields["umlaut"].split(), 1))
         keys = [k for k in fields["tag"].split(",") if k], \
             [k for k in fields["speaker"].split(",") if k]
         return (doc, note.path, note.title, note.text,
@@ -110,6 +98,17 @@ class Analyser:
                 note.draft, note.date, keys[0], keys[1], fields.get("event", ""), note.mtime,
                 note.size, note.sha1,
                 lengths, vectors["title"], vectors["meta"], vectors["body"])
+
+
+def _post(postings: Postings, fid: int, doc: int, counts: dict[str, int]) -> None:
+    """A document's terms of one field, with their frequencies, added to the postings."""
+    get = postings.get
+    for word, n in counts.items():
+        found = get((fid, word))
+        if found is None:
+            found = postings[(fid, word)] = (array("i"), array("H"))
+        found[0].append(doc)
+        found[1].append(n if n <= MAX_TF else MAX_TF)
 
 
 def _copy_notes(conn: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
