@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..text.compounds import Compounds
-from .concepts import Alt, Concept, Node, plain_form
+from .concepts import Alt, Concept, Node, concepts_of, plain_form
 from .scorer import Scorer, required
 from .widen import translated_compounds
 
@@ -55,7 +55,7 @@ def choose_senses(plan: Node | None, scorer: Scorer, compounds: Compounds | None
             scores = [_association(_docs(scorer, s, c.where), context) for s in c.senses]
             order = sorted(range(len(c.senses)), key=lambda i: (-scores[i], i))
             chosen[id(c)] = [c.senses[i] for i in order[:KEEP]]
-    for c in _all_concepts(plan):
+    for c, _ in concepts_of(plan):
         if c.senses:
             _keep(c, chosen.get(id(c), c.senses[:KEEP]), compounds)
 
@@ -82,7 +82,8 @@ def _docs(scorer: Scorer, alt: Alt, where: str | None) -> np.ndarray:
 def _concept_docs(scorer: Scorer, c: Concept) -> np.ndarray:
     """The notes a concept matches through its word, synonyms, translations (the
     candidates too) and related forms: not typo fixes or compounds."""
-    parts = [_docs(scorer, alt, c.where) for alt in c.alts + c.senses
+    alts = {id(a): a for a in c.alts + c.senses}.values()  # the first senses are in both
+    parts = [_docs(scorer, alt, c.where) for alt in alts
              if not alt.weak and alt.kind not in ("fuzzy", "compound")]
     return np.unique(np.concatenate([np.zeros(0, np.int64), *parts]))
 
@@ -107,15 +108,3 @@ def _groups(node: Node) -> Iterable[list[Node]]:
     elif isinstance(node, tuple) and node[0] in ("maybe", "not"):
         for child in node[1:]:
             yield from _groups(child)
-
-
-def _all_concepts(node: Node) -> Iterable[Concept]:
-    if isinstance(node, Concept):
-        yield node
-    elif isinstance(node, tuple):
-        for child in node[1:]:
-            if isinstance(child, list):
-                for c in child:
-                    yield from _all_concepts(c)
-            else:
-                yield from _all_concepts(child)
