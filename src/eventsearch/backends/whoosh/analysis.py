@@ -135,7 +135,6 @@ def stemming_analyzer(lang: str) -> WordAnalyzer:
     return WordAnalyzer.stemming(lang)
 
 
-
 def umlaut_analyzer() -> WordAnalyzer:
     """The ``umlaut`` field's words as given (`WordChain.verbatim`)."""
     return WordAnalyzer.verbatim()
