@@ -218,16 +218,18 @@ class Lexicon:
         key = _key(word)
         bases = [key] + [key[:-len(e)] for e in ENDINGS
                          if key.endswith(e) and len(key) - len(e) >= 4]
-        out: dict[str, bool] = {}
+        # the first form with translations from the source language ("interpretations":
+        # the English interpretation before a German "interpretation-s"), else the first
+        # form with any; the forms are read only until that one is found
+        chosen: list[tuple[str, int, str]] = []
         try:
-            found = [self._db().execute("SELECT word, tech, lang FROM pairs WHERE key = ?",
-                                        (base,)).fetchall() for base in bases]
-            # the first form with translations from the source language ("interpretations":
-            # the English interpretation before a German "interpretation-s"), else any
-            for rows in [[r for r in rows if r[2] == source] for rows in found] + found:
-                for translation, tech, _ in rows:
-                    out[translation] = out.get(translation, False) or bool(tech)
-                if out:
+            for base in bases:
+                rows = self._db().execute("SELECT word, tech, lang FROM pairs WHERE key = ?",
+                                          (base,)).fetchall()
+                chosen = chosen or rows
+                in_source = [r for r in rows if r[2] == source]
+                if in_source or (source is None and rows):
+                    chosen = in_source or rows
                     break
         except sqlite3.Error as exc:  # the cache file removed under a running server
             if not self._failed:
@@ -235,6 +237,9 @@ class Lexicon:
                 log.warning("The lexicon table %s cannot be read (%s); query words are "
                             "not translated.", self.table, exc)
             return {}
+        out: dict[str, bool] = {}
+        for translation, tech, _ in chosen:
+            out[translation] = out.get(translation, False) or bool(tech)
         return out
 
     def languages(self, word: str) -> set[str]:
