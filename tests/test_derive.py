@@ -29,6 +29,13 @@ def test_derivations_in_both_languages():
     assert related_forms("organisation", df) == [("organization", False)]
     assert related_forms("dokumentation", df) == [("dokumentieren", False)]
     assert related_forms("programmierung", df) == [("programmieren", False)]
+    # the participle Snowball keeps apart: installiert, spezifiziert / Spezifikation
+    df = df_of({"installieren": 7, "installation": 90, "spezifikation": 12,
+                "spezifizieren": 3, "andern": 4, "anderen": 300})
+    assert related_forms("installiert", df) == [("installieren", False)]
+    assert related_forms("spezifiziert", df) == [("spezifikation", False),
+                                                 ("spezifizieren", False)]
+    assert ("spezifizieren", False) in related_forms("spezifikation", df)
     # only the longest suffix applies: Änderung is ändern, never "anderen" (other)
     assert related_forms("anderung", df) == [("andern", False)]
 

@@ -45,8 +45,13 @@ _PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ate", ("ator",)),           # validate / validator, moderate / moderator
     ("ute", ("utor",)),           # contribute / contributor, execute / executor
     # German: -ung and -ation nouns against their verbs (Snowball strips -ung only in R2)
-    ("ierung", ("ieren",)),       # Programmierung / programmieren
+    ("ierung", ("ieren", "iert")),  # Programmierung / programmieren / programmiert
     ("ation", ("ieren",)),        # Dokumentation / dokumentieren
+    # the participle and third person (Snowball keeps the t): installiert / installieren /
+    # Installation, spezifiziert / spezifizieren / Spezifikation
+    ("iert", ("ieren",)),
+    ("iziert", ("izieren", "ikation")),
+    ("ikation", ("izieren",)),    # Kommunikation / kommunizieren
     ("ator", ("ieren",)),         # Organisator / organisieren
     ("erung", ("ern",)),          # Förderung / fördern
     ("elung", ("eln",)),
