@@ -35,6 +35,7 @@ DEU_ENG = [
     ("biometrisch", "biometrisch <adj>\nbiometric <adj>\n"),
     ("Verkauf", "Verkauf <masc>\nsale <n>\n"),
     ("rings", "rings <adv>\nall around\n"),
+    ("Berater", "Berater <masc>\nconsultant <n>, consultants <pl>, consulter <n>, advisor <n>\n"),
 ]
 ENG_DEU = [
     ("maintenance", "maintenance /meintenens/\nWartung <fem>, Instandhaltung <fem> [techn.]\n"),
@@ -88,6 +89,10 @@ def test_translations_are_words_of_the_index_technical_senses_first(dictionaries
     assert lexicon.translations("Speicher", lambda w: df.get(w, 0)) == [
         ("memory",), ("attic",), ("loft",)]
     assert lexicon.translations("Speicher", lambda w: df.get(w, 0), limit=1) == [("memory",)]
+    # forms of one word match the same notes through their stems: one stands for them
+    df = {"consultant": 9, "consultants": 7, "consulter": 1, "advisor": 2}
+    assert lexicon.translations("Berater", lambda w: df.get(w, 0)) == [
+        ("consultant",), ("advisor",)]
     # no translation in the index: nothing
     assert lexicon.translations("Vortrag", lambda w: df.get(w, 0)) == []
 

@@ -271,4 +271,14 @@ class Lexicon:
             if n > 0:
                 scored.append((n * (2 if tech else 1), tuple(translation.split())))
         scored.sort(reverse=True)
-        return [t for _, t in scored[:limit]]
+        # forms of one word (consultant, consultants, consulter) match the same notes
+        # through their stems: the one in the most notes stands for them all
+        out: list[tuple[str, ...]] = []
+        seen: set[tuple[str, ...]] = set()
+        for _, translation in scored:
+            stems = [tuple(stem_en(w) for w in translation),
+                     tuple(fold(stem_de(w)) for w in translation)]
+            if not seen.intersection(stems):
+                seen.update(stems)
+                out.append(translation)
+        return out[:limit]
