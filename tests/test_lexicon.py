@@ -35,6 +35,7 @@ DEU_ENG = [
     ("biometrisch", "biometrisch <adj>\nbiometric <adj>\n"),
     ("Verkauf", "Verkauf <masc>\nsale <n>\n"),
     ("rings", "rings <adv>\nall around\n"),
+    ("Sprache", "Sprache <fem, n, sg>\n [ling.] language <n>lang.,  /lˈaŋ/\n"),
     ("Berater", "Berater <masc>\nconsultant <n>, consultants <pl>, consulter <n>, advisor <n>\n"),
 ]
 ENG_DEU = [
@@ -93,6 +94,8 @@ def test_translations_are_words_of_the_index_technical_senses_first(dictionaries
     df = {"consultant": 9, "consultants": 7, "consulter": 1, "advisor": 2}
     assert lexicon.translations("Berater", lambda w: df.get(w, 0)) == [
         ("consultant",), ("advisor",)]
+    # an abbreviation after the grammar tag is not part of the translation
+    assert lexicon.translations("Sprache", lambda w: 1) == [("language",)]
     # no translation in the index: nothing
     assert lexicon.translations("Vortrag", lambda w: df.get(w, 0)) == []
 

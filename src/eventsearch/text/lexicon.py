@@ -32,12 +32,15 @@ log = logging.getLogger(__name__)
 DEFAULT_DIR = Path("/usr/share/dictd")
 DICTIONARIES = {"de": "freedict-deu-eng", "en": "freedict-eng-deu"}  # source language
 TECH = {"comp.", "techn.", "electr.", "telco.", "Internet", "econ.", "sci."}
-FORMAT = 3  # of the cache table; a change rebuilds it
+FORMAT = 4  # of the cache table; a change rebuilds it
 MAX_TRANSLATIONS = 3
 
 _B64 = {c: i for i, c in enumerate(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
 _TAG = re.compile(r"\[([^\]]*)\]")
+# a grammar tag ends a translation: what follows it is its abbreviation ("language <n>
+# lang.", "Sprache <fem> Spr."), which would make the translation no word at all
+_AFTER_TAG = re.compile(r"<[^>]*>[^,;]*")
 _NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
 STOP = STOP_EN | STOP_DE
 
@@ -80,7 +83,7 @@ def entry_pairs(headword: str, entry: str) -> Iterator[tuple[str, str, bool]]:
         return
     line = lines[1]
     tech = any(t.strip() in TECH for t in _TAG.findall(line))
-    for part in re.split(r"[,;]", _NOISE.sub(" ", line)):
+    for part in re.split(r"[,;]", _NOISE.sub(" ", _AFTER_TAG.sub(" ", line))):
         word = _phrase(part)
         if word is not None and word != head and (" " not in head or " " not in word):
             yield head, word, tech
