@@ -35,7 +35,7 @@ DEU_ENG = [
     ("biometrisch", "biometrisch <adj>\nbiometric <adj>\n"),
     ("Verkauf", "Verkauf <masc>\nsale <n>\n"),
     ("rings", "rings <adv>\nall around\n"),
-    ("Sprache", "Sprache <fem, n, sg>\n [ling.] language <n>lang.,  /lˈaŋ/\n"),
+    ("Sprache", "Sprache <fem, n, sg>\n [ling.] language <n>lang.,  /laN/\n"),
     ("Berater", "Berater <masc>\nconsultant <n>, consultants <pl>, consulter <n>, advisor <n>\n"),
 ]
 ENG_DEU = [
