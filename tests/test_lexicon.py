@@ -238,6 +238,8 @@ WIDER = {
     "laden.md": "---\ntitle: Vereinsladen\ndate: 2024-07-01\nlang: de\n---\n"
                 "Im Laden startet der Verkauf der Vereinsshirts; ein Ticket für das "
                 "Sommerfest gibt es dort auch, die Karte vom Ort hängt aus.\n",
+    "sperre.md": "---\ntitle: Netzsperren im Gesetz\ndate: 2024-08-01\nlang: de\n---\n"
+                 "Im Internet heißt es: das Gesetz bringt Internetzensur durch die Hintertür.\n",
 }
 
 
@@ -255,6 +257,11 @@ def test_a_translation_finds_compounds_and_cognates_on_every_backend(search_over
     # a compound's parts translated as the other language says them: Ticket stays (it is in
     # more notes than its translation Karte), Verkauf becomes sale
     assert "sales.md" in [h.path for h in built.search(SearchQuery(q="Ticketverkauf")).hits]
+    # a synonym's compounds too: censorship -> Zensur (the table) -> Internetzensur
+    result = built.search(SearchQuery(q="censorship"))
+    assert [h.path for h in result.hits] == ["sperre.md"]
+    assert {"word": "internetzensur", "kind": "synonym", "of": "censorship"} in \
+        result.hits[0].matched_via
 
 
 SENSES = {

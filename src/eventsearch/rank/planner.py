@@ -232,8 +232,12 @@ class QueryPlanner:
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             # (the compounds of its translations come with their choice: senses.py)
-            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
-                             for c in self.compounds.expansions(folded)]
+            own = self.compounds.expansions(folded)
+            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False) for c in own]
+            if curated and not own:  # censorship -> Zensur -> Internetzensur
+                concept.alts += translated_compounds(
+                    self.compounds, [a for a in concept.alts if a.kind == "synonym"],
+                    {a.words for a in concept.alts})
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.named_events(folded)
                              if (c,) not in {a.words for a in concept.alts}]

@@ -1,10 +1,11 @@
-"""Variants that widen a translation: the index's compounds that contain it.
+"""Variants that widen a translation or a synonym: the index's compounds that contain it.
 
 A German note rarely says the one word a translation gives: an English "travel" finds
 "Reise" through the lexicon, but the note says "Reiseantrag"; "early bird" finds
-"Frühbucher", the note "Frühbucherrabatt".  A word typed in German reaches such
-compounds through ``Compounds.expansions``; a translated word does the same here, at
-the translation's weight times the compound weight.
+"Frühbucher", the note "Frühbucherrabatt"; "censorship" finds the synonym "Zensur", the
+note "Internetzensur".  A word typed in German reaches such compounds through
+``Compounds.expansions``; a translated word or a synonym does the same here, at its
+weight times the compound weight.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ MAX_TRANSLATED_COMPOUNDS = 12  # per concept: the translations' compounds in the
 
 def translated_compounds(compounds: Compounds | None, translations: list[Alt],
                          known: set[tuple[str, ...]]) -> list[Alt]:
-    """Compounds of the index that begin or end with a one-word translation, as
-    variants weighted below the translation itself (none already among ``known``)."""
+    """Compounds of the index that begin or end with a one-word translation (or
+    synonym), as variants of its kind weighted below it (none already among ``known``)."""
     if compounds is None:
         return []
     out: list[Alt] = []
@@ -29,5 +30,5 @@ def translated_compounds(compounds: Compounds | None, translations: list[Alt],
         for c in compounds.expansions(plain_form(alt.words[0])):
             if (c,) not in seen:
                 seen.add((c,))
-                out.append(Alt((c,), alt.weight * W_COMPOUND, "translation", stem=False))
+                out.append(Alt((c,), alt.weight * W_COMPOUND, alt.kind, stem=False))
     return out[:MAX_TRANSLATED_COMPOUNDS]
