@@ -278,10 +278,10 @@ class Lexicon:
         # through their stems: the one in the most notes stands for them all
         out: list[tuple[str, ...]] = []
         seen: set[tuple[str, ...]] = set()
-        for _, translation in scored:
-            stems = [tuple(stem_en(w) for w in translation),
-                     tuple(fold(stem_de(w)) for w in translation)]
+        for _, words_of in scored:
+            stems = [tuple(stem_en(w) for w in words_of),
+                     tuple(fold(stem_de(w)) for w in words_of)]
             if not seen.intersection(stems):
                 seen.update(stems)
-                out.append(translation)
+                out.append(words_of)
         return out[:limit]
