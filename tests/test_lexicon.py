@@ -36,6 +36,8 @@ DEU_ENG = [
     ("Verkauf", "Verkauf <masc>\nsale <n>\n"),
     ("rings", "rings <adv>\nall around\n"),
     ("Sprache", "Sprache <fem, n, sg>\n [ling.] language <n>lang.,  /laN/\n"),
+    ("vorhersagen", "vorhersagen <v>\npredict sth. <v>, presage sth. <v> [archaic]\n"),
+    ("etw. annehmen", "etw. annehmen <v>\naccept sth. <v>\n"),
     ("Berater", "Berater <masc>\nconsultant <n>, consultants <pl>, consulter <n>, advisor <n>\n"),
 ]
 ENG_DEU = [
@@ -94,6 +96,9 @@ def test_translations_are_words_of_the_index_technical_senses_first(dictionaries
     df = {"consultant": 9, "consultants": 7, "consulter": 1, "advisor": 2}
     assert lexicon.translations("Berater", lambda w: df.get(w, 0)) == [
         ("consultant",), ("advisor",)]
+    # nor is an object's placeholder (sth., etw.), on either side
+    assert set(lexicon.translations("vorhersagen", lambda w: 1)) == {("predict",), ("presage",)}
+    assert lexicon.translations("annehmen", lambda w: 1) == [("accept",)]
     # an abbreviation after the grammar tag is not part of the translation
     assert lexicon.translations("Sprache", lambda w: 1) == [("language",)]
     # no translation in the index: nothing

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DIR = Path("/usr/share/dictd")
 DICTIONARIES = {"de": "freedict-deu-eng", "en": "freedict-eng-deu"}  # source language
 TECH = {"comp.", "techn.", "electr.", "telco.", "Internet", "econ.", "sci."}
-FORMAT = 4  # of the cache table; a change rebuilds it
+FORMAT = 6  # of the cache table; a change rebuilds it
 MAX_TRANSLATIONS = 3
 
 _B64 = {c: i for i, c in enumerate(
@@ -41,6 +41,9 @@ _TAG = re.compile(r"\[([^\]]*)\]")
 # a grammar tag ends a translation: what follows it is its abbreviation ("language <n>
 # lang.", "Sprache <fem> Spr."), which would make the translation no word at all
 _AFTER_TAG = re.compile(r"<[^>]*>[^,;]*")
+# the placeholders of an object ("predict sth.", "etw. verabschieden", "impress sb."; the
+# index writes headwords without the dot): not part of the translation
+_PLACEHOLDERS = frozenset("sth sb sbs sbsth sthsb etw jd jdn jdm jds".split())
 _NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
 STOP = STOP_EN | STOP_DE
 
@@ -67,7 +70,8 @@ def read_dictd(path: Path) -> Iterator[tuple[str, str]]:
 
 def _phrase(text: str) -> str | None:
     """A headword or translation we use: one or two words of letters, no stop words."""
-    words = text.strip().lower().split()
+    words = [w for w in text.strip().lower().split()
+             if w.rstrip(".").removesuffix("'s").rstrip(".") not in _PLACEHOLDERS]
     if 1 <= len(words) <= 2 and all(w.isalpha() and w not in STOP for w in words):
         return " ".join(words)
     return None
