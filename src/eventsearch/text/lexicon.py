@@ -43,7 +43,7 @@ _TAG = re.compile(r"\[([^\]]*)\]")
 _AFTER_TAG = re.compile(r"<[^>]*>[^,;]*")
 # the placeholders of an object ("predict sth.", "etw. verabschieden", "impress sb."; the
 # index writes headwords without the dot): not part of the translation
-_PLACEHOLDERS = frozenset("sth sb sbs sbsth sthsb etw jd jdn jdm jds".split())
+_PLACEHOLDERS = frozenset(["sth", "sb", "sbs", "sbsth", "sthsb", "etw", "jd", "jdn", "jdm", "jds"])
 _NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
 STOP = STOP_EN | STOP_DE
 
