@@ -113,11 +113,7 @@ def main() -> None:
         report = build_index([args.corpus], args.index)
         print(f"built eventsearch index: {report.notes} notes in "
               f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
-    index = SearchIndex(args.index, synonyms=load_synonyms(lexicon=args.lexicon))
-    # A process's first search also opens the lexicon table and warms the vocabulary;
-    # on a busy machine that can spend its time budget and rank it partially, so the
-    # figures would depend on which query came first.
-    index.search(SearchQuery(q="warm up the lexicon", per_page=10))
+    index = warmed(SearchIndex(args.index, synonyms=load_synonyms(lexicon=args.lexicon)))
 
     def ours(text: str) -> list[Hit]:
         return index.search(SearchQuery(q=text, per_page=10)).hits
@@ -133,6 +129,14 @@ def main() -> None:
                         args.pool)
         else:
             print_report(args, queries, lambda text: [h.path for h in ours(text)])
+
+
+def warmed(index: SearchIndex) -> SearchIndex:
+    """The index after one search: a process's first search also opens the lexicon table
+    and warms the vocabulary; on a busy machine that can spend its time budget and rank
+    it partially, so the figures would depend on which query came first."""
+    index.search(SearchQuery(q="warm up the lexicon", per_page=10))
+    return index
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -166,7 +170,7 @@ def _on_postgresql(args, stack: ExitStack, whoosh, queries: list[dict]):  # type
     built = backend.build([args.corpus])
     print(f"built the PostgreSQL index: {built.notes} notes in "
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
-    index = SearchIndex(Path("unused"), backend=backend)
+    index = warmed(SearchIndex(Path("unused"), backend=backend))
 
     def ours(text: str) -> list[Hit]:
         return index.search(SearchQuery(q=text, per_page=10)).hits

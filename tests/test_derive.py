@@ -36,6 +36,11 @@ def test_derivations_in_both_languages():
     assert related_forms("spezifiziert", df) == [("spezifikation", False),
                                                  ("spezifizieren", False)]
     assert ("spezifizieren", False) in related_forms("spezifikation", df)
+    assert candidates("programmiert") == ["programmieren", "programmierung"]
+    # -izierung, -iziert, -izieren and -ikation all meet
+    forms = {"identifizieren", "identifiziert", "identifizierung", "identifikation"}
+    for word in forms:
+        assert set(candidates(word)) == forms - {word}
     # only the longest suffix applies: Änderung is ändern, never "anderen" (other)
     assert related_forms("anderung", df) == [("andern", False)]
 

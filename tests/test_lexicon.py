@@ -38,6 +38,7 @@ DEU_ENG = [
     ("Sprache", "Sprache <fem, n, sg>\n [ling.] language <n>lang.,  /laN/\n"),
     ("vorhersagen", "vorhersagen <v>\npredict sth. <v>, presage sth. <v> [archaic]\n"),
     ("etw. annehmen", "etw. annehmen <v>\naccept sth. <v>\n"),
+    ("avisieren", "avisieren <v>\nadvise sb./sth. <v>\n"),
     ("Berater", "Berater <masc>\nconsultant <n>, consultants <pl>, consulter <n>, advisor <n>\n"),
 ]
 ENG_DEU = [
@@ -48,6 +49,7 @@ ENG_DEU = [
     ("appeal", "appeal\nAufruf <masc>, Berufung <fem>, Reiz <masc>, Beschwerde <fem>\n"),
     ("court", "court\nGericht <neut>\n"),
     ("rings", "rings\nRinge <pl>, Kreise <pl>\n"),
+    ("concept", "concept\nKonzept <neut>, Konzeption <fem>\n"),
 ]
 
 
@@ -96,9 +98,13 @@ def test_translations_are_words_of_the_index_technical_senses_first(dictionaries
     df = {"consultant": 9, "consultants": 7, "consulter": 1, "advisor": 2}
     assert lexicon.translations("Berater", lambda w: df.get(w, 0)) == [
         ("consultant",), ("advisor",)]
-    # nor is an object's placeholder (sth., etw.), on either side
+    # nor is an object's placeholder (sth., etw.), on either side, alone or run together
     assert set(lexicon.translations("vorhersagen", lambda w: 1)) == {("predict",), ("presage",)}
     assert lexicon.translations("annehmen", lambda w: 1) == [("accept",)]
+    assert lexicon.translations("avisieren", lambda w: 1) == [("advise",)]
+    # forms meet through the stemmer of the translation's language: the English one joins
+    # Konzeption to Konzept, the German notes' one does not, so both stay
+    assert set(lexicon.translations("concept", lambda w: 1)) == {("konzept",), ("konzeption",)}
     # an abbreviation after the grammar tag is not part of the translation
     assert lexicon.translations("Sprache", lambda w: 1) == [("language",)]
     # no translation in the index: nothing
@@ -342,3 +348,17 @@ def test_freedict_senses_are_chosen_by_the_index(freedict):
     df = {"memory": 900, "storage": 700, "store": 300, "attic": 2, "reservoir": 5}
     assert freedict.translations("Speicher", lambda w: df.get(w, 0), limit=2) == [
         ("memory",), ("storage",)]
+
+
+def test_a_synonym_s_compounds_only_for_a_word_without_its_own(search_over):
+    """meeting -> Stammtisch (the synonym table) -> Stammtischabend; Treffen has compounds
+    of its own (Anwendertreffen), and its synonyms' compounds cost precision."""
+    built = search_over({
+        "anwender.md": "---\ntitle: Herbst\ndate: 2024-03-01\nlang: de\n---\n"
+                       "Zum Anwendertreffen ist jeder Anwender willkommen.\n",
+        "abend.md": "---\ntitle: Absage\ndate: 2024-04-01\nlang: de\n---\n"
+                    "Der Stammtischabend fällt aus, es wird ein ruhiger Abend.\n",
+    })
+    assert sorted(h.path for h in built.search(SearchQuery(q="meeting")).hits) == [
+        "abend.md", "anwender.md"]
+    assert [h.path for h in built.search(SearchQuery(q="Treffen")).hits] == ["anwender.md"]

@@ -40,7 +40,7 @@ from .concepts import (
 from .index import RankingIndex
 from .senses import KEEP
 from .when import mark_dates
-from .widen import translated_compounds
+from .widen import translated_compounds, variant_compounds
 from .wildcards import expand
 
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -232,12 +232,11 @@ class QueryPlanner:
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             # (the compounds of its translations come with their choice: senses.py)
-            own = self.compounds.expansions(folded)
-            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False) for c in own]
-            if curated and not own:  # censorship -> Zensur -> Internetzensur
-                concept.alts += translated_compounds(
-                    self.compounds, [a for a in concept.alts if a.kind == "synonym"],
-                    {a.words for a in concept.alts})
+            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
+                             for c in self.compounds.expansions(folded)]
+            concept.alts += variant_compounds(  # censorship -> Zensur -> Internetzensur
+                self.compounds, word, [a for a in concept.alts if a.kind == "synonym"],
+                {a.words for a in concept.alts})
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.named_events(folded)
                              if (c,) not in {a.words for a in concept.alts}]

@@ -21,9 +21,9 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..text.compounds import Compounds
-from .concepts import Alt, Concept, Node, concepts_of, plain_form
+from .concepts import Alt, Concept, Node, concepts_of
 from .scorer import Scorer, required
-from .widen import translated_compounds
+from .widen import variant_compounds
 
 KEEP = 3  # translations searched per word
 
@@ -92,11 +92,7 @@ def _keep(c: Concept, chosen: list[Alt], compounds: Compounds | None) -> None:
     dropped = {id(s) for s in c.senses} - {id(s) for s in chosen}
     c.alts = [a for a in c.alts if id(a) not in dropped]
     c.alts += [s for s in chosen if not any(s is a for a in c.alts)]
-    word = c.single_word
-    if compounds is not None and word and plain_form(word).isalpha() \
-            and not compounds.expansions(plain_form(word)):
-        # a word German notes do not use in compounds: its translations' compounds
-        c.alts += translated_compounds(compounds, chosen, {a.words for a in c.alts})
+    c.alts += variant_compounds(compounds, c.single_word, chosen, {a.words for a in c.alts})
     c.senses = []
 
 

@@ -32,3 +32,14 @@ def translated_compounds(compounds: Compounds | None, translations: list[Alt],
                 seen.add((c,))
                 out.append(Alt((c,), alt.weight * W_COMPOUND, alt.kind, stem=False))
     return out[:MAX_TRANSLATED_COMPOUNDS]
+
+
+def variant_compounds(compounds: Compounds | None, word: str | None, variants: list[Alt],
+                      known: set[tuple[str, ...]]) -> list[Alt]:
+    """The compounds of a word's translations or synonyms, for a word German notes do
+    not use in compounds of its own: with its own, theirs cost precision (performance ->
+    Vorstellung -> Vorstellungsrunde)."""
+    if compounds is None or not word or not plain_form(word).isalpha() \
+            or compounds.expansions(plain_form(word)):
+        return []
+    return translated_compounds(compounds, variants, known)

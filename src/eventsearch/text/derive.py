@@ -50,7 +50,8 @@ _PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the participle and third person (Snowball keeps the t): installiert / installieren /
     # Installation, spezifiziert / spezifizieren / Spezifikation
     ("iert", ("ieren",)),
-    ("iziert", ("izieren", "ikation")),
+    ("iziert", ("izieren", "ikation", "izierung")),
+    ("izierung", ("izieren", "ikation")),  # Identifizierung / identifizieren / Identifikation
     ("ikation", ("izieren",)),    # Kommunikation / kommunizieren
     ("ator", ("ieren",)),         # Organisator / organisieren
     ("erung", ("ern",)),          # Förderung / fördern

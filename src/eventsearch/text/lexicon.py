@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DIR = Path("/usr/share/dictd")
 DICTIONARIES = {"de": "freedict-deu-eng", "en": "freedict-eng-deu"}  # source language
 TECH = {"comp.", "techn.", "electr.", "telco.", "Internet", "econ.", "sci."}
-FORMAT = 6  # of the cache table; a change rebuilds it
+FORMAT = 7  # of the cache table; a change rebuilds it
 MAX_TRANSLATIONS = 3
 
 _B64 = {c: i for i, c in enumerate(
@@ -41,9 +41,10 @@ _TAG = re.compile(r"\[([^\]]*)\]")
 # a grammar tag ends a translation: what follows it is its abbreviation ("language <n>
 # lang.", "Sprache <fem> Spr."), which would make the translation no word at all
 _AFTER_TAG = re.compile(r"<[^>]*>[^,;]*")
-# the placeholders of an object ("predict sth.", "etw. verabschieden", "impress sb."; the
-# index writes headwords without the dot): not part of the translation
-_PLACEHOLDERS = frozenset(["sth", "sb", "sbs", "sbsth", "sthsb", "etw", "jd", "jdn", "jdm", "jds"])
+# the placeholders of an object, alone or run together, with or without their dots
+# ("predict sth.", "etw. verabschieden", "believe sb./sth.", "jdnetw avisieren"): no part
+# of a translation or headword
+_PLACEHOLDER = re.compile(r"(?:jd[nms]?|jmd[nms]?|etw|sbs?|sths?)+")
 _NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
 STOP = STOP_EN | STOP_DE
 
@@ -71,7 +72,7 @@ def read_dictd(path: Path) -> Iterator[tuple[str, str]]:
 def _phrase(text: str) -> str | None:
     """A headword or translation we use: one or two words of letters, no stop words."""
     words = [w for w in text.strip().lower().split()
-             if w.rstrip(".").removesuffix("'s").rstrip(".") not in _PLACEHOLDERS]
+             if not _PLACEHOLDER.fullmatch(re.sub(r"[./']", "", w))]
     if 1 <= len(words) <= 2 and all(w.isalpha() and w not in STOP for w in words):
         return " ".join(words)
     return None
@@ -218,10 +219,11 @@ class Lexicon:
             return None
         return cls(table)
 
-    def candidates(self, word: str, source: str | None = None) -> dict[str, bool]:
+    def candidates(self, word: str, source: str | None = None) -> dict[str, tuple[bool, str]]:
         """Every translation the dictionaries give a word, with whether a technical sense
-        gives it: from the ``source`` language ("en", "de") when the word is a word of it
-        ("rings" in an English query is no German "rings", all around), else from either."""
+        gives it and the translation's language: from the ``source`` language ("en",
+        "de") when the word is a word of it ("rings" in an English query is no German
+        "rings", all around), else from either."""
         key = _key(word)
         bases = [key] + [key[:-len(e)] for e in ENDINGS
                          if key.endswith(e) and len(key) - len(e) >= 4]
@@ -244,9 +246,10 @@ class Lexicon:
                 log.warning("The lexicon table %s cannot be read (%s); query words are "
                             "not translated.", self.table, exc)
             return {}
-        out: dict[str, bool] = {}
-        for translation, tech, _ in chosen:
-            out[translation] = out.get(translation, False) or bool(tech)
+        out: dict[str, tuple[bool, str]] = {}
+        for translation, tech, lang in chosen:
+            technical = out.get(translation, (False, ""))[0] or bool(tech)
+            out[translation] = (technical, "en" if lang == "de" else "de")
         return out
 
     def languages(self, word: str) -> set[str]:
@@ -267,7 +270,7 @@ class Lexicon:
         own = _key(words)
         own_stems = (stem_en(own), fold(stem_de(words.lower())))
         scored = []
-        for translation, tech in self.candidates(words, source).items():
+        for translation, (tech, language) in self.candidates(words, source).items():
             key = _key(translation)
             # a form of the word itself meets it through both stemmers; a cognate that
             # meets it only through the German one ("biometrische" -> biometric) still
@@ -276,16 +279,16 @@ class Lexicon:
                 continue
             n = min(df(w) for w in key.split())
             if n > 0:
-                scored.append((n * (2 if tech else 1), tuple(translation.split())))
+                scored.append((n * (2 if tech else 1), tuple(translation.split()), language))
         scored.sort(reverse=True)
         # forms of one word (consultant, consultants, consulter) match the same notes
-        # through their stems: the one in the most notes stands for them all
+        # through their language's stems: the one in the most notes stands for them all
         out: list[tuple[str, ...]] = []
         seen: set[tuple[str, ...]] = set()
-        for _, words_of in scored:
-            stems = [tuple(stem_en(w) for w in words_of),
-                     tuple(fold(stem_de(w)) for w in words_of)]
-            if not seen.intersection(stems):
-                seen.update(stems)
+        for _, words_of, language in scored:
+            stem = stem_en if language == "en" else stem_de
+            stems = (language, *(fold(stem(w)) for w in words_of))
+            if stems not in seen:
+                seen.add(stems)
                 out.append(words_of)
         return out[:limit]
