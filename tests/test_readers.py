@@ -219,6 +219,11 @@ def test_json_front_matter(tmp_path: Path) -> None:
     n = note(tmp_path, "de/event/x/index.md", text)
     assert (n.title, n.date, n.text, n.url) == ("Meetup für Mitwirkende", date(2024, 11, 6),
                                                 "Egal ob Du.", "https://v.example/1")
+    assert n.location is None  # an online meeting's link is no place
+    text = ('{\n "title": "DSGVO-Rechte",\n "place": {\n  "name": "Stratum 0",\n'
+            '  "address": "Hamburger Straße 273A, 38114 Braunschweig"\n }\n}\n\nVortrag.\n')
+    n = note(tmp_path, "de/event/y/index.md", text)
+    assert n.location == "Stratum 0, Hamburger Straße 273A, 38114 Braunschweig"
 
 
 def test_pelican_header_metadata_only_note_is_valid(tmp_path: Path) -> None:

@@ -101,6 +101,15 @@ def _text_value(value: Any) -> str | None:
     return None
 
 
+def _place(value: Any) -> str | None:
+    """A place as text: a string, or a map's name and address (JSON front matter's
+    ``place: {name, address}``); an online meeting's link is no place."""
+    if isinstance(value, dict):
+        parts = [_text_value(value.get(key)) for key in ("name", "address", "city")]
+        return ", ".join(p for p in parts if p) or None
+    return _text_value(value)
+
+
 def _url(draft: Draft) -> str | None:
     keys = ("url", "ext_url", "permalink", "link", "media", "video_url", "youtube")
     for value in [draft.url, *(draft.meta.get(k) for k in keys)]:
@@ -140,8 +149,8 @@ def finish(draft: Draft, rel: str) -> dict[str, Any]:
     event = draft.event or _text_value(first_value(meta, "event", "meeting", "conference",
                                                     "playlist")) or _text_value(
         _nested(meta, "event", "name"))
-    location = _text_value(first_value(meta, "location", "city", "venue")) or _text_value(
-        _nested(meta, "event", "location")) or _text_value(meta.get("place"))
+    location = _place(first_value(meta, "location", "city", "venue")) or _place(
+        _nested(meta, "event", "location")) or _place(meta.get("place"))
     return {
         "title": title,
         "declared_lang": declared,
