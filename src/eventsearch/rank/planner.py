@@ -237,9 +237,9 @@ class QueryPlanner:
             concept.alts += variant_compounds(  # censorship -> Zensur -> Internetzensur
                 self.compounds, word, [a for a in concept.alts if a.kind == "synonym"],
                 {a.words for a in concept.alts})
+            have = {a.words for a in concept.alts}
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
-                             for c in self.compounds.named_events(folded)
-                             if (c,) not in {a.words for a in concept.alts}]
+                             for c in self.compounds.named_events(folded) if (c,) not in have]
         if self.typos and self.vocab is not None:
             df = self.vocab.df(folded)
             concept.unknown = df == 0

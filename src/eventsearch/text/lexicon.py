@@ -45,7 +45,8 @@ _AFTER_TAG = re.compile(r"<[^>]*>[^,;]*")
 # ("predict sth.", "etw. verabschieden", "believe sb./sth.", "jdnetw avisieren"): no part
 # of a translation or headword
 _PLACEHOLDER = re.compile(r"(?:jd[nms]?|jmd[nms]?|etw|sbs?|sths?)+")
-_NOISE = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
+# what else surrounds a translation: [labels], (notes), {references}, /pronunciations/
+_NOISE = re.compile(r"\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/]*/")
 STOP = STOP_EN | STOP_DE
 
 
