@@ -50,6 +50,10 @@ ENG_DEU = [
     ("court", "court\nGericht <neut>\n"),
     ("rings", "rings\nRinge <pl>, Kreise <pl>\n"),
     ("concept", "concept\nKonzept <neut>, Konzeption <fem>\n"),
+    ("delete", "delete\nlöschen <v>, streichen <v>\n"),
+    ("deleting", "deleting\nlöschend, streichend\n"),
+    ("training", "training\nSchulung <fem>\n"),
+    ("train", "train\nZug <masc>\n"),
 ]
 
 
@@ -109,6 +113,24 @@ def test_translations_are_words_of_the_index_technical_senses_first(dictionaries
     assert lexicon.translations("Sprache", lambda w: 1) == [("language",)]
     # no translation in the index: nothing
     assert lexicon.translations("Vortrag", lambda w: df.get(w, 0)) == []
+
+
+def test_an_english_inflection_without_notes_translations_takes_its_base_s(dictionaries):
+    lexicon = lx.Lexicon.open(dictionaries)
+    assert lexicon is not None
+    df = {"loschen": 3, "streichen": 1, "schulung": 2, "zug": 9}
+    # FreeDict gives "deleting" only German participles, which no note uses
+    assert lexicon.translations("deleting", lambda w: df.get(w, 0)) == [
+        ("löschen",), ("streichen",)]
+    assert lexicon.translations("deleting", lambda w: df.get(w, 0), source="en") == [
+        ("löschen",), ("streichen",)]
+    # a form with translations of its own keeps them (training is no train)
+    assert lexicon.translations("training", lambda w: df.get(w, 0)) == [("schulung",)]
+    # not from a German query, and not for a word no dictionary has (a typo: deletting)
+    assert lexicon.translations("deleting", lambda w: df.get(w, 0), source="de") == []
+    assert lexicon.translations("deletting", lambda w: df.get(w, 0)) == []
+    assert lx.english_bases("stopped") == ["stopp", "stop", "stoppe"]
+    assert lx.english_bases("studies") == ["study", "studi", "studie"]
 
 
 def test_both_dictionaries_translate_both_ways(dictionaries):

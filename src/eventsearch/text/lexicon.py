@@ -98,6 +98,21 @@ def entry_pairs(headword: str, entry: str) -> Iterator[tuple[str, str, bool]]:
 ENDINGS = ("en", "n", "e", "es", "s", "er", "ern")  # tried when a word is no headword
 
 
+def english_bases(word: str) -> list[str]:
+    """The base forms an English inflection may have, most likely first: deleting ->
+    delet, delete; stopped -> stopp, stop; studies -> study."""
+    out: list[str] = []
+    for suffix, ending in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"),
+                           ("ed", ""), ("ed", "e"), ("es", ""), ("s", "")):
+        base = word[:-len(suffix)] + ending
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and base not in out:
+            out.append(base)
+            if suffix in ("ing", "ed") and not ending and len(base) >= 4 \
+                    and base[-1] == base[-2] and base[-1] not in "aeiouls":
+                out.append(base[:-1])
+    return out
+
+
 def _key(word: str) -> str:
     return fold(word.lower())
 
@@ -271,7 +286,8 @@ class Lexicon:
         own = _key(words)
         own_stems = (stem_en(own), fold(stem_de(words.lower())))
         scored = []
-        for translation, (tech, language) in self.candidates(words, source).items():
+        candidates = self.candidates(words, source)
+        for translation, (tech, language) in candidates.items():
             key = _key(translation)
             # a form of the word itself meets it through both stemmers; a cognate that
             # meets it only through the German one ("biometrische" -> biometric) still
@@ -281,6 +297,13 @@ class Lexicon:
             n = min(df(w) for w in key.split())
             if n > 0:
                 scored.append((n * (2 if tech else 1), tuple(translation.split()), language))
+        if candidates and not scored and source != "de" and " " not in own:
+            # an English inflection FreeDict translates only into German ones no note
+            # uses ("deleting" -> löschend): the translations of its base (delete)
+            for base in english_bases(own):
+                found = self.translations(base, df, limit, "en")
+                if found:
+                    return found
         scored.sort(reverse=True)
         # forms of one word (consultant, consultants, consulter) match the same notes
         # through their language's stems: the one in the most notes stands for them all
