@@ -149,6 +149,24 @@ def test_a_typo_is_corrected_and_suggested(index):
     assert verbatim.corrections == [] and verbatim.suggestion == "Kubernetes upgrades"
 
 
+def test_a_typo_whose_stem_another_word_shares_is_still_corrected(tmp_path):
+    # "unifed" is in no note, but its English stem (unif) is that of "unification": the
+    # typo must not pass for that word; its fix "unified" is searched and said
+    root = tmp_path / "notes"
+    for i in range(3):
+        write_note(root, f"en/unification{i}.md", f"Type unification part {i}", "2020-01-01",
+                   ["Types"], [], "Unification of types, explained again. " + EN_FILLER)
+    write_note(root, "en/unified.md", "A grand unified theory of configuration", "2014-07-27",
+               ["Config"], [], "One unified theory for every config file. " + EN_FILLER)
+    build_index([root], tmp_path / "index", workers=1)
+    result = search(SearchIndex(tmp_path / "index"), "grand unifed theory")
+    assert paths(result)[0] == "en/unified.md"
+    assert result.corrections == [{"from": "unifed", "to": "unified"}]
+    # a word found through its stem whose fix shares that stem is said, not searched apart
+    assert search(SearchIndex(tmp_path / "index"), "unificatio").corrections == [
+        {"from": "unificatio", "to": "unification"}]
+
+
 def test_short_words_are_never_corrected(index):
     result = search(index, "Kubx")
     assert result.total == 0 and result.suggestion is None

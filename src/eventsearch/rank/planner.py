@@ -257,11 +257,13 @@ class QueryPlanner:
                 fixes = self.vocab.typo_fixes(folded)
             elif df == 0 and max_typos(folded) and self._may_expand(text):
                 # in no note as typed, found through its stem ("machin" -> machine): the
-                # fix that shares the stem is what the results show, so it is said
-                fixes = []
-                same = [w for w, _, _ in self.vocab.typo_fixes(folded)
+                # fix that shares the stem is what the results show, so it is said; a fix
+                # that does not is searched ("unifed" shares only unification's stem)
+                fixes = self.vocab.typo_fixes(folded)
+                same = [w for w, _, _ in fixes
                         if stem_en(w) == stem_en(folded) or stem_de(w) == stem_de(word)]
                 if same:
+                    fixes = []
                     concept.correction = same[0]
                     concept.corrected = not self.verbatim
             else:
