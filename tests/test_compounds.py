@@ -189,3 +189,32 @@ def test_a_word_finds_the_conference_named_after_it(event_index):
     # a note that says the word comes before one only given at its conference
     assert [h.path for h in event_index.search(SearchQuery(q="Django")).hits] == \
         ["forms.md", "keynote.md"]
+
+
+# Two typed words that a longer compound holds joined at its start.
+JOIN_NOTES = {
+    "kompositum.md": "Paul beschrieb sein Zeitreihenvorhersageproblem mit vielen Zusatzdaten "
+                     "und zeigte, was er schon versucht hatte.",
+    "reihen.md": "Zeitreihen sind Daten, die über die Zeit gemessen werden, sagte die "
+                 "Referentin zu Beginn des Abends.",
+    "wetter.md": "Die Vorhersage für morgen war schlecht, aber das Problem war ein anderes: "
+                 "der Raum war schon belegt.",
+}
+
+
+@pytest.fixture(scope="module")
+def join_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return _index(tmp_path_factory, JOIN_NOTES)
+
+
+def test_two_typed_words_find_the_compound_that_joins_them(join_index):
+    # neither word alone finds Zeitreihen-vorhersageproblem ("vorhersageproblem" is no
+    # word of the index, and the compound neither begins nor ends with "vorhersage")
+    result = join_index.search(SearchQuery(q="Zeitreihen Vorhersage"))
+    hit = next(h for h in result.hits if h.path == "kompositum.md")
+    assert not hit.loose
+    assert {"word": "zeitreihenvorhersageproblem", "kind": "compound", "of": "zeitreihen"} \
+        in hit.matched_via
+    assert "kompositum.md" not in paths(join_index, "Vorhersage")
+    # the words in the other order are no compound of the index
+    assert "kompositum.md" not in paths(join_index, "Vorhersage Zeitreihen")

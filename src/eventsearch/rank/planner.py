@@ -300,16 +300,25 @@ class QueryPlanner:
         return found[0]
 
     def _translate_pairs(self, nodes: list[Node]) -> None:
-        """Two words the lexicon knows together ("time zones" -> Zeitzonen): each of the
-        two concepts also matches the translation, so a note with it has both."""
+        """Two words the lexicon knows together ("time zones" -> Zeitzonen), or that a
+        German compound holds joined ("Zeitreihen Vorhersage" ->
+        Zeitreihenvorhersageproblem): each of the two concepts also matches it, so a
+        note with it has both."""
         for a, b in pairwise(nodes):
-            if isinstance(a, Concept) and isinstance(b, Concept) \
-                    and a.single_word and b.single_word and not a.corrected:
-                pair = [Alt(words, W_TRANSLATION, "translation") for words in
-                        self._translations(f"{a.single_word} {b.single_word}", 2)]
-                for alt in pair + translated_compounds(self.compounds, pair, set()):
-                    a.alts.append(alt)
-                    b.alts.append(alt)
+            if not (isinstance(a, Concept) and isinstance(b, Concept)
+                    and a.single_word and b.single_word):
+                continue
+            pair = [] if a.corrected else [
+                Alt(words, W_TRANSLATION, "translation")
+                for words in self._translations(f"{a.single_word} {b.single_word}", 2)]
+            have = {x.words for x in a.alts + b.alts}
+            joined = [Alt((c,), W_COMPOUND, "compound", stem=False) for c in
+                      (self.compounds.joined(plain_form(a.single_word),
+                                             plain_form(b.single_word))
+                       if self.compounds is not None else ()) if (c,) not in have]
+            for alt in pair + translated_compounds(self.compounds, pair, set()) + joined:
+                a.alts.append(alt)
+                b.alts.append(alt)
 
     def _may_expand(self, text: str, force: bool = False) -> int:
         """How many spelling variants of a word may be looked up (0: none) within the

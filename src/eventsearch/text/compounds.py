@@ -9,6 +9,8 @@ directions, both at query time:
 * ``expansions("datenbank")`` -> ["datenbanksysteme", ...]: compounds of the
   index that begin or end with the query word ("Sicherheit" finds
   "Netzwerksicherheit", "Logo Ideen" finds "Logoideen").
+* ``joined("zeitreihen", "vorhersage")`` -> ["zeitreihenvorhersageproblem"]: two
+  typed words a compound holds side by side, at its start.
 
 Linking elements (Fugen-s and friends: "Sicherheit-s-lücke") are allowed
 between parts.  Parts must have at least 3 letters and the rest of a compound at
@@ -81,6 +83,22 @@ class Compounds:
             if len(rest) >= MIN_PART and self._rest_is_word(rest, leading=False):
                 found.add(cand)
         german = [c for c in found if c.isalpha() and self.vocab.is_german(c)]
+        german.sort(key=lambda c: (-self.vocab.df(c), c))
+        return tuple(german[:MAX_EXPANSIONS])
+
+    def joined(self, first: str, second: str) -> tuple[str, ...]:
+        """Compounds of German notes that hold two typed words joined, at their start
+        ("Zeitreihen Vorhersage" -> "zeitreihenvorhersageproblem"), most common first."""
+        if min(len(first), len(second)) < MIN_PART or not (first + second).isalpha():
+            return ()
+        found: set[str] = set()
+        for link in LINKS[:3]:
+            head = first + link + second
+            for cand in self.vocab.with_prefix(head):
+                rest = cand[len(head):]
+                if not rest or (len(rest) >= MIN_REST and self._rest_is_word(rest, leading=True)):
+                    found.add(cand)
+        german = [c for c in found if self.vocab.is_german(c)]
         german.sort(key=lambda c: (-self.vocab.df(c), c))
         return tuple(german[:MAX_EXPANSIONS])
 
