@@ -53,6 +53,8 @@ ENG_DEU = [
     ("delete", "delete\nlöschen <v>, streichen <v>\n"),
     ("deleting", "deleting\nlöschend, streichend\n"),
     ("training", "training\nSchulung <fem>\n"),
+    ("cracked", "cracked\ngebrochen, brach\n"),
+    ("screen", "screen\nBildschirm <masc>, sichten <v>\n"),
     ("train", "train\nZug <masc>\n"),
 ]
 
@@ -384,3 +386,33 @@ def test_a_synonym_s_compounds_only_for_a_word_without_its_own(search_over):
     assert sorted(h.path for h in built.search(SearchQuery(q="meeting")).hits) == [
         "abend.md", "anwender.md"]
     assert [h.path for h in built.search(SearchQuery(q="Treffen")).hits] == ["anwender.md"]
+
+
+FILLER = ("Wir trafen uns am Abend im Vereinsheim und sprachen lange über die Arbeit der "
+          "letzten Wochen, über neue Mitglieder, die Kasse und das Sommerfest. ")
+SENSELESS = {
+    "fairphone.md": "---\ntitle: Fairphone verarztet\ndate: 2016-07-02\nlang: de\n---\n"
+                    "Das Fairphone fiel herunter. Mit einem Ersatzteil war das Fairphone am "
+                    "Abend wieder heil.\n",
+    "ausflug.md": "---\ntitle: Jahresbericht\ndate: 2023-07-24\nlang: de\n---\n"
+                  + FILLER * 6 + "Am Morgen brach die Gruppe auf, um die Altstadt zu sichten. "
+                  + FILLER * 6 + "\n",
+    **{f"abend{i}.md": f"---\ntitle: Abend {i}\ndate: 2020-01-0{i}\nlang: de\n---\n{FILLER}\n"
+       for i in range(1, 5)},
+}
+
+
+def test_all_words_through_senses_the_note_does_not_mean_rank_among_the_looser(search_over):
+    # "cracked" -> brach and "screen" -> sichten give a long report two of the three
+    # words; the note about the Fairphone has the rare word as typed and scores higher:
+    # it comes first, and the report is ranked with the notes that have some of the words
+    built = search_over(SENSELESS)
+    result = built.search(SearchQuery(q="Fairphone cracked screen"))
+    assert [h.path for h in result.hits] == ["fairphone.md", "ausflug.md"]
+    assert [h.loose for h in result.hits] == [True, True]
+    assert result.strict_total == 0
+    assert "No note has (almost) all the words; notes with some of them follow." \
+        in result.messages
+    # a note that has them as typed and scores well stays first, above the line
+    result = built.search(SearchQuery(q="Fairphone Ersatzteil Abend"))
+    assert result.hits[0].path == "fairphone.md" and not result.hits[0].loose

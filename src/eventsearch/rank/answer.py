@@ -6,7 +6,8 @@ and two callbacks for what only it can read: the page's hits (stored fields, sni
 and a note's stored data (facet display forms).  ``answer`` returns the `SearchResult`
 and whether it is partial (cut by the budget: not to be cached).  When fewer than
 ``LOOSE_BELOW`` notes have (almost) all of a query's words, a looser pass adds the notes
-with some of them after those, so a misremembered word still finds the note.
+with some of them after those, so a misremembered word still finds the note; a note
+with (almost) all the words that scores below the best of those is ranked among them.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         evaluated = scorer.evaluate(plan)
         strict = evaluated.mask if evaluated.strict is None else evaluated.strict
         mask = strict & index.alive
+    full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
     weak: set[int] = set()  # matched some word only through a weak expansion
     if evaluated is not None and evaluated.strong is not None:
         weak = set(np.flatnonzero(mask & ~evaluated.strong).tolist())
@@ -136,6 +138,13 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         loose = wider.intersection(*passing.values()) if passing else wider
         matched |= wider
         hits_set = hits_set | loose
+        if loose and full is not None:
+            # a note with (almost) all the words only through matches that score below
+            # a note with some of them (dictionary senses it does not mean: "cracked" ->
+            # brach, "screen" -> sichten) is ranked with those, by its score
+            best_loose = float(full[list(loose)].max())
+            loose |= {d for d in hits_set - loose if full[d] < best_loose}
+            strict_total = len(hits_set - loose)
 
     # a nested facet (months) is counted inside one selected outer value (a year)
     shown = [f.name for f in FACETS if request.facets and (
@@ -156,7 +165,7 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
     concepts = [c for c, positive in concepts_of(plan if evaluated else None) if positive]
     skip, per_page = (request.page - 1) * request.per_page, request.per_page
     start = 0 if skip + 2 * per_page <= WINDOW else skip  # deep pages: within the page
-    window = rank_order(scorer, plan, evaluated, hits_set, request, start,
+    window = rank_order(index, full, hits_set, request, start,
                         skip + 2 * per_page, loose, expanded)  # one page more: partners
     page = collapse(window, skip - start, per_page, lambda docs: hits(docs, None))
     terms = query_terms(concepts) if request.snippets else None
@@ -209,30 +218,29 @@ def loose_message(strict_total: int, loose: set[int]) -> list[str]:
             "notes with some of them follow."]
 
 
-def rank_order(scorer: Scorer, plan: Any, evaluated: Scored | None, hits_set: set[int],
+def rank_order(index: RankingIndex, full: np.ndarray | None, hits_set: set[int],
                request: SearchQuery, start: int, stop: int,
                loose: set[int] | None = None,
                expanded: set[int] | None = None) -> list[tuple[int, float]]:
     """The documents ranked ``start`` to ``stop`` (0-based), best first, with their
-    scores.  ``loose``: the looser pass's notes, after all others in the same order
+    scores (``full``: every note's relevance score; None: no words to rank by, so by
+    date).  ``loose``: the looser pass's notes, after all others in the same order
     (for relevance the coordination factor puts notes with more of the words first).
     ``expanded``: notes that match some word only through a weak expansion, after
     those that match what was typed (and before the looser pass's)."""
     if not hits_set:
         return []
-    index = scorer.index
     ids = np.fromiter(hits_set, dtype=np.int64, count=len(hits_set))
-    full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
     scores = np.zeros(ids.size, dtype=np.float32) if full is None else full[ids]
     keys: tuple[np.ndarray, ...]
     if request.sort == "oldest":  # oldest first, then best, then path order; undated last
         dates = index.dates[ids]
         keys = (ids, -scores, np.where(dates > 0, dates, np.inf))
-    elif request.sort == "date" or evaluated is None:
+    elif request.sort == "date" or full is None:
         keys = (ids, -scores, -index.dates[ids])  # newest first, then best, then path order
     else:
         keys = (ids, -scores)
-    if (loose or expanded) and evaluated is not None:
+    if (loose or expanded) and full is not None:
         tier = np.zeros(ids.size, dtype=np.int8)
         for rank, docs in ((1, expanded), (2, loose)):
             if docs:
