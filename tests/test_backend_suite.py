@@ -523,7 +523,12 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
             ("oct-2020.md", "2020-10-05", "Monthly newsletter",
              "Talks in October, meetups and jobs, and a look back at 2019."),
             ("minutes.md", "2019-11-07", "2019-10-31 triage minutes", "Five issues closed."),
-            ("other.md", "2019-11-14", "2019-11-14 triage minutes", "Three issues closed.")]:
+            ("other.md", "2019-11-14", "2019-11-14 triage minutes", "Three issues closed."),
+            ("april.md", "2026-05-13", "Program management update — April 2026",
+             "What the program management team did in the month, goal by goal, with links "
+             "to every tracking issue, the meetings held and the blog posts written."),
+            ("june.md", "2026-07-14", "Program update — June 2026",
+             "The program update: since April 2026 the program team meets weekly.")]:
         (corpus / file).write_text(f"---\ntitle: {title}\ndate: {day}\n---\n{body}\n",
                                    encoding="utf-8")
     backend = make_backend(name, tmp_path / "ix", request)
@@ -533,6 +538,10 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
     assert paths(search(index, "newsletter October 2019"))[0] == "oct-2019.md"
     # a date of the month in the text counts as well (the minutes of 31 October)
     assert paths(search(index, "triage minutes Oktober 2019"))[0] == "minutes.md"
+    # among the month's notes the one that says it loudest: the April update, not the
+    # June update that mentions April in its text (both are notes of April 2026)
+    found = paths(search(index, "program update April 2026"))
+    assert found.index("april.md") < found.index("june.md")
     # the month's notes are kept with the index state: a reindex brings in the new one
     (corpus / "oct-2019-b.md").write_text(
         "---\ntitle: Special issue\ndate: 2019-10-20\n---\nA newsletter on jobs.\n",

@@ -55,9 +55,9 @@ def test_known_item_mrr_stays_above_the_floor(index, queries):
 # Our own known-item sets (benchmarks/, issue 20) and the MRR@10 each had when it was last
 # measured, less a margin of about one query moved from rank 1 to 3: a guard against losing
 # what the ranking work bought, not a target.
-OWN_SETS = {"known-items-unseen.jsonl": 0.915, "known-items-holdout.jsonl": 0.93,
-            "known-items-probe3.jsonl": 0.88, "known-items-probe4.jsonl": 0.89,
-            "known-items-probe5.jsonl": 0.95}
+OWN_SETS = {"known-items-unseen.jsonl": 0.92, "known-items-holdout.jsonl": 0.93,
+            "known-items-probe3.jsonl": 0.89, "known-items-probe4.jsonl": 0.92,
+            "known-items-probe5.jsonl": 0.97}
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 

@@ -18,7 +18,7 @@ How a note's score is made (the README's "How ranking works" describes the same)
    that repeats one of them.
 4. Adjacent query words found next to each other in the note (a sloppy phrase:
    "Julien Simon") add a bonus, and a tiny recency factor (at most +0.5%) breaks near-ties.
-   A month and a year typed side by side score the notes of that month as the best (when.py).
+   A month and a year typed side by side favour the notes of that month (when.py).
 5. Alongside, which notes match through the words as typed or strong variants
    (``Scored.strong``): a note that needs a weak one (compound parts apart, a typo fix
    of a word that exists) is ranked after those and counted apart.
@@ -46,7 +46,7 @@ from ..text.analyze import fold, stem_de, stem_en
 from .concepts import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
 from .index import RankingIndex
 from .umlauts import written_without
-from .when import month_mask
+from .when import MONTH_SHARE, month_mask
 
 # Field weights (BM25F boosts) per field role; length normalisation (b) is in index.py.
 BOOST = {"title": 3.0, "meta": 2.0, "body": 1.0}
@@ -175,10 +175,12 @@ class Scorer:
             mask = self.phrase_mask(c.phrase, c.where, c.slop)
             best = np.where(mask, np.maximum(best, 1e-3), 0).astype(np.float32)
             strong = mask
-        if c.when is not None:  # a note of the month typed scores as the best (when.py)
+        if c.when is not None:  # the notes of the month typed first (when.py)
             mask = self.month_mask(c.when)
             if mask.any():
-                best = np.where(mask, max(float(best.max()), 1e-3), best).astype(np.float32)
+                floor = max(MONTH_SHARE * float(best.max()), 1e-3)
+                best = np.where(mask, np.maximum(best, floor),
+                                best * MONTH_SHARE).astype(np.float32)
                 strong = strong | mask
         self.concept_scores[id(c)] = best
         self.concept_strong[id(c)] = strong

@@ -4,8 +4,13 @@ As two words they are scored apart: a note with "October" in its title outranks 
 note dated in that month, and the periodic notes of other years (newsletters, meeting
 minutes, monthly reports) say "October" just as loud.  Here the two concepts are marked
 with the month they name; the scorer gives every note of that month — dated in it, or
-saying it in its text ("2019-10-31", "22. März 2019", "October 5, 2019") — the best
-score each word reaches in any note, so among such notes the other words decide.
+saying it in its text ("2019-10-31", "22. März 2019", "October 5, 2019") — at least
+``MONTH_SHARE`` of the best score each word reaches in any note, and every other note at
+most that share of its own, so a note of the month always scores above one of another
+time on these two words, and among the month's notes the words said loudest (a title's
+"April 2026" against a body's mention) still count.  (At a share of 1, every note of the
+month scored as the best, and a newer update that mentions April in its text tied with
+the April update itself.)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ MONTHS = {plain_form(name): i + 1 for names in (MONTHS_EN, MONTHS_DE)
           for i, name in enumerate(names)}
 MONTHS |= {plain_form(name[:3]): i + 1 for i, name in enumerate(MONTHS_EN)} | _ABBREVIATIONS
 FIRST_YEAR, LAST_YEAR = 1970, 2099
+MONTH_SHARE = 0.3  # measured: 1, 0.85, 0.7, 0.5, 0.3, 0.15 (0.3 to 0.15 the best)
 NAME_SLOP = 3  # "October 5, 2019": the month's name a few words before the year
 
 
