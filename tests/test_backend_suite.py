@@ -548,3 +548,26 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
         encoding="utf-8")
     backend.update([corpus], workers=1)
     assert "oct-2019-b.md" in paths(search(index, "newsletter October 2019"))[:2]
+
+
+def test_a_month_and_year_find_a_german_numeric_date_in_the_text(tmp_path, name, request):
+    # a meetup page dated when it was posted (March) names its day as 19.04.2026, which
+    # the tokenizer keeps one word: it is a note of April 2026 all the same
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for file, day, title, body in [
+            ("meetup.md", "2026-03-19", "Meetup 2026-03",
+             "Wann: 19.04.2026 18:30 Uhr. Wo: Globalways, Stuttgart."),
+            ("yearly.md", "2025-04-10", "Stuttgart im April",
+             "Das Treffen in Stuttgart im April, wie jedes Jahr."),
+            ("other.md", "2026-02-20", "Meetup 2026-02", "Wann: 2.3.2026. Wo: Berlin."),
+            ("berlin.md", "2025-03-05", "Berlin im März",
+             "Das Treffen in Berlin im März, wie jedes Jahr.")]:
+        (corpus / file).write_text(f"---\ntitle: {title}\ndate: {day}\n---\n{body}\n",
+                                   encoding="utf-8")
+    backend = make_backend(name, tmp_path / "ix", request)
+    backend.build([corpus], workers=1)
+    index = SearchIndex(Path("unused"), backend=backend)
+    assert paths(search(index, "Stuttgart April 2026"))[0] == "meetup.md"
+    # written without leading zeros too: 2.3.2026 is a day of March 2026
+    assert paths(search(index, "Berlin März 2026"))[0] == "other.md"

@@ -59,6 +59,7 @@ class Concept:
     unknown: bool = False  # the word as typed is in no note
     corrected: bool = False  # its typo corrections are searched too (said out loud)
     when: tuple[int, int] | None = None  # (year, month): one of a month and year typed
+    dated: tuple[str, ...] = ()  # with ``when``: the index's dates of it as 19.04.2023
     # the lexicon's translations, best first: senses.py keeps the few that co-occur most
     # with the other words typed (the first few are among ``alts`` until then)
     senses: list[Alt] = field(default_factory=list)

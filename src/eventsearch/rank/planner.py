@@ -166,7 +166,7 @@ class QueryPlanner:
                         k += 1
                 self._translate_pairs(plain)
                 self.source = None
-                mark_dates(out)
+                mark_dates(out, self.vocab)
                 i = j
                 continue
             node = self._node(subs[i])

@@ -176,7 +176,7 @@ class Scorer:
             best = np.where(mask, np.maximum(best, 1e-3), 0).astype(np.float32)
             strong = mask
         if c.when is not None:  # the notes of the month typed first (when.py)
-            mask = self.month_mask(c.when)
+            mask = self.month_mask(c.when, c.dated)
             if mask.any():
                 floor = max(MONTH_SHARE * float(best.max()), 1e-3)
                 best = np.where(mask, np.maximum(best, floor),
@@ -235,13 +235,13 @@ class Scorer:
         self.concept_strong[id(c)] = best > 0
         return best
 
-    def month_mask(self, when: tuple[int, int]) -> np.ndarray:
+    def month_mask(self, when: tuple[int, int], dated: tuple[str, ...] = ()) -> np.ndarray:
         """The notes of a month (when.py): phrase matches over the whole index, ~60 ms at
         25k notes, so kept with the index state for its later searches."""
         key = ("month", *when)
         mask = self.index.memo.get(key)
         if mask is None:
-            mask = self.index.memo[key] = month_mask(self.index, *when)
+            mask = self.index.memo[key] = month_mask(self.index, *when, dated)
         return mask
 
     def phrase_mask(self, words: tuple[str, ...], where: str | None, slop: int) -> np.ndarray:
@@ -346,7 +346,7 @@ class Scorer:
                     return bonus
                 mask = self.phrase_mask((wa, wb), None, PROXIMITY_SLOP)
                 if a.when is not None and a.when == b.when:
-                    mask = mask | self.month_mask(a.when)
+                    mask = mask | self.month_mask(a.when, a.dated)
                 bonus += np.where(mask, PROXIMITY_WEIGHT * (sa + sb), 0).astype(np.float32)
         return bonus
 

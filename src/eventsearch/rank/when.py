@@ -16,6 +16,7 @@ the April update itself.)
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Sequence
 from datetime import date
 from itertools import pairwise
@@ -23,6 +24,7 @@ from itertools import pairwise
 import numpy as np
 
 from ..text.fields import MONTHS_DE, MONTHS_EN
+from ..text.spelling import Vocabulary
 from .concepts import Concept, Node, plain_form
 from .index import RankingIndex
 
@@ -31,12 +33,14 @@ MONTHS = {plain_form(name): i + 1 for names in (MONTHS_EN, MONTHS_DE)
           for i, name in enumerate(names)}
 MONTHS |= {plain_form(name[:3]): i + 1 for i, name in enumerate(MONTHS_EN)} | _ABBREVIATIONS
 FIRST_YEAR, LAST_YEAR = 1970, 2099
+_DAY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.\d{1,2}\.\d{4}")
 MONTH_SHARE = 0.3  # measured: 1, 0.85, 0.7, 0.5, 0.3, 0.15 (0.3 to 0.15 the best)
 NAME_SLOP = 3  # "October 5, 2019": the month's name a few words before the year
 
 
-def mark_dates(nodes: Sequence[Node]) -> None:
-    """Mark side-by-side month and year concepts (either order) with (year, month)."""
+def mark_dates(nodes: Sequence[Node], vocab: Vocabulary | None = None) -> None:
+    """Mark side-by-side month and year concepts (either order) with (year, month), and
+    the dates of that month the index holds as one word (19.04.2023, 3.4.2023)."""
     for a, b in pairwise(nodes):
         if not (isinstance(a, Concept) and isinstance(b, Concept)) or a.where or b.where:
             continue
@@ -49,6 +53,7 @@ def mark_dates(nodes: Sequence[Node]) -> None:
             month, year = MONTHS.get(plain_form(month_word)), _year(year_word)
             if month and year:
                 a.when = b.when = (year, month)
+                a.dated = b.dated = numeric_dates(vocab, year, month) if vocab else ()
 
 
 def _year(word: str) -> int | None:
@@ -57,11 +62,22 @@ def _year(word: str) -> int | None:
     return None
 
 
-def month_mask(index: RankingIndex, year: int, month: int) -> np.ndarray:
-    """bool[n]: the notes dated in the month, or with a date of it in their text."""
+def numeric_dates(vocab: Vocabulary, year: int, month: int) -> tuple[str, ...]:
+    """The words of the index that are a day of the month in German notation: the
+    tokenizer keeps "19.04.2023" one word (as it keeps "marionette.js")."""
+    return tuple(sorted(w for mm in {f"{month:02d}", str(month)}
+                        for w in vocab.with_suffix(f".{mm}.{year}") if _DAY.fullmatch(w)))
+
+
+def month_mask(index: RankingIndex, year: int, month: int,
+               dated: Sequence[str] = ()) -> np.ndarray:
+    """bool[n]: the notes dated in the month, or with a date of it in their text
+    (``dated``: its dates as one word each, see `numeric_dates`)."""
     last = calendar.monthrange(year, month)[1]
     mask = index.date_mask(date(year, month, 1), date(year, month, last))
     roles = ["title", "meta", "body"]
+    if dated:
+        mask |= index.docs_with_any(roles, list(dated))
     mask |= index.phrase_mask(roles, [str(year), f"{month:02d}"], 1)  # 2019-10-31
     for name in {plain_form(MONTHS_EN[month - 1]), plain_form(MONTHS_DE[month - 1])}:
         mask |= index.phrase_mask(roles, [name, str(year)], NAME_SLOP)
