@@ -165,7 +165,7 @@ def test_too_few_notes_with_the_words_show_notes_with_some_of_them_after(index):
     assert result.strict_total == 2 and result.total == len(found) > 3
     assert found[:3] == [*strict, "pyvideo/somecon-2019/videos/geodaten-mit-geopandas-und-"
                                   "openstreetmap.json"]
-    assert "Only 2 notes have (almost) all the words; notes with some of them follow." \
+    assert "Only 2 notes match (almost) all the words well; weaker matches follow." \
         in result.messages
     data = result.to_dict()
     assert data["strict_total"] == 2 and data["total"] == len(found)
@@ -178,7 +178,7 @@ def test_enough_notes_with_the_words_need_no_looser_pass(index):
     result = search(index, "python talk")
     assert result.total >= 10 and result.strict_total is None
     assert result.to_dict()["strict_total"] == result.total
-    assert not any("some of them" in m for m in result.messages)
+    assert not any("weaker matches" in m for m in result.messages)
     # one word is never loosened
     assert search(index, "geopandas").strict_total is None
 
@@ -189,7 +189,7 @@ def test_fewer_notes_than_a_page_with_the_words_are_followed_by_notes_with_some(
     result = search(index, "datenschutz cluster meetup")
     assert result.strict_total == 9 and result.total > 9
     assert [h.loose for h in result.hits[:10]] == [False] * 9 + [True]
-    assert "Only 9 notes have (almost) all the words; notes with some of them follow." \
+    assert "Only 9 notes match (almost) all the words well; weaker matches follow." \
         in result.messages
 
 

@@ -199,6 +199,9 @@ JOIN_NOTES = {
                  "Referentin zu Beginn des Abends.",
     "wetter.md": "Die Vorhersage für morgen war schlecht, aber das Problem war ein anderes: "
                  "der Raum war schon belegt.",
+    "sommerbob.md": "Der Sommerbob war wieder ein großes Fest für alle Mitglieder und Gäste.",
+    "sommer.md": "Im Sommer treffen wir uns draußen im Garten, wenn es nicht regnet.",
+    "bob.md": "Bob erzählte von seiner Reise nach Hamburg und wieder zurück.",
 }
 
 
@@ -218,3 +221,7 @@ def test_two_typed_words_find_the_compound_that_joins_them(join_index):
     assert "kompositum.md" not in paths(join_index, "Vorhersage")
     # the words in the other order are no compound of the index
     assert "kompositum.md" not in paths(join_index, "Vorhersage Zeitreihen")
+    # a compound one of the two words finds by itself (Sommerbob ends with "bob") is the
+    # other word's too
+    result = join_index.search(SearchQuery(q="Sommer Bob"))
+    assert result.hits[0].path == "sommerbob.md" and not result.hits[0].loose

@@ -156,17 +156,18 @@ def test_the_german_search_says_what_it_corrected_and_sorts_in_german(app):
 
 
 @pytest.mark.parametrize(("q", "german", "english"), [
-    ("kubernetes security", "Nur 2 Notizen enthalten (fast) alle Wörter; es folgen Notizen mit "
-     "einigen davon.", "Only 2 notes have (almost) all the words; notes with some of them follow."),
-    ("datenschutz rust", "Nur 1 Notiz enthält (fast) alle Wörter; es folgen Notizen mit einigen "
-     "davon.", "Only 1 note has (almost) all the words; notes with some of them follow."),
-    ("geopandas kubernetes", "Keine Notiz enthält (fast) alle Wörter; es folgen Notizen mit "
-     "einigen davon.", "No note has (almost) all the words; notes with some of them follow."),
+    ("kubernetes security", "Nur 2 Notizen passen gut zu (fast) allen Wörtern; es folgen "
+     "schwächere Treffer.",
+     "Only 2 notes match (almost) all the words well; weaker matches follow."),
+    ("datenschutz rust", "Nur 1 Notiz passt gut zu (fast) allen Wörtern; es folgen schwächere "
+     "Treffer.", "Only 1 note matches (almost) all the words well; weaker matches follow."),
+    ("geopandas kubernetes", "Keine Notiz passt gut zu (fast) allen Wörtern; es folgen "
+     "schwächere Treffer.", "No note matches (almost) all the words well; weaker matches follow."),
 ])
 def test_the_looser_pass_speaks_german_and_its_heading_too(app, q, german, english):
     for path in (f"/search?q={q}", f"/search?q={q}&fragment=1"):
         text = " ".join(visible_text(page(app, path, DE)).split())
-        assert german in text and "Notizen mit nur einigen Ihrer Wörter" in text
+        assert german in text and "Schwächere Treffer" in text
         assert "some of" not in text
     # the JSON API keeps the engine's English message
     api = app.test_client().get(f"/api/search?q={q}", headers=DE).get_json()

@@ -56,6 +56,8 @@ ENG_DEU = [
     ("cracked", "cracked\ngebrochen, brach\n"),
     ("screen", "screen\nBildschirm <masc>, sichten <v>\n"),
     ("train", "train\nZug <masc>\n"),
+    ("ranging", "ranging\nreichend\n"),
+    ("rang", "rang\ntelefonieren <v>\n"),
 ]
 
 
@@ -128,9 +130,16 @@ def test_an_english_inflection_without_notes_translations_takes_its_base_s(dicti
         ("löschen",), ("streichen",)]
     # a form with translations of its own keeps them (training is no train)
     assert lexicon.translations("training", lambda w: df.get(w, 0)) == [("schulung",)]
-    # not from a German query, and not for a word no dictionary has (a typo: deletting)
+    # not from a German query, and not for a word no dictionary has (a typo: deletting;
+    # an inflection it lacks: deleted)
     assert lexicon.translations("deleting", lambda w: df.get(w, 0), source="de") == []
     assert lexicon.translations("deletting", lambda w: df.get(w, 0)) == []
+    assert lexicon.translations("deleted", lambda w: df.get(w, 0)) == []
+    # a base that is another word gives nothing its inflection does not mean: "ranging"
+    # (reichend) is no form of "rang" (telefonieren)
+    assert lexicon.translations("ranging", lambda w: {"telefonieren": 5}.get(w, 0)) == []
+    assert lexicon.translations("rang", lambda w: {"telefonieren": 5}.get(w, 0)) == [
+        ("telefonieren",)]
     assert lx.english_bases("stopped") == ["stopp", "stop", "stoppe"]
     assert lx.english_bases("studies") == ["study", "studi", "studie"]
 
@@ -411,8 +420,13 @@ def test_all_words_through_senses_the_note_does_not_mean_rank_among_the_looser(s
     assert [h.path for h in result.hits] == ["fairphone.md", "ausflug.md"]
     assert [h.loose for h in result.hits] == [True, True]
     assert result.strict_total == 0
-    assert "No note has (almost) all the words; notes with some of them follow." \
+    assert "No note matches (almost) all the words well; weaker matches follow." \
         in result.messages
+    # a date order keeps the two kinds as they are: the report has two of the three words
+    by_date = built.search(SearchQuery(q="Fairphone cracked screen", sort="date"))
+    assert [(h.path, h.loose) for h in by_date.hits] == [
+        ("ausflug.md", False), ("fairphone.md", True)]
+    assert by_date.strict_total == 1
     # a note that has them as typed and scores well stays first, above the line
     result = built.search(SearchQuery(q="Fairphone Ersatzteil Abend"))
     assert result.hits[0].path == "fairphone.md" and not result.hits[0].loose

@@ -167,6 +167,22 @@ def test_a_typo_whose_stem_another_word_shares_is_still_corrected(tmp_path):
         {"from": "unificatio", "to": "unification"}]
 
 
+def test_a_derivation_of_a_word_of_the_index_is_no_typo(tmp_path):
+    # "unresponsiveness" is in no note, but begins with "unresponsive", which shares its
+    # stem: it is no misspelt "responsiveness" (its opposite)
+    root = tmp_path / "notes"
+    for i in range(3):
+        write_note(root, f"en/down{i}.md", f"Outage {i}", "2020-01-01", ["Ops"], [],
+                   "The server was unresponsive again for an hour. " + EN_FILLER)
+    write_note(root, "en/ui.md", "Fast interfaces", "2021-01-01", ["UI"], [],
+               "The responsiveness of the interface matters. " + EN_FILLER)
+    build_index([root], tmp_path / "index", workers=1)
+    result = search(SearchIndex(tmp_path / "index"), "unresponsiveness")
+    assert result.corrections == []
+    assert "en/ui.md" not in paths(result)
+    assert {p for p in paths(result)} == {f"en/down{i}.md" for i in range(3)}
+
+
 def test_short_words_are_never_corrected(index):
     result = search(index, "Kubx")
     assert result.total == 0 and result.suggestion is None

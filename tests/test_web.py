@@ -408,7 +408,7 @@ def test_did_you_mean_and_messages(client):
     page = text(client.get('/search?q=foo:bar "unclosed'))
     # the two words are in no note together: the looser pass says so too
     assert page.count('class="notice"') == 3 and "quotation mark" in page
-    assert "notes with some of them follow" in page
+    assert "weaker matches follow" in page
 
 
 def test_a_heading_divides_the_notes_with_all_the_words_from_those_with_some(client):
@@ -416,7 +416,7 @@ def test_a_heading_divides_the_notes_with_all_the_words_from_those_with_some(cli
     api = client.get("/api/search?q=kubernetes+security").get_json()
     assert api["strict_total"] == 2 and api["total"] == 17
     assert [h["loose"] for h in api["hits"]] == [False, False] + [True] * 8
-    heading = '<h2 class="latest loose" id="loose-heading">Notes with only some of your words</h2>'
+    heading = '<h2 class="latest loose" id="loose-heading">Weaker matches</h2>'
     for url in ("/search?q=kubernetes+security", "/search?q=kubernetes+security&fragment=1"):
         page = text(client.get(url))
         assert page.count(heading) == 1

@@ -117,7 +117,7 @@ def echo_related(found: Any) -> None:
 
 
 # before the first hit with only some of the query's words (the web page's heading too)
-LOOSE_DIVIDER = "── Notes with only some of your words ──"
+LOOSE_DIVIDER = "── Weaker matches ──"
 
 
 def echo_result(result: Any) -> None:
@@ -150,7 +150,7 @@ def echo_result(result: Any) -> None:
             click.echo(f"   ▶ {hit.snippet_url}")
         click.echo()
     some = ("" if result.strict_total is None
-            else f", {result.strict_total} with (almost) all the words")
+            else f", {result.strict_total} matching (almost) all the words well")
     click.echo(f"{plural(result.total, 'note')} matched{some} (page {result.page} of "
                f"{result.pages}, {result.took_ms:.0f} ms).")
     for name, values in result.facets.items():

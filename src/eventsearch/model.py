@@ -189,8 +189,9 @@ class SearchResult:
     # notes folded into a better-ranked note of the same talk (rank/collapse.py), among
     # the first collapse.WINDOW ranked: exact when total <= WINDOW; total counts notes
     collapsed: int = 0
-    # of total, the notes with (almost) all the words; the rest are the looser pass's
-    # notes with some of them, ranked after (rank/answer.py).  None: all of total
+    # of total, the notes that match (almost) all the words well; the rest are the looser
+    # pass's notes with some of them, and notes whose matches of them all score below
+    # those, ranked after (rank/answer.py).  None: all of total
     strict_total: int | None = None
     # of total, the notes that match some query word only through a weak expansion (a
     # compound part apart, a compound containing it, a synonym in a large share of the

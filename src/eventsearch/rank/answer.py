@@ -113,7 +113,6 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         evaluated = scorer.evaluate(plan)
         strict = evaluated.mask if evaluated.strict is None else evaluated.strict
         mask = strict & index.alive
-    full = None if evaluated is None else scorer.rank_scores(plan, evaluated)
     weak: set[int] = set()  # matched some word only through a weak expansion
     if evaluated is not None and evaluated.strong is not None:
         weak = set(np.flatnonzero(mask & ~evaluated.strong).tolist())
@@ -138,13 +137,15 @@ def answer(state: Searchable, budget: Budget, parsed: ParsedQuery, request: Sear
         loose = wider.intersection(*passing.values()) if passing else wider
         matched |= wider
         hits_set = hits_set | loose
-        if loose and full is not None:
-            # a note with (almost) all the words only through matches that score below
-            # a note with some of them (dictionary senses it does not mean: "cracked" ->
-            # brach, "screen" -> sichten) is ranked with those, by its score
-            best_loose = float(full[list(loose)].max())
-            loose |= {d for d in hits_set - loose if full[d] < best_loose}
-            strict_total = len(hits_set - loose)
+    full = None if evaluated is None or not hits_set else scorer.rank_scores(plan, evaluated)
+    if loose and full is not None and request.sort == "relevance":
+        # a note with (almost) all the words only through matches that score below a
+        # note with some of them (dictionary senses it does not mean: "cracked" -> brach,
+        # "screen" -> sichten) is ranked with those, by its score
+        best_loose = float(full[list(loose)].max())
+        loose |= {d for d in hits_set - loose if full[d] < best_loose}
+        strict_total = len(hits_set - loose)
+        expanded -= loose
 
     # a nested facet (months) is counted inside one selected outer value (a year)
     shown = [f.name for f in FACETS if request.facets and (
@@ -212,10 +213,9 @@ def loose_message(strict_total: int, loose: set[int]) -> list[str]:
     if not loose:
         return []
     if not strict_total:
-        return ["No note has (almost) all the words; notes with some of them follow."]
-    have = "note has" if strict_total == 1 else "notes have"
-    return [f"Only {strict_total} {have} (almost) all the words; "
-            "notes with some of them follow."]
+        return ["No note matches (almost) all the words well; weaker matches follow."]
+    match = "note matches" if strict_total == 1 else "notes match"
+    return [f"Only {strict_total} {match} (almost) all the words well; weaker matches follow."]
 
 
 def rank_order(index: RankingIndex, full: np.ndarray | None, hits_set: set[int],

@@ -11,13 +11,13 @@ Engine-neutral: term statistics come from a :class:`~eventsearch.rank.index.Rank
 from __future__ import annotations
 
 import re
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any, cast
 
 from ..query import plan as qp
 from ..query.budget import Budget
 from ..query.filters import DEFAULT_FIELD
-from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, stem_de, stem_en
+from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.derive import dotted_forms, related_forms, undotted_form
 from ..text.spelling import Vocabulary, max_typos
@@ -45,6 +45,7 @@ from .wildcards import expand
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 SENSE_POOL = 8  # translations a word's sense is chosen from (senses.py)
+MIN_STEM = 4  # a derivation is told from a typo by a shared stem this long or longer
 
 
 class QueryPlanner:
@@ -258,8 +259,9 @@ class QueryPlanner:
             elif df == 0 and max_typos(folded) and self._may_expand(text):
                 # in no note as typed, found through its stem ("machin" -> machine): the
                 # fix that shares the stem is what the results show, so it is said; a fix
-                # that does not is searched ("unifed" shares only unification's stem)
-                fixes = self.vocab.typo_fixes(folded)
+                # that does not is searched ("unifed" shares only unification's stem),
+                # unless the word is a derivation of one (unresponsive-ness)
+                fixes = [] if self._derived(folded, word) else self.vocab.typo_fixes(folded)
                 same = [w for w, _, _ in fixes
                         if stem_en(w) == stem_en(folded) or stem_de(w) == stem_de(word)]
                 if same:
@@ -280,6 +282,16 @@ class QueryPlanner:
                 concept.correction = fixes[0][0]
                 concept.corrected = not self.verbatim
         return concept
+
+    def _derived(self, folded: str, word: str) -> bool:
+        """Whether a word in no note begins with a word of the index that shares its
+        stem: a derivation (unresponsiveness, redeployment), not a typo."""
+        assert self.vocab is not None
+        for stem in {stem_en(folded), fold(stem_de(word))}:
+            if len(stem) >= MIN_STEM and any(
+                    folded.startswith(w) for w in islice(self.vocab.with_prefix(stem), 200)):
+                return True
+        return False
 
     def _translations(self, words: str, limit: int = 3) -> list[tuple[str, ...]]:
         """The bilingual lexicon's translations of a word (or two) found in the index."""
@@ -311,14 +323,14 @@ class QueryPlanner:
             pair = [] if a.corrected else [
                 Alt(words, W_TRANSLATION, "translation")
                 for words in self._translations(f"{a.single_word} {b.single_word}", 2)]
-            have = {x.words for x in a.alts + b.alts}
             joined = [Alt((c,), W_COMPOUND, "compound", stem=False) for c in
                       (self.compounds.joined(plain_form(a.single_word),
                                              plain_form(b.single_word))
-                       if self.compounds is not None else ()) if (c,) not in have]
+                       if self.compounds is not None else ())]
             for alt in pair + translated_compounds(self.compounds, pair, set()) + joined:
-                a.alts.append(alt)
-                b.alts.append(alt)
+                for concept in (a, b):  # each keeps a compound it has already once
+                    if alt.kind != "compound" or alt.words not in {x.words for x in concept.alts}:
+                        concept.alts.append(alt)
 
     def _may_expand(self, text: str, force: bool = False) -> int:
         """How many spelling variants of a word may be looked up (0: none) within the

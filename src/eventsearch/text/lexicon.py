@@ -297,11 +297,16 @@ class Lexicon:
             n = min(df(w) for w in key.split())
             if n > 0:
                 scored.append((n * (2 if tech else 1), tuple(translation.split()), language))
-        if candidates and not scored and source != "de" and " " not in own:
+        if not scored and source != "de" and " " not in own:
             # an English inflection FreeDict translates only into German ones no note
-            # uses ("deleting" -> löschend): the translations of its base (delete)
+            # uses ("deleting" -> löschend): the translations of its base (delete ->
+            # löschen) whose stem begins one of those, so a base that is another word
+            # ("ranging" -> rang -> telefonieren) gives nothing
+            forms = [_key(t) for t in candidates]
             for base in english_bases(own):
-                found = self.translations(base, df, limit, "en")
+                found: list[tuple[str, ...]] = [
+                    t for t in self.translations(base, df, limit, "en")
+                    if len(t) == 1 and any(f.startswith(fold(stem_de(t[0]))) for f in forms)]
                 if found:
                     return found
         scored.sort(reverse=True)

@@ -113,13 +113,13 @@ _NOTICES: list[tuple[re.Pattern[str], Callable[..., str]]] = [
                                      "words. Fields: %(fields)s", name=q, rest=rest,
                                      fields=fields)),
     # rank/answer.py loose_message: the looser pass added notes with some of the words
-    (re.compile(r"Only (?P<n>\d+) notes? (?:has|have) \(almost\) all the words; notes with "
-                r"some of them follow\."),
-     lambda n: ngettext("Only %(n)s note has (almost) all the words; notes with some of them "
-                        "follow.", "Only %(n)s notes have (almost) all the words; notes with "
-                        "some of them follow.", int(n), n=number(int(n)))),
-    (re.compile(r"No note has \(almost\) all the words; notes with some of them follow\."),
-     lambda: gettext("No note has (almost) all the words; notes with some of them follow.")),
+    (re.compile(r"Only (?P<n>\d+) notes? match(?:es)? \(almost\) all the words well; weaker "
+                r"matches follow\."),
+     lambda n: ngettext("Only %(n)s note matches (almost) all the words well; weaker matches "
+                        "follow.", "Only %(n)s notes match (almost) all the words well; weaker "
+                        "matches follow.", int(n), n=number(int(n)))),
+    (re.compile(r"No note matches \(almost\) all the words well; weaker matches follow\."),
+     lambda: gettext("No note matches (almost) all the words well; weaker matches follow.")),
     (re.compile(r"Date filter ignored: (?P<why>.*)$"),
      lambda why: gettext("Date filter ignored: %(why)s", why=why)),
     (re.compile(r"The search stopped at its time limit of (?P<n>\d+) ms; (?P<rest>.*)$"),
