@@ -515,10 +515,21 @@ def test_related_forms_match_and_are_marked(tmp_path, name, request):
 
 # -- a month and a year typed side by side -------------------------------------------
 
-def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request):
+def dated_notes(tmp_path: Path, name: str, request: pytest.FixtureRequest,
+                notes: list[tuple[str, str, str, str]]) -> tuple[Path, Backend, SearchIndex]:
+    """(file, date, title, body) notes in a folder, indexed on the backend ``name``."""
     corpus = tmp_path / "notes"
     corpus.mkdir()
-    for file, day, title, body in [
+    for file, day, title, body in notes:
+        (corpus / file).write_text(f"---\ntitle: {title}\ndate: {day}\n---\n{body}\n",
+                                   encoding="utf-8")
+    backend = make_backend(name, tmp_path / "ix", request)
+    backend.build([corpus], workers=1)
+    return corpus, backend, SearchIndex(Path("unused"), backend=backend)
+
+
+def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request):
+    corpus, backend, index = dated_notes(tmp_path, name, request, [
             ("oct-2019.md", "2019-10-05", "Monthly newsletter", "Talks, meetups and jobs."),
             ("oct-2020.md", "2020-10-05", "Monthly newsletter",
              "Talks in October, meetups and jobs, and a look back at 2019."),
@@ -528,12 +539,7 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
              "What the program management team did in the month, goal by goal, with links "
              "to every tracking issue, the meetings held and the blog posts written."),
             ("june.md", "2026-07-14", "Program update — June 2026",
-             "The program update: since April 2026 the program team meets weekly.")]:
-        (corpus / file).write_text(f"---\ntitle: {title}\ndate: {day}\n---\n{body}\n",
-                                   encoding="utf-8")
-    backend = make_backend(name, tmp_path / "ix", request)
-    backend.build([corpus], workers=1)
-    index = SearchIndex(Path("unused"), backend=backend)
+             "The program update: since April 2026 the program team meets weekly.")])
     # dated in the month beats another year's issue that says October and 2019
     assert paths(search(index, "newsletter October 2019"))[0] == "oct-2019.md"
     # a date of the month in the text counts as well (the minutes of 31 October)
@@ -553,21 +559,14 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
 def test_a_month_and_year_find_a_german_numeric_date_in_the_text(tmp_path, name, request):
     # a meetup page dated when it was posted (March) names its day as 19.04.2026, which
     # the tokenizer keeps one word: it is a note of April 2026 all the same
-    corpus = tmp_path / "notes"
-    corpus.mkdir()
-    for file, day, title, body in [
+    _, _, index = dated_notes(tmp_path, name, request, [
             ("meetup.md", "2026-03-19", "Meetup 2026-03",
              "Wann: 19.04.2026 18:30 Uhr. Wo: Globalways, Stuttgart."),
             ("yearly.md", "2025-04-10", "Stuttgart im April",
              "Das Treffen in Stuttgart im April, wie jedes Jahr."),
             ("other.md", "2026-02-20", "Meetup 2026-02", "Wann: 2.3.2026. Wo: Berlin."),
             ("berlin.md", "2025-03-05", "Berlin im März",
-             "Das Treffen in Berlin im März, wie jedes Jahr.")]:
-        (corpus / file).write_text(f"---\ntitle: {title}\ndate: {day}\n---\n{body}\n",
-                                   encoding="utf-8")
-    backend = make_backend(name, tmp_path / "ix", request)
-    backend.build([corpus], workers=1)
-    index = SearchIndex(Path("unused"), backend=backend)
+             "Das Treffen in Berlin im März, wie jedes Jahr.")])
     assert paths(search(index, "Stuttgart April 2026"))[0] == "meetup.md"
     # written without leading zeros too: 2.3.2026 is a day of March 2026
     assert paths(search(index, "Berlin März 2026"))[0] == "other.md"

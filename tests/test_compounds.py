@@ -205,12 +205,8 @@ JOIN_NOTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def join_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    return _index(tmp_path_factory, JOIN_NOTES)
-
-
-def test_two_typed_words_find_the_compound_that_joins_them(join_index):
+def test_two_typed_words_find_the_compound_that_joins_them(tmp_path_factory):
+    join_index = _index(tmp_path_factory, JOIN_NOTES)
     # neither word alone finds Zeitreihen-vorhersageproblem ("vorhersageproblem" is no
     # word of the index, and the compound neither begins nor ends with "vorhersage")
     result = join_index.search(SearchQuery(q="Zeitreihen Vorhersage"))
