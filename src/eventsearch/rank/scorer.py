@@ -147,7 +147,6 @@ class Scorer:
                           if f"{r}_{lang}" in self.index.fields]
         return exact, stems
 
-
     def alt_score(self, alt: Alt, where: str | None) -> np.ndarray:
         words = [w for w in alt.words if w]
         if len(words) == 1:

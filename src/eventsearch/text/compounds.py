@@ -73,18 +73,12 @@ class Compounds:
         """Compounds in German notes that begin or end with the word, most common first."""
         if len(word) < MIN_PART or not word.isalpha():
             return ()
-        found: set[str] = set()
-        for cand in self.vocab.with_prefix(word):
-            rest = cand[len(word):]
-            if len(rest) >= MIN_REST and self._rest_is_word(rest, leading=True):
-                found.add(cand)
+        found = self._beginning_with(word)
         for cand in self.vocab.with_suffix(word):
             rest = cand[:-len(word)]
             if len(rest) >= MIN_PART and self._rest_is_word(rest, leading=False):
                 found.add(cand)
-        german = [c for c in found if c.isalpha() and self.vocab.is_german(c)]
-        german.sort(key=lambda c: (-self.vocab.df(c), c))
-        return tuple(german[:MAX_EXPANSIONS])
+        return self._most_common_german(found)
 
     def joined(self, first: str, second: str) -> tuple[str, ...]:
         """Compounds of German notes that hold two typed words joined, at their start
@@ -92,13 +86,18 @@ class Compounds:
         if min(len(first), len(second)) < MIN_PART or not (first + second).isalpha():
             return ()
         found: set[str] = set()
-        for link in LINKS[:3]:
-            head = first + link + second
-            for cand in self.vocab.with_prefix(head):
-                rest = cand[len(head):]
-                if not rest or (len(rest) >= MIN_REST and self._rest_is_word(rest, leading=True)):
-                    found.add(cand)
-        german = [c for c in found if self.vocab.is_german(c)]
+        for head in (first + link + second for link in LINKS[:3]):
+            found |= self._beginning_with(head) | ({head} if head in self.vocab else set())
+        return self._most_common_german(found)
+
+    def _beginning_with(self, head: str) -> set[str]:
+        """The index's words that are ``head`` followed by a word of their own."""
+        return {cand for cand in self.vocab.with_prefix(head)
+                if len(cand) - len(head) >= MIN_REST
+                and self._rest_is_word(cand[len(head):], leading=True)}
+
+    def _most_common_german(self, found: set[str]) -> tuple[str, ...]:
+        german = [c for c in found if c.isalpha() and self.vocab.is_german(c)]
         german.sort(key=lambda c: (-self.vocab.df(c), c))
         return tuple(german[:MAX_EXPANSIONS])
 
