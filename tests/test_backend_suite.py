@@ -20,6 +20,7 @@ from eventsearch.backends.base import METHODS, missing_methods
 from eventsearch.config import Settings
 from eventsearch.errors import ConfigError, IndexLocked, IndexMissing, QueryError
 from eventsearch.model import SearchQuery
+from eventsearch.rank import scorer
 from eventsearch.search import SearchIndex
 
 from .conftest import SAMPLE_CORPUS
@@ -570,3 +571,22 @@ def test_a_month_and_year_find_a_german_numeric_date_in_the_text(tmp_path, name,
     assert paths(search(index, "Stuttgart April 2026"))[0] == "meetup.md"
     # written without leading zeros too: 2.3.2026 is a day of March 2026
     assert paths(search(index, "Berlin März 2026"))[0] == "other.md"
+
+
+
+def test_a_title_holding_the_words_typed_gains_a_share(tmp_path, name, request, monkeypatch):
+    # the talk remembered by its title (every word in another form: securing/security,
+    # browsers/browser, header/headers) against one whose title holds two of the four
+    _, _, index = dated_notes(tmp_path, name, request, [
+            ("browser.md", "2019-08-16", "Browser security with HTTP headers",
+             "How a few response headers make a site safer in browsers."),
+            ("django.md", "2019-04-20", "Web security headers in Django",
+             "Browsers enforce what HTTP headers ask, and Django sets them.")])
+    query = "securing browsers HTTP header"
+    scores = {h.path: h.score for h in search(index, query).hits}
+    monkeypatch.setattr(scorer, "TITLE_SHARE", 0.0)
+    # another request (results are kept per request and index state)
+    plain = {h.path: h.score for h in search(index, query, per_page=5).hits}
+    # (the share of the words in the title) squared, times TITLE_SHARE (0.1)
+    assert scores["browser.md"] == pytest.approx(plain["browser.md"] * 1.1, rel=1e-4)
+    assert scores["django.md"] == pytest.approx(plain["django.md"] * 1.025, rel=1e-4)

@@ -15,7 +15,8 @@ How a note's score is made (the README's "How ranking works" describes the same)
 3. The note's score is the sum over concepts, times (matched concepts / all
    concepts) squared: notes that contain every remembered word come first, which
    is what keeps a long report with all four words above a short talk record
-   that repeats one of them.
+   that repeats one of them.  A note whose title holds the words gains up to 10%
+   (TITLE_SHARE): a known item is often remembered by its title.
 4. Adjacent query words found next to each other in the note (a sloppy phrase:
    "Julien Simon") add a bonus, and a tiny recency factor (at most +0.5%) breaks near-ties.
    A month and a year typed side by side favour the notes of that month (when.py).
@@ -31,10 +32,8 @@ variants come from planner.py.
 
 from __future__ import annotations
 
-import fnmatch
 import math
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import cast
@@ -43,15 +42,29 @@ import numpy as np
 
 from ..query.budget import Budget
 from ..text.analyze import fold, stem_de, stem_en
-from .concepts import MAX_PATTERN_TERMS, W_STEM, Alt, Concept, Node, pattern_alts, plain_form
+from .concepts import (
+    MAX_PATTERN_TERMS,
+    W_STEM,
+    W_SYNONYM,
+    Alt,
+    Concept,
+    Node,
+    concepts_of,
+    pattern_alts,
+    plain_form,
+)
 from .index import RankingIndex
 from .umlauts import written_without
 from .when import MONTH_SHARE, month_mask
+from .wildcards import every_word
 
 # Field weights (BM25F boosts) per field role; length normalisation (b) is in index.py.
 BOOST = {"title": 3.0, "meta": 2.0, "body": 1.0}
 K1 = 1.2
 TITLE_BONUS = 0.5  # added (times idf) when the word is in the title
+# A note gains this share times (the share of the words typed that its title holds, as
+# typed, by a stem or a synonym) squared.
+TITLE_SHARE = 0.1
 COORD_POWER = 2.0
 PROXIMITY_WEIGHT = 0.5
 PROXIMITY_SLOP = 3
@@ -84,8 +97,10 @@ class Scorer:
         self.index = index
         self.budget = budget  # its time limit skips concepts after the first
         self._words: dict[tuple[str, str | None, bool | str], np.ndarray] = {}
+        self._in_title: dict[tuple[str, str | None, bool | str], np.ndarray] = {}
         self.concept_scores: dict[int, np.ndarray] = {}
         self.concept_strong: dict[int, np.ndarray] = {}
+        self.concept_titled: dict[int, np.ndarray] = {}  # the notes with it in the title
         self._concepts_done = 0
 
     def stem_df(self, word: str) -> int:
@@ -98,7 +113,8 @@ class Scorer:
         return total
 
     # BM25F over one set of (field, term) pairs
-    def _bm25f(self, pairs: list[tuple[str, str, float]]) -> np.ndarray:
+    def _bm25f(self, pairs: list[tuple[str, str, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """The scores, and which notes have a term in the title."""
         st = self.index
         tfn = np.zeros(st.n, dtype=np.float32)
         in_title = np.zeros(st.n, dtype=bool)
@@ -111,11 +127,12 @@ class Scorer:
                     in_title[ids] = True
         df = int(np.count_nonzero(tfn))
         if not df:
-            return tfn
+            return tfn, in_title
         idf = math.log(1 + (st.doc_count - df + 0.5) / (df + 0.5))
         # Saturation caps what a title match can add inside BM25F; a word in the title says
         # what the note is about, so it also gets a bonus outside the saturation.
-        return (idf * (tfn * (K1 + 1) / (tfn + K1) + TITLE_BONUS * in_title)).astype(np.float32)
+        score = idf * (tfn * (K1 + 1) / (tfn + K1) + TITLE_BONUS * in_title)
+        return score.astype(np.float32), in_title
 
     def word_score(self, word: str, where: str | None, stem: bool | str = True) -> np.ndarray:
         """BM25F of a word as typed, and (``stem``: True for both languages, or "de")
@@ -125,11 +142,11 @@ class Scorer:
         if cached is not None:
             return cached
         exact_pairs, stem_pairs = self.lookups(word, where, stem)
-        exact = self._bm25f(exact_pairs)
-        score = exact
+        score, in_title = self._bm25f(exact_pairs)
         if stem_pairs:
-            score = np.maximum(exact, W_STEM * self._bm25f(stem_pairs))
-        self._words[key] = score
+            stemmed, stem_title = self._bm25f(stem_pairs)
+            score, in_title = np.maximum(score, W_STEM * stemmed), in_title | stem_title
+        self._words[key], self._in_title[key] = score, in_title
         return score
 
     def lookups(self, word: str, where: str | None, stem: bool | str
@@ -163,9 +180,13 @@ class Scorer:
         strong = np.zeros(st.n, dtype=bool)
         # typed with umlauts, written without them: another word (Förderung, Forderung)
         misspelt = written_without(st, c.text) if c.single_word else None
+        titled = np.zeros(st.n, dtype=bool)
         for alt in c.alts:
             s = self.alt_score(alt, c.where)
             best = np.maximum(best, alt.weight * s)
+            if alt.weight >= W_SYNONYM:
+                titled |= np.logical_and.reduce(
+                    [self._in_title[(w, c.where, alt.stem)] for w in alt.words if w])
             firm = self.strong_matches(alt, c.where, s)
             if misspelt is not None and alt.kind == "exact":
                 firm &= ~misspelt
@@ -183,6 +204,7 @@ class Scorer:
                 strong = strong | mask
         self.concept_scores[id(c)] = best
         self.concept_strong[id(c)] = strong
+        self.concept_titled[id(c)] = titled
         return best
 
     def strong_matches(self, alt: Alt, where: str | None, s: np.ndarray) -> np.ndarray:
@@ -207,19 +229,8 @@ class Scorer:
             mask = st.docs_with_any(roles, c.expansions)
             return self._pattern_scores(c, c.expansions[:MAX_PATTERN_TERMS], mask)
         # no budget: every word of the pattern (as Whoosh's Prefix and Wildcard expand)
-        literal, match = _pattern_matcher(c.pattern)
-        terms: set[str] = set()
-        every: set[str] = set()
-        for r in roles:
-            found = [t for t, _ in st.iter_prefix(r, literal) if match is None or match(t)]
-            every.update(found)
-            for t in found:
-                terms.add(t)
-                if len(terms) > 2000:
-                    break
-        mask = st.docs_with_any(roles, sorted(every))
-        top = sorted(terms, key=lambda t: (-max(st.doc_frequency(r, t) for r in roles), t))
-        return self._pattern_scores(c, top[:MAX_PATTERN_TERMS], mask)
+        top, every = every_word(st, c.pattern, roles)
+        return self._pattern_scores(c, top[:MAX_PATTERN_TERMS], st.docs_with_any(roles, every))
 
     def _pattern_scores(self, c: Concept, top: list[str], mask: np.ndarray) -> np.ndarray:
         """A wildcard concept scores its words in the most notes; every note holding
@@ -354,6 +365,11 @@ class Scorer:
         if result.total > 1:
             coord = (result.matched / result.total).astype(np.float32) ** COORD_POWER
         final = (result.score + self.proximity(node)) * coord
+        titled = [self.concept_titled[id(c)] for c, counts in concepts_of(node)
+                  if counts and id(c) in self.concept_titled]
+        if result.total > 1 and titled:
+            share = np.minimum(sum(t.astype(np.float32) for t in titled), result.total)
+            final = final * (1 + TITLE_SHARE * (share / result.total) ** 2)
         return final * (1 + RECENCY_WEIGHT * self.index.recency)
 
 
@@ -364,19 +380,6 @@ def required(n: int) -> int:
     if n <= 4:
         return n - 1
     return math.ceil(n * 0.6)
-
-
-def _pattern_matcher(pattern: str) -> tuple[str, Callable[[str], object] | None]:
-    """A wildcard pattern's literal start and, unless it is a plain prefix ("kube*"),
-    the test its words pass (fnmatch's, as Whoosh's Wildcard)."""
-    if pattern.endswith("*") and not _SPECIAL.search(pattern[:-1]):
-        return pattern[:-1], None
-    # the start Whoosh's Wildcard reads the term index from
-    first = next((i for i, ch in enumerate(pattern) if ch in "*?["), len(pattern) - 1)
-    return pattern[:first], re.compile(fnmatch.translate(pattern)).match
-
-
-_SPECIAL = re.compile(r"[*?\[]")
 
 
 def _strong(result: Scored) -> np.ndarray:

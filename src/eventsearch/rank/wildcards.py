@@ -7,9 +7,10 @@ notes are kept.
 
 from __future__ import annotations
 
+import fnmatch
 import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..query.budget import Budget
@@ -115,3 +116,34 @@ def _max_into(best: dict[str, int], per: dict[str, int]) -> dict[str, int]:
         if d > best.get(word, 0):
             best[word] = d
     return best
+
+
+
+def every_word(index: RankingIndex, pattern: str, roles: list[str]) -> tuple[list[str], list[str]]:
+    """With no budget, as Whoosh's Prefix and Wildcard expand: the pattern's first 2,000
+    words or so by the notes they are in, and all of its words (for which notes match)."""
+    literal, match = _matcher(pattern)
+    terms: set[str] = set()
+    every: set[str] = set()
+    for r in roles:
+        found = [t for t, _ in index.iter_prefix(r, literal) if match is None or match(t)]
+        every.update(found)
+        for t in found:
+            terms.add(t)
+            if len(terms) > 2000:
+                break
+    top = sorted(terms, key=lambda t: (-max(index.doc_frequency(r, t) for r in roles), t))
+    return top, sorted(every)
+
+
+def _matcher(pattern: str) -> tuple[str, Callable[[str], object] | None]:
+    """A wildcard pattern's literal start and, unless it is a plain prefix ("kube*"),
+    the test its words pass (fnmatch's, as Whoosh's Wildcard)."""
+    if pattern.endswith("*") and not _SPECIAL.search(pattern[:-1]):
+        return pattern[:-1], None
+    # the start Whoosh's Wildcard reads the term index from
+    first = next((i for i, ch in enumerate(pattern) if ch in "*?["), len(pattern) - 1)
+    return pattern[:first], re.compile(fnmatch.translate(pattern)).match
+
+
+_SPECIAL = re.compile(r"[*?\[]")
