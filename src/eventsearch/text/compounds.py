@@ -8,7 +8,8 @@ directions, both at query time:
   searched as its parts, all required ("Facebookseite" finds "Facebook ... Seite").
 * ``expansions("datenbank")`` -> ["datenbanksysteme", ...]: compounds of the
   index that begin or end with the query word ("Sicherheit" finds
-  "Netzwerksicherheit", "Logo Ideen" finds "Logoideen").
+  "Netzwerksicherheit", "Logo Ideen" finds "Logoideen"); the rest may be a
+  compound itself ("Abenteuer" finds "Messestandaufbauabenteuer").
 * ``joined("zeitreihen", "vorhersage")`` -> ["zeitreihenvorhersageproblem"]: two
   typed words a compound holds side by side, at its start.
 
@@ -118,6 +119,8 @@ class Compounds:
                 if not rest.endswith(link):
                     continue
                 part = rest[:len(rest) - len(link)] if link else rest
-            if len(part) >= MIN_PART and self._known(part):
+            # a word of the index, or a compound of its words: "Abenteuer" is the last
+            # part of Messestand-aufbau-abenteuer
+            if len(part) >= MIN_PART and (self._known(part) or self.split(part) is not None):
                 return True
         return False
