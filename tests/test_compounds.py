@@ -227,3 +227,19 @@ def test_two_typed_words_find_the_compound_that_joins_them(tmp_path_factory):
     # other word's too
     result = join_index.search(SearchQuery(q="Sommer Bob"))
     assert result.hits[0].path == "sommerbob.md" and not result.hits[0].loose
+
+
+def test_a_rest_made_of_short_words_is_no_compound(tmp_path_factory):
+    # "ard" (ARD) and "bibliothek" are words of this index, yet Stand-ardbibliothek is no
+    # compound of "Stand": a compound's rest made of words needs parts of 4+ letters
+    notes = {
+        "lib.md": "Die Standardbibliothek von Python bringt vieles schon mit, sagte er.",
+        "tv.md": "Die ARD sendete am Abend einen Bericht aus der Bibliothek der Stadt.",
+        "stand.md": "Der Stand der Dinge wurde kurz erklärt, dann ging es weiter.",
+        "aufbau.md": "Der Messestandaufbau dauerte bis in die Nacht hinein.",
+        "messe.md": "Die Messe war voll, und am Stand gab es Kaffee für alle.",
+    }
+    index = _index(tmp_path_factory, notes)
+    assert "lib.md" not in paths(index, "Stand")
+    # Messe-stand + aufbau: "Aufbau" finds the compound it ends, its rest a compound
+    assert paths(index, "Aufbau") == ["aufbau.md"]

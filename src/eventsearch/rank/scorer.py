@@ -185,8 +185,7 @@ class Scorer:
             s = self.alt_score(alt, c.where)
             best = np.maximum(best, alt.weight * s)
             if alt.weight >= W_SYNONYM:
-                titled |= np.logical_and.reduce(
-                    [self._in_title[(w, c.where, alt.stem)] for w in alt.words if w])
+                titled |= self._titled(alt, c.where)
             firm = self.strong_matches(alt, c.where, s)
             if misspelt is not None and alt.kind == "exact":
                 firm &= ~misspelt
@@ -204,7 +203,7 @@ class Scorer:
                 strong = strong | mask
         self.concept_scores[id(c)] = best
         self.concept_strong[id(c)] = strong
-        self.concept_titled[id(c)] = titled
+        self.concept_titled[id(c)] = titled & (best > 0)  # a phrase: where it is found
         return best
 
     def strong_matches(self, alt: Alt, where: str | None, s: np.ndarray) -> np.ndarray:
@@ -238,12 +237,20 @@ class Scorer:
         st = self.index
         c.alts = pattern_alts(top)
         best = np.zeros(st.n, dtype=np.float32)
+        titled = np.zeros(st.n, dtype=bool)
         for alt in c.alts:
             best = np.maximum(best, alt.weight * self.alt_score(alt, c.where))
+            titled |= self._titled(alt, c.where)
         best = np.where(mask, np.maximum(best, 0.05), 0).astype(np.float32)
         self.concept_scores[id(c)] = best
         self.concept_strong[id(c)] = best > 0
+        self.concept_titled[id(c)] = titled
         return best
+
+    def _titled(self, alt: Alt, where: str | None) -> np.ndarray:
+        """The notes with all of a scored alternative's words in the title."""
+        return np.logical_and.reduce([self._in_title[(w, where, alt.stem)]
+                                      for w in alt.words if w])
 
     def month_mask(self, when: tuple[int, int], dated: tuple[str, ...] = ()) -> np.ndarray:
         """The notes of a month (when.py): phrase matches over the whole index, ~60 ms at

@@ -32,6 +32,7 @@ MAX_EXPANSIONS = 12
 # Conferences named after a technology: DjangoCon, JupyterCon, RustConf (a name of 3
 # letters or more: not PyCon, JSConf)
 EVENT_ENDINGS = ("con", "conf")
+NONE, WORD, NESTED = 0, 1, 2  # how the rest of a compound is made (Compounds._rest)
 
 
 class Compounds:
@@ -39,6 +40,7 @@ class Compounds:
         self.vocab = vocab
         self.split = lru_cache(maxsize=10_000)(self._split)
         self.expansions = lru_cache(maxsize=10_000)(self._expansions)
+        self._nested = lru_cache(maxsize=50_000)(self._is_nested)
 
     def _known(self, part: str) -> bool:
         return len(part) >= MIN_PART and part.isalpha() and part in self.vocab
@@ -71,14 +73,15 @@ class Compounds:
         return best[1] if best else None
 
     def _expansions(self, word: str) -> tuple[str, ...]:
-        """Compounds in German notes that begin or end with the word, most common first."""
+        """Compounds in German notes that begin or end with the word, most common first
+        (those whose rest is a word of the index before those whose rest is a compound)."""
         if len(word) < MIN_PART or not word.isalpha():
             return ()
         found = self._beginning_with(word)
         for cand in self.vocab.with_suffix(word):
             rest = cand[:-len(word)]
-            if len(rest) >= MIN_PART and self._rest_is_word(rest, leading=False):
-                found.add(cand)
+            if len(rest) >= MIN_PART:
+                found[self._rest(rest, leading=False)].add(cand)
         return self._most_common_german(found)
 
     def joined(self, first: str, second: str) -> tuple[str, ...]:
@@ -86,21 +89,29 @@ class Compounds:
         ("Zeitreihen Vorhersage" -> "zeitreihenvorhersageproblem"), most common first."""
         if min(len(first), len(second)) < MIN_PART or not (first + second).isalpha():
             return ()
-        found: set[str] = set()
+        found: list[set[str]] = [set(), set(), set()]
         for head in (first + link + second for link in LINKS[:3]):
-            found |= self._beginning_with(head) | ({head} if head in self.vocab else set())
+            for kind, cands in enumerate(self._beginning_with(head)):
+                found[kind] |= cands
+            if head in self.vocab:
+                found[WORD].add(head)
         return self._most_common_german(found)
 
-    def _beginning_with(self, head: str) -> set[str]:
-        """The index's words that are ``head`` followed by a word of their own."""
-        return {cand for cand in self.vocab.with_prefix(head)
-                if len(cand) - len(head) >= MIN_REST
-                and self._rest_is_word(cand[len(head):], leading=True)}
+    def _beginning_with(self, head: str) -> list[set[str]]:
+        """The index's words that are ``head`` followed by a word of their own, by how
+        that rest is made (``_rest``)."""
+        found: list[set[str]] = [set(), set(), set()]
+        for cand in self.vocab.with_prefix(head):
+            if len(cand) - len(head) >= MIN_REST:
+                found[self._rest(cand[len(head):], leading=True)].add(cand)
+        return found
 
-    def _most_common_german(self, found: set[str]) -> tuple[str, ...]:
-        german = [c for c in found if c.isalpha() and self.vocab.is_german(c)]
-        german.sort(key=lambda c: (-self.vocab.df(c), c))
-        return tuple(german[:MAX_EXPANSIONS])
+    def _most_common_german(self, found: list[set[str]]) -> tuple[str, ...]:
+        out: list[str] = []
+        for kind in (WORD, NESTED):
+            german = [c for c in found[kind] if c.isalpha() and self.vocab.is_german(c)]
+            out += sorted(german, key=lambda c: (-self.vocab.df(c), c))
+        return tuple(out[:MAX_EXPANSIONS])
 
     def named_events(self, word: str) -> tuple[str, ...]:
         """Events of the index named after the word ("django" -> "djangocon"): a talk
@@ -109,7 +120,12 @@ class Compounds:
             return ()
         return tuple(word + e for e in EVENT_ENDINGS if word + e in self.vocab)
 
-    def _rest_is_word(self, rest: str, leading: bool) -> bool:
+    def _rest(self, rest: str, leading: bool) -> int:
+        """How the rest of a compound is made, after or before a linking element: WORD,
+        a word of the index; NESTED, a compound of its words of 4 letters or more each
+        ("Abenteuer" ends Messestand-aufbau-abenteuer; "ard" + "bibliothek" is no rest
+        of Stand-ardbibliothek); NONE, neither."""
+        found = NONE
         for link in LINKS:
             if leading:
                 if not rest.startswith(link):
@@ -119,8 +135,12 @@ class Compounds:
                 if not rest.endswith(link):
                     continue
                 part = rest[:len(rest) - len(link)] if link else rest
-            # a word of the index, or a compound of its words: "Abenteuer" is the last
-            # part of Messestand-aufbau-abenteuer
-            if len(part) >= MIN_PART and (self._known(part) or self.split(part) is not None):
-                return True
-        return False
+            if len(part) >= MIN_PART and self._known(part):
+                return WORD
+            if found == NONE and len(part) >= 2 * MIN_REST and self._nested(part):
+                found = NESTED
+        return found
+
+    def _is_nested(self, word: str) -> bool:
+        parts = self._split(word)
+        return parts is not None and min(map(len, parts)) >= MIN_REST
