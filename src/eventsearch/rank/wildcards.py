@@ -118,7 +118,6 @@ def _max_into(best: dict[str, int], per: dict[str, int]) -> dict[str, int]:
     return best
 
 
-
 def every_word(index: RankingIndex, pattern: str, roles: list[str]) -> tuple[list[str], list[str]]:
     """With no budget, as Whoosh's Prefix and Wildcard expand: the pattern's first 2,000
     words or so by the notes they are in, and all of its words (for which notes match)."""

@@ -80,8 +80,8 @@ class Compounds:
         found = self._beginning_with(word)
         for cand in self.vocab.with_suffix(word):
             rest = cand[:-len(word)]
-            if len(rest) >= MIN_PART:
-                found[self._rest(rest, leading=False)].add(cand)
+            if len(rest) >= MIN_PART and (kind := self._rest(rest, leading=False)):
+                found[kind].add(cand)
         return self._most_common_german(found)
 
     def joined(self, first: str, second: str) -> tuple[str, ...]:
@@ -89,24 +89,25 @@ class Compounds:
         ("Zeitreihen Vorhersage" -> "zeitreihenvorhersageproblem"), most common first."""
         if min(len(first), len(second)) < MIN_PART or not (first + second).isalpha():
             return ()
-        found: list[set[str]] = [set(), set(), set()]
+        found: dict[int, set[str]] = {WORD: set(), NESTED: set()}
         for head in (first + link + second for link in LINKS[:3]):
-            for kind, cands in enumerate(self._beginning_with(head)):
+            for kind, cands in self._beginning_with(head).items():
                 found[kind] |= cands
             if head in self.vocab:
                 found[WORD].add(head)
         return self._most_common_german(found)
 
-    def _beginning_with(self, head: str) -> list[set[str]]:
+    def _beginning_with(self, head: str) -> dict[int, set[str]]:
         """The index's words that are ``head`` followed by a word of their own, by how
-        that rest is made (``_rest``)."""
-        found: list[set[str]] = [set(), set(), set()]
+        that rest is made (``_rest``: WORD or NESTED)."""
+        found: dict[int, set[str]] = {WORD: set(), NESTED: set()}
         for cand in self.vocab.with_prefix(head):
-            if len(cand) - len(head) >= MIN_REST:
-                found[self._rest(cand[len(head):], leading=True)].add(cand)
+            if len(cand) - len(head) >= MIN_REST and \
+                    (kind := self._rest(cand[len(head):], leading=True)):
+                found[kind].add(cand)
         return found
 
-    def _most_common_german(self, found: list[set[str]]) -> tuple[str, ...]:
+    def _most_common_german(self, found: dict[int, set[str]]) -> tuple[str, ...]:
         out: list[str] = []
         for kind in (WORD, NESTED):
             german = [c for c in found[kind] if c.isalpha() and self.vocab.is_german(c)]
