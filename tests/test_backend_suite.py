@@ -557,6 +557,25 @@ def test_a_month_and_year_prefer_the_notes_of_that_month(tmp_path, name, request
     assert "oct-2019-b.md" in paths(search(index, "newsletter October 2019"))[:2]
 
 
+def test_a_note_with_only_a_year_is_found_by_it_and_counted_in_it(tmp_path, name, request):
+    # DENOG's meeting pages say `year: 2022` and no date: the year is a word of the note,
+    # a value of the year facet and filter, and shown on the hit
+    corpus, backend, index = dated_notes(tmp_path, name, request, [
+        ("start.md", "2022-11-13", "DENOG14 start", "The meeting in Hamburg.")])
+    for folder, year in (("denog14", 2022), ("denog15", 2023)):
+        (corpus / f"{folder}-venue.md").write_text(
+            f"---\ntitle: Remote venue\nyear: {year}\n---\nJoin online with your browser.\n",
+            encoding="utf-8")
+    backend.update([corpus], workers=1)
+    result = search(index, "remote venue 2022")
+    assert paths(result)[0] == "denog14-venue.md"
+    assert (result.hits[0].date, result.hits[0].year) == (None, 2022)
+    assert result.hits[0].to_dict()["year"] == 2022
+    years = {v.key: v.count for v in search(index).facets["year"]}
+    assert years == {"2022": 2, "2023": 1}
+    assert sorted(paths(search(index, years=("2022",)))) == ["denog14-venue.md", "start.md"]
+
+
 def test_a_month_and_year_find_a_german_numeric_date_in_the_text(tmp_path, name, request):
     # a meetup page dated when it was posted (March) names its day as 19.04.2026, which
     # the tokenizer keeps one word: it is a note of April 2026 all the same

@@ -306,6 +306,15 @@ def test_event_and_meeting_fields(tmp_path: Path) -> None:
     assert (n.event, n.location) == ("DENOG15", "Berlin")
 
 
+def test_a_bare_year_is_kept_when_there_is_no_date(tmp_path: Path) -> None:
+    n = note(tmp_path, "venue.md", "---\ntitle: Remote Venue\nmeeting: DENOG14\nyear: 2022\n---\nx\n")
+    assert (n.date, n.year, n.to_dict()["year"]) == (None, 2022, 2022)
+    dated = note(tmp_path, "i.md", "---\ntitle: S\ndate: 2022-11-13\nyear: 2022\n---\nx\n")
+    assert (dated.date, dated.year) == (date(2022, 11, 13), None)  # the date says it
+    for bad in ("'{{year}}'", "true", "20222", "banana"):
+        assert note(tmp_path, "b.md", f"---\ntitle: B\nyear: {bad}\n---\nx\n").year is None
+
+
 def test_drafts_by_folder_and_language_declarations(tmp_path: Path) -> None:
     assert note(tmp_path, "draft/bob.md", "---\ntitle: B\n---\nx\n").draft is True
     assert note(tmp_path, "_drafts/c.md", "# C\n").draft is True

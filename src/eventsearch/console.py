@@ -135,7 +135,7 @@ def echo_result(result: Any) -> None:
         if hit.loose and (n == start + 1 or not result.hits[n - start - 2].loose):
             click.echo(f"{LOOSE_DIVIDER}\n")  # the looser pass's hits follow
         head = click.style(hit.title or hit.path, bold=True)
-        details = [hit.date.isoformat() if hit.date else "no date", hit.lang]
+        details = [hit.date.isoformat() if hit.date else str(hit.year or "no date"), hit.lang]
         if hit.draft:
             details.append("draft")
         click.echo(f"{n}. {head}  ({', '.join(details)})")

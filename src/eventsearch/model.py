@@ -24,6 +24,7 @@ class Note:
     lang: str = "und"  # "en", "de", another ISO 639-1 code, or "und"; set by analyze
     declared_lang: str | None = None  # what the file claims; only a hint
     date: date | None = None
+    year: int | None = None  # when no day is known but the year is (front matter `year: 2022`)
     tags: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ()
     author: str | None = None  # the writer of a report, never counted as a speaker
@@ -46,7 +47,8 @@ class Note:
         """The note as `eventsearch show --json` and `/api/notes/<id>` print it."""
         return {
             "id": self.path, "path": self.path, "title": self.title,
-            "date": self.date.isoformat() if self.date else None, "lang": self.lang,
+            "date": self.date.isoformat() if self.date else None, "year": self.year,
+            "lang": self.lang,
             "declared_lang": self.declared_lang, "format": self.format,
             "tags": list(self.tags), "speakers": list(self.speakers), "author": self.author,
             "event": self.event, "location": self.location, "url": self.url,
@@ -89,6 +91,7 @@ class Hit:
     matched_via: tuple[dict[str, str], ...] = ()
     # it matches some query word only through a weak expansion (SearchResult.expanded_total)
     expansion_only: bool = False
+    year: int | None = None  # a note without a date but with a year (Note.year)
     # other notes of the same talk folded into this hit (rank/collapse.py): each one's
     # {"path", "format", "url", "title"}
     also: tuple[dict[str, Any], ...] = ()
@@ -102,6 +105,7 @@ class Hit:
             "path": self.path,
             "title": self.title,
             "date": self.date.isoformat() if self.date else None,
+            "year": self.year,
             "lang": self.lang,
             "tags": list(self.tags),
             "speakers": list(self.speakers),

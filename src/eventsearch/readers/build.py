@@ -90,6 +90,14 @@ def _date(draft: Draft, rel: str) -> date | None:
     return top or path_date(rel)
 
 
+def _year(meta: dict[str, Any]) -> int | None:
+    """A front matter's bare `year: 2022` (DENOG's meeting pages have no other date)."""
+    value = meta.get("year")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 1970 <= value <= 2100 else None
+
+
 def _nested(meta: dict[str, Any], key: str, sub: str) -> Any:
     value = meta.get(key)
     return value.get(sub) if isinstance(value, dict) else None
@@ -151,10 +159,12 @@ def finish(draft: Draft, rel: str) -> dict[str, Any]:
         _nested(meta, "event", "name"))
     location = _place(first_value(meta, "location", "city", "venue")) or _place(
         _nested(meta, "event", "location")) or _place(meta.get("place"))
+    day = _date(draft, rel)
     return {
         "title": title,
         "declared_lang": declared,
-        "date": _date(draft, rel),
+        "date": day,
+        "year": None if day else _year(meta),
         "tags": dedupe(tags),
         "speakers": tuple(s for s in dedupe(speakers) if s.casefold() not in not_speakers),
         "author": author or None,

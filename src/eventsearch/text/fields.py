@@ -48,6 +48,8 @@ def note_fields(note: Note) -> dict[str, Any]:
                   note.author or "", path_words(note.path)]
     if note.date:
         meta_parts.append(date_words(note.date))
+    elif note.year:
+        meta_parts.append(str(note.year))
     fields: dict[str, Any] = {
         "path": note.path,
         "title": note.title,
@@ -71,6 +73,8 @@ def note_fields(note: Note) -> dict[str, Any]:
     if note.date:
         fields["year"] = str(note.date.year)
         fields["month"] = f"{note.date.year}-{note.date.month:02d}"
+    elif note.year:
+        fields["year"] = str(note.year)
     return fields
 
 
@@ -78,6 +82,7 @@ def note_data(note: Note) -> dict[str, Any]:
     """Display metadata kept beside the document (stored, not searched)."""
     return {
         "title": note.title, "date": note.date.isoformat() if note.date else None,
+        "year": note.year,
         "tags": list(note.tags), "speakers": list(note.speakers), "author": note.author,
         "event": note.event, "location": note.location, "url": note.url,
         "declared_lang": note.declared_lang, "cues": [list(c) for c in note.cues],
@@ -94,6 +99,7 @@ def document_to_note(stored: dict[str, Any]) -> Note:
         format=stored.get("format", ""), lang=stored.get("lang", "und"),
         declared_lang=data.get("declared_lang"),
         date=date.fromisoformat(data["date"]) if data.get("date") else None,
+        year=data.get("year"),
         tags=tuple(data["tags"]), speakers=tuple(data["speakers"]), author=data.get("author"),
         event=data.get("event"), location=data.get("location"), url=data.get("url"),
         draft=bool(stored.get("draft")), cues=tuple((int(o), float(s)) for o, s in data["cues"]),

@@ -212,7 +212,8 @@ def _hits(conn: Any, order: list[tuple[int, float]], terms: QueryTerms | None) -
         hits.append(Hit(
             path=path, title=title,
             date=date.fromisoformat(data["date"]) if data.get("date") else None,
-            lang=lang, tags=tuple(data["tags"]), speakers=tuple(data["speakers"]),
+            year=data.get("year"), lang=lang, tags=tuple(data["tags"]),
+            speakers=tuple(data["speakers"]),
             author=data.get("author"), event=data.get("event"), url=data.get("url"),
             draft=bool(draft), score=score, snippet=snippet.html, format=fmt,
             location=data.get("location"), snippet_time=snippet.seconds,

@@ -56,12 +56,17 @@ class Tables:
         self.norm = length_norms({name: quantised_lengths(lengths[FIELD_ID[name]])
                                   for name in FIELDS})
         keys: dict[str, list[list[str]]] = {name: [] for name in FACET_NAMES}
-        for _doc, _draft, day, _lengths, tags, speakers, lang, event in rows:
+        # a note with a year but no date (Note.year) keeps it in its data alone
+        years = dict(conn.execute("SELECT doc, (data::jsonb ->> 'year') FROM es_notes "
+                                  "WHERE day IS NULL AND data::jsonb ->> 'year' IS NOT NULL"
+                                  ).fetchall())
+        for doc, _draft, day, _lengths, tags, speakers, lang, event in rows:
             keys["tag"].append(tags)
             keys["speaker"].append(speakers)
             keys["event"].append([event] if event else [])
             keys["lang"].append([lang])
-            keys["year"].append([str(day.year)] if day else [])
+            keys["year"].append([str(day.year)] if day else
+                                [years[doc]] if doc in years else [])
             keys["month"].append([f"{day.year}-{day.month:02d}"] if day else [])
         self.facets = FacetTable(n, self.alive, {name: _facet_column(n, docs, lists)
                                                  for name, lists in keys.items()})

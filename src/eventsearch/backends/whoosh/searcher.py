@@ -214,6 +214,7 @@ class WhooshSearcher:
             hits.append(Hit(
                 path=stored["path"], title=stored.get("title", ""),
                 date=date.fromisoformat(data["date"]) if data.get("date") else None,
+            year=data.get("year"),
                 lang=stored.get("lang", "und"), tags=tuple(data["tags"]),
                 speakers=tuple(data["speakers"]), author=data.get("author"),
                 event=data.get("event"), url=data.get("url"), draft=bool(stored.get("draft")),
