@@ -189,6 +189,21 @@ def test_a_misspelling_a_few_notes_share_is_still_corrected(tmp_path):
     assert result.corrections == [{"from": "perfomance", "to": "performance"}]
 
 
+def test_two_typed_words_find_the_one_word_a_note_writes_them_as(tmp_path):
+    # "Raspberry Pi" typed, "RaspberryPi" written: the note has both words
+    root = tmp_path / "notes"
+    write_note(root, "en/gadget.md", "USB gadgets", "2023-04-21", ["Hardware"], [],
+               "Turning a RaspberryPi Zero into a USB keyboard. " + EN_FILLER)
+    write_note(root, "en/pie.md", "Raspberry pie and Pi day", "2020-03-14", ["Food"], [],
+               "A raspberry pie for Pi day, and a keyboard cake. " + EN_FILLER)
+    write_note(root, "en/other.md", "A Pi cluster", "2019-01-01", ["Hardware"], [],
+               "Four Pi boards with a raspberry logo on a USB hub. " + EN_FILLER)
+    build_index([root], tmp_path / "index", workers=1)
+    result = search(SearchIndex(tmp_path / "index"), "Raspberry Pi Zero USB")
+    assert paths(result)[0] == "en/gadget.md"
+    assert not result.hits[0].loose
+
+
 def test_a_derivation_of_a_word_of_the_index_is_no_typo(tmp_path):
     # "unresponsiveness" is in no note, but begins with "unresponsive", which shares its
     # stem: it is no misspelt "responsiveness" (its opposite)

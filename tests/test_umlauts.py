@@ -102,3 +102,24 @@ def test_any_word_folds_to_its_umlaut_form_without_the_umlauts(word, translitera
     if form:
         assert form.translate(str.maketrans("äöü", "aou")) == fold(word)
     umlaut_tokens(word, transliterated)
+
+
+def test_stop_words_typed_without_umlauts_are_stop_words(tmp_path):
+    # "fuer" is "für" typed on a keyboard without umlauts: a stop word, so the workshop
+    # whose file name says "fur" (its slug) does not outrank the felt sewing workshop
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    notes = {
+        "naehen.md": "---\ntitle: Nähworkshop\nlang: de\n---\n"
+                     "Wir nähen kleine Figuren aus Filz, Anfänger sind willkommen.\n",
+        "workshop-fur-anfanger.md": "---\ntitle: Ein Workshop für Anfänger\nlang: de\n---\n"
+                     "Löten lernen für Anfänger: wir nähen nichts, wir löten.\n",
+    }
+    for file, text in notes.items():
+        (corpus / file).write_text(text, encoding="utf-8")
+    settings = Settings(backend="whoosh", index_dir=tmp_path / "index")
+    open_backend(settings).build([corpus], workers=1)
+    index = SearchIndex(tmp_path / "index")
+    typed = [h.path for h in index.search(SearchQuery(q="Filz naehen fuer Anfaenger")).hits]
+    assert typed[0] == "naehen.md"
+    assert [h.path for h in index.search(SearchQuery(q="Filz nähen für Anfänger")).hits] == typed

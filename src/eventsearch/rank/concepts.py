@@ -12,7 +12,9 @@ from typing import Any
 
 from ..text.analyze import STOP_DE, STOP_EN, fold
 
-STOP = STOP_EN | STOP_DE
+# the stop words as typed on a keyboard without umlauts ("fuer Anfaenger") are stop words
+# too; the index drops only "für" and "über" (the words a note writes are its own)
+STOP = STOP_EN | STOP_DE | {w.replace("ü", "ue") for w in STOP_DE if "ü" in w}
 Node = Any  # Concept | ("implicit"|"and"|"or", [Node]) | ("not", Node) | ("maybe", a, b) | ("all",)
 # Variant weights: how much a match through each kind of variant is worth.
 W_STEM = 0.85

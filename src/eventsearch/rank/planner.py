@@ -328,7 +328,8 @@ class QueryPlanner:
     def _translate_pairs(self, nodes: list[Node]) -> None:
         """Two words the lexicon knows together ("time zones" -> Zeitzonen), or that a
         German compound holds joined ("Zeitreihen Vorhersage" ->
-        Zeitreihenvorhersageproblem): each of the two concepts also matches it, so a
+        Zeitreihenvorhersageproblem), or that a note writes as one word in any language
+        ("Raspberry Pi" -> RaspberryPi): each of the two concepts also matches it, so a
         note with it has both."""
         for a, b in pairwise(nodes):
             if not (isinstance(a, Concept) and isinstance(b, Concept)
@@ -341,6 +342,10 @@ class QueryPlanner:
                       (self.compounds.joined(plain_form(a.single_word),
                                              plain_form(b.single_word))
                        if self.compounds is not None else ())]
+            whole = plain_form(a.single_word) + plain_form(b.single_word)  # RaspberryPi
+            if self.vocab is not None and whole.isalnum() and self.vocab.df(whole) \
+                    and (whole,) not in {x.words for x in joined}:
+                joined.append(Alt((whole,), W_SPLIT, "compound", stem=False))
             for alt in pair + translated_compounds(self.compounds, pair, set()) + joined:
                 for concept in (a, b):  # each keeps a compound it has already once
                     if alt.kind != "compound" or alt.words not in {x.words for x in concept.alts}:
