@@ -307,7 +307,8 @@ def test_event_and_meeting_fields(tmp_path: Path) -> None:
 
 
 def test_a_bare_year_is_kept_when_there_is_no_date(tmp_path: Path) -> None:
-    n = note(tmp_path, "venue.md", "---\ntitle: Remote Venue\nmeeting: DENOG14\nyear: 2022\n---\nx\n")
+    n = note(tmp_path, "venue.md",
+             "---\ntitle: Remote Venue\nmeeting: DENOG14\nyear: 2022\n---\nx\n")
     assert (n.date, n.year, n.to_dict()["year"]) == (None, 2022, 2022)
     dated = note(tmp_path, "i.md", "---\ntitle: S\ndate: 2022-11-13\nyear: 2022\n---\nx\n")
     assert (dated.date, dated.year) == (date(2022, 11, 13), None)  # the date says it
