@@ -58,7 +58,8 @@ def test_known_item_mrr_stays_above_the_floor(index, queries):
 OWN_SETS = {"known-items-unseen.jsonl": 0.92, "known-items-holdout.jsonl": 0.93,
             "known-items-probe3.jsonl": 0.90, "known-items-probe4.jsonl": 0.92,
             "known-items-probe5.jsonl": 0.97, "known-items-probe6.jsonl": 0.95,
-            "known-items-probe7.jsonl": 0.90, "known-items-probe8.jsonl": 0.96}
+            "known-items-probe7.jsonl": 0.90, "known-items-probe8.jsonl": 0.97,
+            "known-items-probe9.jsonl": 0.94, "known-items-probe10.jsonl": 0.96}
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
