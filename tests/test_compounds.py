@@ -243,24 +243,3 @@ def test_a_rest_made_of_short_words_is_no_compound(tmp_path_factory):
     assert "lib.md" not in paths(index, "Stand")
     # Messe-stand + aufbau: "Aufbau" finds the compound it ends, its rest a compound
     assert paths(index, "Aufbau") == ["aufbau.md"]
-
-
-def test_a_compound_many_notes_hold_still_finds_its_head_weakly(tmp_path_factory):
-    # "Livestream" is in 10 notes, so it is searched whole, not as live + stream; but a
-    # note on a "Stream" is one on a Livestream too: it is found, after the notes that
-    # say "Livestream", and lifts the note of the evening that had one above its twin
-    notes = {f"live{i}.md": f"Der Livestream Nummer {i} lief ohne Probleme bis zum Ende."
-             for i in range(10)}
-    notes |= {
-        "abend2.md": "Beim netzpolitischen Abend schauten wir gemeinsam den Stream der "
-                     "Digitalen Gesellschaft an.",
-        "abend1.md": "Beim netzpolitischen Abend war ein Abgeordneter zu Gast und "
-                     "beantwortete Fragen aus dem Publikum.",
-        "konzert.md": "Das Konzert war live, und der Saal war voll.",
-    }
-    index = _index(tmp_path_factory, notes)
-    found = paths(index, "Livestream")
-    assert set(found[:10]) == {f"live{i}.md" for i in range(10)}
-    assert found[10:] == ["abend2.md"]
-    assert index.search(SearchQuery(q="Livestream", per_page=20)).hits[-1].expansion_only
-    assert paths(index, "Livestream netzpolitischer Abend")[:2] == ["abend2.md", "abend1.md"]

@@ -45,7 +45,6 @@ from .wildcards import expand
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 SENSE_POOL = 8  # translations a word's sense is chosen from (senses.py)
-MIN_HEADED, MIN_HEAD = 8, 5  # a frequent compound this long, its head this long (Livestream)
 MIN_STEM = 4  # a derivation is told from a typo by a shared stem this long or longer
 
 
@@ -224,23 +223,15 @@ class QueryPlanner:
                 concept.alts.append(Alt((head,), W_SPLIT, "derivation"))
         if self.compounds is not None and folded.isalpha():
             # a word many notes hold as written is not taken apart ("workshop" is not
-            # "work shop", "anaconda" not "ana conda") ...
-            whole = self.vocab is not None and self.vocab.df(folded) >= SPLIT_BELOW
-            parts = None if whole else self.compounds.split(folded)
+            # "work shop", "anaconda" not "ana conda")
+            parts = self.compounds.split(folded) if self.vocab is None \
+                or self.vocab.df(folded) < SPLIT_BELOW else None
             if parts:
                 concept.alts.append(Alt(parts, W_SPLIT, "split", stem="de"))
                 if not curated and not translated:  # Ticketverkauf -> ticket sale
                     words = tuple(w for p in parts for w in self._part_in_translation(p))
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
-            elif whole and self.vocab is not None and len(folded) >= MIN_HEADED \
-                    and self.vocab.is_german(folded):
-                # ... but its head still says what it is: a note on a "Stream" is one on
-                # a "Livestream", matched weakly (ranked after the notes with the word)
-                head_of = self.compounds.split(folded)
-                if head_of and len(head_of[-1]) >= MIN_HEAD:
-                    concept.alts.append(Alt(head_of[-1:], W_COMPOUND, "split", stem="de",
-                                            weak=True))
             # (the compounds of its translations come with their choice: senses.py)
             concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
                              for c in self.compounds.expansions(folded)]
