@@ -574,6 +574,14 @@ def test_a_note_with_only_a_year_is_found_by_it_and_counted_in_it(tmp_path, name
     years = {v.key: v.count for v in search(index).facets["year"]}
     assert years == {"2022": 2, "2023": 1}
     assert sorted(paths(search(index, years=("2022",)))) == ["denog14-venue.md", "start.md"]
+    # a date range holding all of its year holds it too; one holding part of it does not
+    for spec in ("2022", "2021..2022", ">=2022"):
+        found = paths(search(index, f"venue date:{spec}"))
+        assert "denog14-venue.md" in found
+        assert ("denog15-venue.md" in found) == spec.startswith(">")
+    assert "denog14-venue.md" not in paths(search(index, "venue date:2022-11"))
+    from_to = search(index, "venue", since=date(2022, 1, 1), until=date(2022, 12, 31))
+    assert paths(from_to) == ["denog14-venue.md"]
 
 
 def test_a_month_and_year_find_a_german_numeric_date_in_the_text(tmp_path, name, request):

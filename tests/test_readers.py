@@ -312,7 +312,7 @@ def test_a_bare_year_is_kept_when_there_is_no_date(tmp_path: Path) -> None:
     assert (n.date, n.year, n.to_dict()["year"]) == (None, 2022, 2022)
     dated = note(tmp_path, "i.md", "---\ntitle: S\ndate: 2022-11-13\nyear: 2022\n---\nx\n")
     assert (dated.date, dated.year) == (date(2022, 11, 13), None)  # the date says it
-    for bad in ("'{{year}}'", "true", "20222", "banana"):
+    for bad in ("'{{year}}'", "true", "20222", "banana", "2022²"):
         assert note(tmp_path, "b.md", f"---\ntitle: B\nyear: {bad}\n---\nx\n").year is None
 
 

@@ -167,28 +167,6 @@ def test_a_typo_whose_stem_another_word_shares_is_still_corrected(tmp_path):
         {"from": "unificatio", "to": "unification"}]
 
 
-def test_a_misspelling_a_few_notes_share_is_still_corrected(tmp_path):
-    # "perfomance" is in 3 notes (they misspell it too), "performance" in 40: the typo is
-    # searched as the word it stands for, so the note on rustdoc's performance wins
-    root = tmp_path / "notes"
-    for i in range(3):
-        write_note(root, f"en/pandas{i}.md", f"High perfomance pandas {i}", "2019-01-01",
-                   ["Data"], [], "Perfomance tips for dataframes. " + EN_FILLER)
-    for i in range(40):
-        write_note(root, f"en/perf{i}.md", f"Web performance {i}", "2019-01-01", ["Web"], [],
-                   "Performance budgets for web pages. " + EN_FILLER)
-    write_note(root, "en/team.md", "Changes to the rustdoc team", "2021-01-19", ["Rust"], [],
-               "The rustdoc team grows. Rustdoc cleanup work, more rustdoc cleanup. "
-               + EN_FILLER)
-    write_note(root, "en/speed.md", "Rustdoc performance improvements", "2021-01-15",
-               ["Rust"], [], "How we made rustdoc faster: a cleanup of its passes. "
-               + EN_FILLER + " " + EN_FILLER)
-    build_index([root], tmp_path / "index", workers=1)
-    result = search(SearchIndex(tmp_path / "index"), "rustdoc perfomance cleanup")
-    assert paths(result)[:2] == ["en/speed.md", "en/team.md"]
-    assert result.corrections == [{"from": "perfomance", "to": "performance"}]
-
-
 def test_two_typed_words_find_the_one_word_a_note_writes_them_as(tmp_path):
     # "Raspberry Pi" typed, "RaspberryPi" written: the note has both words
     root = tmp_path / "notes"

@@ -108,7 +108,7 @@ def echo_related(found: Any) -> None:
         click.echo()
         click.echo(click.style(heading, bold=True))
         for hit in hits:
-            day = hit.date.isoformat() if hit.date else "no date"
+            day = hit.date.isoformat() if hit.date else str(hit.year or "no date")
             click.echo(f"  {hit.title or hit.path}  ({day}, {hit.lang})")
             click.echo(f"    {hit.path}")
     if not found:

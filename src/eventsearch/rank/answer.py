@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from .index import RankingIndex
 from .planner import QueryPlanner
 from .scorer import Scored, Scorer
 from .senses import choose_senses
+from .when import FIRST_YEAR, LAST_YEAR
 
 # A query of words side by side with fewer notes than this holding (almost) all of them
 # also shows the notes holding some of them, after those: a first page is not left
@@ -256,7 +258,12 @@ def apply_global_filters(index: RankingIndex, table: FacetTable, matched: set[in
     since = max(filter(None, (request.since, parsed.since)), default=None)
     until = min(filter(None, (request.until, parsed.until)), default=None)
     if since or until:
-        matched &= set(np.flatnonzero(index.date_mask(since, until) & index.alive).tolist())
+        inside = set(np.flatnonzero(index.date_mask(since, until) & index.alive).tolist())
+        # a note with only a year (Note.year) is inside a range that holds all of its year
+        inside |= table.docs_with("year", [str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)
+                                           if (not since or date(y, 1, 1) >= since)
+                                           and (not until or date(y, 12, 31) <= until)])
+        matched &= inside
     if not request.include_drafts:
         matched -= set(np.flatnonzero(index.drafts).tolist())
     field_of = {f.plural: f.name for f in FACETS if f.in_query}

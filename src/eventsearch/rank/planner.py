@@ -20,7 +20,7 @@ from ..query.filters import DEFAULT_FIELD
 from ..text.analyze import STOP_DE, STOP_EN, TOKEN_PATTERN, fold, stem_de, stem_en
 from ..text.compounds import Compounds
 from ..text.derive import dotted_forms, related_forms, undotted_form
-from ..text.spelling import RARE_DF, Vocabulary, max_typos
+from ..text.spelling import Vocabulary, max_typos
 from ..text.synonyms import Synonyms
 from .concepts import (
     SPLIT_BELOW,
@@ -252,7 +252,9 @@ class QueryPlanner:
                     if keep else []
                 if self.budget is not None:
                     self.budget.spend(len(fixes))
-            elif max_typos(folded) and self._rare(word, df) and self._may_expand(text):
+            elif df < 3 and max_typos(folded) and (self.stem_df is None
+                                                   or self.stem_df(word) < 3) \
+                    and self._may_expand(text):
                 fixes = self.vocab.typo_fixes(folded)
             elif df == 0 and max_typos(folded) and self._may_expand(text):
                 # in no note as typed, found through its stem ("machin" -> machine): the
@@ -280,13 +282,6 @@ class QueryPlanner:
                 concept.correction = fixes[0][0]
                 concept.corrected = not self.verbatim
         return concept
-
-    def _rare(self, word: str, df: int) -> bool:
-        """Whether a word and its stem are in so few notes that it may be misspelt; the
-        corpus misspells too ("perfomance" is in 3 notes).  A word in no note whose stem
-        is in 3 or more goes on to the derivation check below (unresponsive-ness)."""
-        limit = RARE_DF if df else 3
-        return df < limit and (self.stem_df is None or self.stem_df(word) < limit)
 
     def _derived(self, folded: str, word: str) -> bool:
         """Whether a word in no note begins with a word of the index that shares its

@@ -93,7 +93,7 @@ def _date(draft: Draft, rel: str) -> date | None:
 def _year(meta: dict[str, Any]) -> int | None:
     """A front matter's bare `year: 2022` (DENOG's meeting pages have no other date)."""
     value = meta.get("year")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():  # "2022", not "2022²"
         value = int(value)
     return value if isinstance(value, int) and 1970 <= value <= 2100 else None
 

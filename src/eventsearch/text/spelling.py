@@ -19,7 +19,7 @@ from itertools import chain
 PLAIN_FIELDS = ("title", "body", "meta")
 MIN_TYPO_LENGTH = 5  # shorter words are never corrected
 TWO_TYPOS_FROM = 9
-RARE_DF = 8  # a word in fewer notes than this may be a typo (measured: 3, 5 and 8)
+RARE_DF = 3  # a word in fewer notes than this may be a typo
 BETTER_BY = 10  # ... when a correction is in this many times more notes
 
 
