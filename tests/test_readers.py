@@ -314,6 +314,14 @@ def test_a_bare_year_is_kept_when_there_is_no_date(tmp_path: Path) -> None:
     assert (dated.date, dated.year) == (date(2022, 11, 13), None)  # the date says it
     for bad in ("'{{year}}'", "true", "20222", "banana", "2022²"):
         assert note(tmp_path, "b.md", f"---\ntitle: B\nyear: {bad}\n---\nx\n").year is None
+    # else the nearest folder named after a year: a transcript of the event that year
+    for rel, year in (("scalingbitcoin/hong-kong-2015/blocks.md", 2015),
+                      ("events/pycon-us-2022/originals/CI.srt", 2022),
+                      ("adopting-bitcoin/2021/_index.md", 2021),
+                      ("wtd-2019-notes/session.md", None), ("v2022x/a.md", None)):
+        text = "1\n00:00:01,000 --> 00:00:02,000\nHello\n" if rel.endswith(".srt") \
+            else "---\ntitle: T\n---\nx\n"
+        assert note(tmp_path, rel, text).year == year, rel
 
 
 def test_drafts_by_folder_and_language_declarations(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ _FILE_NAME = re.compile(r"^[\w .@-]*\.(?:md|markdown|rst|html?|txt|srt|vtt)$", r
 _LANG_SUFFIX = re.compile(r"\.([a-z]{2})\.[a-z]+$")
 _KNOWN_LANGS = set(ISO639_2.values()) | {"en", "de"}
 _DRAFT_DIRS = {"draft", "drafts", "_drafts"}
+_FOLDER_YEAR = re.compile(r"(?:^|[-_])((?:19[7-9]|20\d)\d)$")  # 2019, pycon-us-2022
 DATE_KEYS = ("date", "recorded", "event_date", "publication date", "created")
 
 
@@ -90,12 +91,19 @@ def _date(draft: Draft, rel: str) -> date | None:
     return top or path_date(rel)
 
 
-def _year(meta: dict[str, Any]) -> int | None:
-    """A front matter's bare `year: 2022` (DENOG's meeting pages have no other date)."""
+def _year(meta: dict[str, Any], rel: str) -> int | None:
+    """A year without a day: a front matter's bare `year: 2022` (DENOG's meeting pages),
+    else the nearest folder named after one (`2019/`, `pycon-us-2022/`,
+    `hong-kong-2015/`: a transcript of the event that year)."""
     value = meta.get("year")
     if isinstance(value, str) and value.strip().isdecimal():  # "2022", not "2022²"
         value = int(value)
-    return value if isinstance(value, int) and 1970 <= value <= 2100 else None
+    if isinstance(value, int) and 1970 <= value <= 2100:
+        return value
+    for folder in reversed(PurePosixPath(rel).parts[:-1]):
+        if found := _FOLDER_YEAR.search(folder):
+            return int(found[1])
+    return None
 
 
 def _nested(meta: dict[str, Any], key: str, sub: str) -> Any:
@@ -164,7 +172,7 @@ def finish(draft: Draft, rel: str) -> dict[str, Any]:
         "title": title,
         "declared_lang": declared,
         "date": day,
-        "year": None if day else _year(meta),
+        "year": None if day else _year(meta, rel),
         "tags": dedupe(tags),
         "speakers": tuple(s for s in dedupe(speakers) if s.casefold() not in not_speakers),
         "author": author or None,
