@@ -39,6 +39,7 @@ from .concepts import (
 )
 from .index import RankingIndex
 from .senses import KEEP
+from .umlauts import written_compounds
 from .when import mark_dates
 from .widen import translated_compounds, variant_compounds
 from .wildcards import expand
@@ -233,8 +234,10 @@ class QueryPlanner:
                     if words != parts:
                         concept.alts.append(Alt(words, W_TRANSLATION * W_SPLIT, "translation"))
             # (the compounds of its translations come with their choice: senses.py)
-            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False)
-                             for c in self.compounds.expansions(folded)]
+            found = self.compounds.expansions(folded)
+            if self.index is not None:  # typed with umlauts: the compounds written so
+                found = written_compounds(self.index, text, found)
+            concept.alts += [Alt((c,), W_COMPOUND, "compound", stem=False) for c in found]
             concept.alts += variant_compounds(  # censorship -> Zensur -> Internetzensur
                 self.compounds, word, [a for a in concept.alts if a.kind == "synonym"],
                 {a.words for a in concept.alts})
