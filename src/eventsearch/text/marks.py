@@ -1,15 +1,18 @@
 """What a hit shows of its text: the snippet, the title with its matches marked, and how
 it matched when it matched a query word only through an expansion ("matched talk, a
-synonym of Vortrag").  Both backends build their hits through `hit_marks`."""
+synonym of Vortrag").  Both backends build their hits through `make_hit`."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
+from ..model import Hit
 from .analyze import TOKEN_PATTERN
 from .snippets import QueryTerms, Snippet, make_snippet, mark
 
@@ -21,6 +24,25 @@ class HitMarks:
     snippet: Snippet
     title_html: str
     matched_via: list[dict[str, Any]]
+
+
+def make_hit(path: str, title: str, body: str, data: str, lang: str, fmt: str, draft: bool,
+             score: float, terms: QueryTerms | None) -> Hit:
+    """A hit from what an index stores of a note (``data``: text/fields.py ``note_data``
+    as JSON), with its snippet and marks (``terms=None``: no snippet)."""
+    meta = json.loads(data)
+    marks = hit_marks(title, body, terms,
+                      tuple((int(o), float(s)) for o, s in meta["cues"]), meta.get("url"),
+                      meta=(*meta["tags"], *meta["speakers"], meta.get("event") or ""))
+    return Hit(
+        path=path, title=title,
+        date=date.fromisoformat(meta["date"]) if meta.get("date") else None,
+        year=meta.get("year"), lang=lang, tags=tuple(meta["tags"]),
+        speakers=tuple(meta["speakers"]), author=meta.get("author"),
+        event=meta.get("event"), url=meta.get("url"), draft=draft, score=score,
+        snippet=marks.snippet.html, format=fmt, location=meta.get("location"),
+        snippet_time=marks.snippet.seconds, snippet_url=marks.snippet.url,
+        title_html=marks.title_html, matched_via=tuple(marks.matched_via))
 
 
 def hit_marks(title: str, body: str, terms: QueryTerms | None,

@@ -15,7 +15,6 @@ import json
 import threading
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from ...query import ParsedQuery
 from ...query.budget import DEFAULT, Budget, Limits
 from ...rank import answer as ranking
 from ...text.fields import document_to_note
-from ...text.marks import hit_marks
+from ...text.marks import make_hit
 from ...text.snippets import QueryTerms
 from ...text.synonyms import load_synonyms, synonyms_option
 from ..base import Progress, SuggestEntry
@@ -204,19 +203,5 @@ def _hits(conn: Any, order: list[tuple[int, float]], terms: QueryTerms | None) -
         if row is None:
             continue
         _, path, title, body, raw, lang, fmt, draft = row
-        data = json.loads(raw)
-        marks = hit_marks(title, body, terms,
-                          tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"),
-                          meta=(*data["tags"], *data["speakers"], data.get("event") or ""))
-        snippet = marks.snippet
-        hits.append(Hit(
-            path=path, title=title,
-            date=date.fromisoformat(data["date"]) if data.get("date") else None,
-            year=data.get("year"), lang=lang, tags=tuple(data["tags"]),
-            speakers=tuple(data["speakers"]),
-            author=data.get("author"), event=data.get("event"), url=data.get("url"),
-            draft=bool(draft), score=score, snippet=snippet.html, format=fmt,
-            location=data.get("location"), snippet_time=snippet.seconds,
-            snippet_url=snippet.url, title_html=marks.title_html,
-            matched_via=tuple(marks.matched_via)))
+        hits.append(make_hit(path, title, body, raw, lang, fmt, bool(draft), score, terms))
     return hits

@@ -18,7 +18,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from ...rank.answer import Searchable, answer, highlight_terms
 from ...rank.facets import FacetTable
 from ...text.compounds import Compounds
 from ...text.fields import document_to_note
-from ...text.marks import hit_marks
+from ...text.marks import make_hit
 from ...text.snippets import QueryTerms
 from ...text.spelling import Vocabulary
 from ...text.synonyms import synonyms_option
@@ -205,24 +204,10 @@ class WhooshSearcher:
         hits = []
         for docnum, score in order:
             stored = searcher.stored_fields(docnum)
-            data = json.loads(stored["data"])
-            marks = hit_marks(
-                stored.get("title", ""), stored.get("body", ""), terms,
-                tuple((int(o), float(s)) for o, s in data["cues"]), data.get("url"),
-                meta=(*data["tags"], *data["speakers"], data.get("event") or ""))
-            snippet = marks.snippet
-            hits.append(Hit(
-                path=stored["path"], title=stored.get("title", ""),
-                date=date.fromisoformat(data["date"]) if data.get("date") else None,
-            year=data.get("year"),
-                lang=stored.get("lang", "und"), tags=tuple(data["tags"]),
-                speakers=tuple(data["speakers"]), author=data.get("author"),
-                event=data.get("event"), url=data.get("url"), draft=bool(stored.get("draft")),
-                score=score, snippet=snippet.html,
-                format=stored.get("format", ""), location=data.get("location"),
-                snippet_time=snippet.seconds, snippet_url=snippet.url,
-                title_html=marks.title_html, matched_via=tuple(marks.matched_via),
-            ))
+            hits.append(make_hit(stored["path"], stored.get("title", ""),
+                                 stored.get("body", ""), stored["data"],
+                                 stored.get("lang", "und"), stored.get("format", ""),
+                                 bool(stored.get("draft")), score, terms))
         return hits
 
     @_checked
