@@ -36,11 +36,12 @@ NOTES = {
 }
 
 
-@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
-def test_a_word_typed_with_an_umlaut_prefers_notes_that_write_it_so(name, tmp_path, request):
+def indexed(name: str, tmp_path: Path, request: pytest.FixtureRequest,
+            notes: dict[str, str]) -> SearchIndex:
+    """The notes (file: text) indexed on the backend ``name``."""
     corpus = tmp_path / "notes"
     corpus.mkdir()
-    for file, text in NOTES.items():
+    for file, text in notes.items():
         (corpus / file).write_text(text, encoding="utf-8")
     if name == "postgresql":
         url = request.getfixturevalue("pg_cluster").create_database()
@@ -48,7 +49,12 @@ def test_a_word_typed_with_an_umlaut_prefers_notes_that_write_it_so(name, tmp_pa
     else:
         settings = Settings(backend=name, index_dir=tmp_path / "index")
     open_backend(settings).build([corpus], workers=1)
-    index = SearchIndex(Path("unused"), backend=open_backend(settings))
+    return SearchIndex(Path("unused"), backend=open_backend(settings))
+
+
+@pytest.mark.parametrize("name", ["whoosh", "postgresql"])
+def test_a_word_typed_with_an_umlaut_prefers_notes_that_write_it_so(name, tmp_path, request):
+    index = indexed(name, tmp_path, request, NOTES)
 
     # Förderung: the notes that say it (with its umlaut, as oe, or inflected) first; the
     # demand ("Forderung", another word) after them, counted apart
@@ -104,22 +110,16 @@ def test_any_word_folds_to_its_umlaut_form_without_the_umlauts(word, translitera
     umlaut_tokens(word, transliterated)
 
 
-def test_stop_words_typed_without_umlauts_are_stop_words(tmp_path):
+def test_stop_words_typed_without_umlauts_are_stop_words(tmp_path, request):
     # "fuer" is "für" typed on a keyboard without umlauts: a stop word, so the workshop
     # whose file name says "fur" (its slug) does not outrank the felt sewing workshop
-    corpus = tmp_path / "notes"
-    corpus.mkdir()
     notes = {
         "naehen.md": "---\ntitle: Nähworkshop\nlang: de\n---\n"
                      "Wir nähen kleine Figuren aus Filz, Anfänger sind willkommen.\n",
         "workshop-fur-anfanger.md": "---\ntitle: Ein Workshop für Anfänger\nlang: de\n---\n"
                      "Löten lernen für Anfänger: wir nähen nichts, wir löten.\n",
     }
-    for file, text in notes.items():
-        (corpus / file).write_text(text, encoding="utf-8")
-    settings = Settings(backend="whoosh", index_dir=tmp_path / "index")
-    open_backend(settings).build([corpus], workers=1)
-    index = SearchIndex(tmp_path / "index")
+    index = indexed("whoosh", tmp_path, request, notes)
     typed = [h.path for h in index.search(SearchQuery(q="Filz naehen fuer Anfaenger")).hits]
     assert typed[0] == "naehen.md"
     assert [h.path for h in index.search(SearchQuery(q="Filz nähen für Anfänger")).hits] == typed
@@ -131,8 +131,6 @@ def test_a_word_typed_with_an_umlaut_finds_the_compounds_written_with_it(name, t
     # folded, "Tür" is "tur", and Agentur ends in it ("Agen" being a word of its own):
     # only the compounds a note writes with the umlaut are the word's (Haustür, and
     # Türschlösser, whose other part has an umlaut too)
-    corpus = tmp_path / "notes"
-    corpus.mkdir()
     notes = {
         "haus.md": "Die Haustür klemmt seit gestern, sagte der Vorstand.",
         "schloss.md": "Neue Türschlösser für den Vereinsraum sind bestellt.",
@@ -140,16 +138,8 @@ def test_a_word_typed_with_an_umlaut_finds_the_compounds_written_with_it(name, t
         "agen.md": "Agen ist eine Stadt in Frankreich, und dort war der Vorstand.",
         "loire.md": "Die Schlösser an der Loire waren das Ziel des Ausflugs.",
     }
-    for file, text in notes.items():
-        (corpus / file).write_text(f"---\ntitle: Notiz\nlang: de\n---\n{text}\n",
-                                   encoding="utf-8")
-    if name == "postgresql":
-        url = request.getfixturevalue("pg_cluster").create_database()
-        settings = Settings(backend=name, database_url=url)
-    else:
-        settings = Settings(backend=name, index_dir=tmp_path / "index")
-    open_backend(settings).build([corpus], workers=1)
-    index = SearchIndex(Path("unused"), backend=open_backend(settings))
+    index = indexed(name, tmp_path, request,
+                    {f: f"---\ntitle: Notiz\nlang: de\n---\n{t}\n" for f, t in notes.items()})
     found = {h.path for h in index.search(SearchQuery(q="Tür")).hits}
     assert found == {"haus.md", "schloss.md"}
     # typed without the umlaut it may be either
