@@ -98,6 +98,11 @@ def terminal_snippet(snippet_html: str) -> str:
     return html.unescape(marked)
 
 
+def _when(hit: Any) -> str:
+    """A hit's date, else its year (a note with only a year), else "no date"."""
+    return hit.date.isoformat() if hit.date else str(hit.year or "no date")
+
+
 def echo_related(found: Any) -> None:
     """`show --related`: the related notes under the note's text, one line each."""
     for key, heading in (("speakers", "Other talks of its speakers"),
@@ -108,8 +113,7 @@ def echo_related(found: Any) -> None:
         click.echo()
         click.echo(click.style(heading, bold=True))
         for hit in hits:
-            day = hit.date.isoformat() if hit.date else str(hit.year or "no date")
-            click.echo(f"  {hit.title or hit.path}  ({day}, {hit.lang})")
+            click.echo(f"  {hit.title or hit.path}  ({_when(hit)}, {hit.lang})")
             click.echo(f"    {hit.path}")
     if not found:
         click.echo()
@@ -135,7 +139,7 @@ def echo_result(result: Any) -> None:
         if hit.loose and (n == start + 1 or not result.hits[n - start - 2].loose):
             click.echo(f"{LOOSE_DIVIDER}\n")  # the looser pass's hits follow
         head = click.style(hit.title or hit.path, bold=True)
-        details = [hit.date.isoformat() if hit.date else str(hit.year or "no date"), hit.lang]
+        details = [_when(hit), hit.lang]
         if hit.draft:
             details.append("draft")
         click.echo(f"{n}. {head}  ({', '.join(details)})")

@@ -332,8 +332,7 @@ class QueryPlanner:
                                              plain_form(b.single_word))
                        if self.compounds is not None else ())]
             whole = plain_form(a.single_word) + plain_form(b.single_word)  # RaspberryPi
-            if self.vocab is not None and whole.isalnum() and self.vocab.df(whole) \
-                    and (whole,) not in {x.words for x in joined}:
+            if self.vocab is not None and whole.isalnum() and self.vocab.df(whole):
                 joined.append(Alt((whole,), W_SPLIT, "compound", stem=False))
             for alt in pair + translated_compounds(self.compounds, pair, set()) + joined:
                 for concept in (a, b):  # each keeps a compound it has already once

@@ -21,6 +21,7 @@ from .meta import (
     find_text_date,
     first_value,
     lang_code,
+    make_date,
     parse_date,
     path_date,
     person_name,
@@ -98,7 +99,7 @@ def _year(meta: dict[str, Any], rel: str) -> int | None:
     value = meta.get("year")
     if isinstance(value, str) and value.strip().isdecimal():  # "2022", not "2022²"
         value = int(value)
-    if isinstance(value, int) and 1970 <= value <= 2100:
+    if isinstance(value, int) and make_date(value, 1):  # within the years a date may have
         return value
     for folder in reversed(PurePosixPath(rel).parts[:-1]):
         if found := _FOLDER_YEAR.search(folder):

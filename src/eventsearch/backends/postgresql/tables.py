@@ -39,7 +39,9 @@ class Tables:
         self.generation = generation
         n = self.n = max(next_doc, 1)
         self.doc_count = written  # as Whoosh counts: every note written, replaced ones too
-        rows = conn.execute("SELECT doc, draft, day, lengths, tags, speakers, lang, event "
+        # a note with a year but no date (Note.year) keeps the year in its data alone
+        rows = conn.execute("SELECT doc, draft, day, lengths, tags, speakers, lang, event, "
+                            "CASE WHEN day IS NULL THEN data::jsonb ->> 'year' END "
                             "FROM es_notes ORDER BY doc").fetchall()
         docs = np.array([r[0] for r in rows], dtype=np.int64)
         self.alive = np.zeros(n, dtype=bool)
@@ -56,17 +58,12 @@ class Tables:
         self.norm = length_norms({name: quantised_lengths(lengths[FIELD_ID[name]])
                                   for name in FIELDS})
         keys: dict[str, list[list[str]]] = {name: [] for name in FACET_NAMES}
-        # a note with a year but no date (Note.year) keeps it in its data alone
-        years = dict(conn.execute("SELECT doc, (data::jsonb ->> 'year') FROM es_notes "
-                                  "WHERE day IS NULL AND data::jsonb ->> 'year' IS NOT NULL"
-                                  ).fetchall())
-        for doc, _draft, day, _lengths, tags, speakers, lang, event in rows:
+        for _doc, _draft, day, _lengths, tags, speakers, lang, event, year in rows:
             keys["tag"].append(tags)
             keys["speaker"].append(speakers)
             keys["event"].append([event] if event else [])
             keys["lang"].append([lang])
-            keys["year"].append([str(day.year)] if day else
-                                [years[doc]] if doc in years else [])
+            keys["year"].append([str(day.year)] if day else [year] if year else [])
             keys["month"].append([f"{day.year}-{day.month:02d}"] if day else [])
         self.facets = FacetTable(n, self.alive, {name: _facet_column(n, docs, lists)
                                                  for name, lists in keys.items()})
